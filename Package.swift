@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "xen-legacy-stream",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "XenMigration", targets: ["XenMigration"]),
+        .executable(name: "convert-legacy-stream", targets: ["convert-legacy-stream"]),
+        .executable(name: "verify-stream-v2", targets: ["verify-stream-v2"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .target(
+            name: "XenMigration",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .target(
+            name: "XenMigrationCLI",
+            dependencies: [
+                "XenMigration",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
+        .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),
+        .testTarget(
+            name: "XenMigrationTests",
+            dependencies: ["XenMigration", "XenMigrationCLI"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

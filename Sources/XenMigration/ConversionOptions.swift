@@ -1,0 +1,53 @@
+/// The stream the converter writes.
+public enum OutputFormat: String, Sendable, Codable, CaseIterable {
+    /// A bare libxc stream (what `xc_domain_restore()` reads).
+    case libxc
+    /// A libxl stream wrapping the libxc one (what `libxl` reads).
+    case libxl
+}
+
+/// Bounds on what the converter must hold in memory. Everything else
+/// (pages, contexts, device model data, p2m frames) streams through.
+public struct ConversionLimits: Sendable, Equatable {
+    /// Largest single toolstack chunk decoded for libxl output. libxl's own
+    /// chunks are a few hundred bytes; 1 MiB leaves a wide margin.
+    public var toolstackChunkBytes: UInt32 = 1 << 20
+    /// Largest EMULATOR_XENSTORE_DATA body gathered from all toolstack chunks.
+    public var xenstoreDataBytes: Int = 8 << 20
+    /// Most HVM params collected from body chunks (a real stream has about a dozen).
+    public var hvmParams: Int = 1 << 18
+    /// Most online vcpu entries gathered from vcpu_info chunks.
+    public var onlineVCPUs: Int = 1 << 16
+
+    public init() {}
+}
+
+/// What the converter must be told (or detects) about a legacy image.
+public struct ConversionOptions: Sendable, Equatable {
+    /// nil: detect from the image (octets 4-7, as the libxc spec says).
+    public var width: ToolstackWidth?
+    /// nil: detect from what follows `p2m_size`.
+    public var guest: GuestType?
+    public var format: OutputFormat
+    /// 2 (Xen 4.6 to 4.13) or 3 (Xen 4.14 and later: adds STATIC_DATA_END).
+    public var streamVersion: UInt32
+    /// The stream starts with an `xl save` header, copied to the output.
+    /// nil: look for its magic.
+    public var xlHeader: Bool?
+    /// With libxc output, stop after the HVM context (leave the device
+    /// model record unread). No effect on libxl output.
+    public var skipQemu: Bool
+    public var limits: ConversionLimits
+
+    public init(width: ToolstackWidth?, guest: GuestType?, format: OutputFormat = .libxc,
+                streamVersion: UInt32 = 2, xlHeader: Bool? = false, skipQemu: Bool = false,
+                limits: ConversionLimits = ConversionLimits()) {
+        self.width = width
+        self.guest = guest
+        self.format = format
+        self.streamVersion = streamVersion
+        self.xlHeader = xlHeader
+        self.skipQemu = skipQemu
+        self.limits = limits
+    }
+}

@@ -1,0 +1,56 @@
+/// What a conversion saw and wrote; encodable as the `--report` JSON.
+public struct ConversionReport: Codable, Sendable, Equatable {
+    public struct HVMParamEntry: Codable, Sendable, Equatable {
+        public var index: UInt64
+        public var value: UInt64
+    }
+
+    public var guestType: GuestType
+    public var toolstackWidth: Int
+    /// Guest width in bits (PV only; HVM guests have none in the stream).
+    public var guestWidth: Int?
+    public var pagetableLevels: Int?
+    public var p2mSize: UInt64 = 0
+    public var xlHeader: Bool
+    public var outputFormat: OutputFormat
+    public var streamVersion: UInt32
+    public var vcpusOnline: [Int] = []
+    /// Page batch entries by legacy page type; "dropped" counts the padding
+    /// entries the converter removes.
+    public var pagesByType: [String: UInt64] = [:]
+    public var pageBatches: UInt64 = 0
+    /// Output records by spec name ("PAGE_DATA", "libxl EMULATOR_CONTEXT", ...).
+    public var recordsWritten: [String: UInt64] = [:]
+    /// HVM params in the order they were written.
+    public var hvmParams: [HVMParamEntry] = []
+    public var deviceModelSignature: String?
+    public var deviceModelBytes: UInt64 = 0
+    public var debugStream = false
+    public var bytesRead: UInt64 = 0
+    public var bytesWritten: UInt64 = 0
+    public var seconds: Double = 0
+
+    /// Which of guest type, width and xl header were detected, not given.
+    public var detected: [String] = []
+
+    init(options: ConversionOptions) {
+        guestType = options.guest ?? .hvm
+        toolstackWidth = options.width?.rawValue ?? 0
+        xlHeader = options.xlHeader ?? false
+        outputFormat = options.format
+        streamVersion = options.streamVersion
+    }
+
+    /// Name of a legacy page type nibble, for `pagesByType`.
+    static func pageTypeName(_ nibble: UInt64) -> String {
+        switch nibble {
+        case 0x0: "normal"
+        case 0x1...0x4: "l\(nibble)-pagetable"
+        case 0x9...0xc: "l\(nibble - 8)-pagetable-pinned"
+        case 0xd: "broken"
+        case 0xe: "allocate-only"
+        case 0xf: "invalid"
+        default: "type-\(nibble)"
+        }
+    }
+}

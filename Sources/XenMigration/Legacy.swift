@@ -1,0 +1,136 @@
+/// The legacy (Xen 4.5 and older) save format written by `xc_domain_save()`:
+/// a header, a body of `int`-marked chunks and page batches, and a tail.
+
+/// Bitness of the toolstack that wrote a legacy image: the size of its
+/// `unsigned long`.
+public enum ToolstackWidth: Int, Sendable, Codable, CaseIterable {
+    case bits32 = 32
+    case bits64 = 64
+
+    /// Size of a native `unsigned long`, in bytes.
+    public var ulongSize: Int { self == .bits32 ? 4 : 8 }
+    /// An `unsigned long` with every bit set.
+    public var allOnes: UInt64 { self == .bits32 ? 0xffff_ffff : .max }
+}
+
+public enum GuestType: String, Sendable, Codable, CaseIterable {
+    case pv
+    case hvm
+}
+
+public enum Legacy {
+    /// Largest page batch `xc_domain_save()` writes.
+    public static let maxBatch: Int32 = 1024
+    /// Largest vcpu id a vcpu_info chunk may describe.
+    public static let maxVCPUID: Int32 = 4095
+    public static let pageSize = 4096
+
+    /// Page-type bits of a pfn_type entry (bits 28-31 of the low word).
+    public static let pfnTypeMask: UInt64 = 0xf000_0000
+    public static let pfnMask: UInt64 = 0x0fff_ffff
+    /// Entries equal to this (XTAB with pfn 0) are padding: dropped.
+    public static let xtabPadding: UInt64 = 0xf000_0000
+    /// Types at or above this (broken, allocate-only, invalid) carry no page.
+    public static let firstDatalessType: UInt64 = 0xd000_0000
+
+    /// Extended-info block sizes of the `vcpu` block.
+    public static let vcpuContextSize64: UInt32 = 0x1430
+    public static let vcpuContextSize32: UInt32 = 0xaf0
+    public static let extendedContextSize = 128
+    public static let sharedInfoSize = 4096
+
+    /// Device model record signatures.
+    public static let qemuSignatureLength = 21
+    public static let deviceModelRecord0002 = Array("DeviceModelRecord0002".utf8)
+    public static let qemuDeviceModelRecord = Array("QemuDeviceModelRecord".utf8)
+    public static let remusDeviceModelState = Array("RemusDeviceModelState".utf8)
+
+    /// Legacy chunk markers (negative `int`s in the body).
+    public enum Chunk: Int32, Sendable {
+        case end = 0
+        case enableVerifyMode = -1
+        case vcpuInfo = -2
+        case hvmIdentPT = -3
+        case hvmVM86TSS = -4
+        case tmem = -5
+        case tmemExtra = -6
+        case tscInfo = -7
+        case hvmConsolePFN = -8
+        case lastCheckpoint = -9
+        case hvmACPIIOPortsLocation = -10
+        case hvmViridian = -11
+        case compressedData = -12
+        case enableCompression = -13
+        case hvmGenerationIDAddr = -14
+        case hvmPagingRingPFN = -15
+        case hvmMonitorRingPFN = -16
+        case hvmSharingRingPFN = -17
+        case toolstack = -18
+        case hvmIOReqServerPFN = -19
+        case hvmNrIOReqServerPages = -20
+
+        /// The chunk's name as Xen's tools spell it.
+        public var name: String {
+            switch self {
+            case .end: "end"
+            case .enableVerifyMode: "enable_verify_mode"
+            case .vcpuInfo: "vcpu_info"
+            case .hvmIdentPT: "hvm_ident_pt"
+            case .hvmVM86TSS: "hvm_vm86_tss"
+            case .tmem: "tmem"
+            case .tmemExtra: "tmem_extra"
+            case .tscInfo: "tsc_info"
+            case .hvmConsolePFN: "hvm_console_pfn"
+            case .lastCheckpoint: "last_checkpoint"
+            case .hvmACPIIOPortsLocation: "hvm_acpi_ioports_location"
+            case .hvmViridian: "hvm_viridian"
+            case .compressedData: "compressed_data"
+            case .enableCompression: "enable_compression"
+            case .hvmGenerationIDAddr: "hvm_generation_id_addr"
+            case .hvmPagingRingPFN: "hvm_paging_ring_pfn"
+            case .hvmMonitorRingPFN: "hvm_monitor_ring_pfn"
+            case .hvmSharingRingPFN: "hvm_sharing_ring_pfn"
+            case .toolstack: "toolstack"
+            case .hvmIOReqServerPFN: "hvm_ioreq_server_pfn"
+            case .hvmNrIOReqServerPages: "hvm_nr_ioreq_server_pages"
+            }
+        }
+
+        /// For chunks that carry one HVM param (`uint32 pad; uint64 value`):
+        /// the param index and the verbose label.
+        public var hvmParam: (index: UInt64, label: String, decimal: Bool)? {
+            switch self {
+            case .hvmIdentPT: (HVMParam.identPT, "EPT Identity Pagetable", false)
+            case .hvmVM86TSS: (HVMParam.vm86TSS, "VM86 TSS", false)
+            case .hvmConsolePFN: (HVMParam.consolePFN, "Console pfn", false)
+            case .hvmACPIIOPortsLocation: (HVMParam.acpiIOPortsLocation, "ACPI ioport location", false)
+            case .hvmViridian: (HVMParam.viridian, "Viridian location", false)
+            case .hvmGenerationIDAddr: (HVMParam.vmGenerationIDAddr, "Generation ID Address", false)
+            case .hvmPagingRingPFN: (HVMParam.pagingRingPFN, "Paging ring pfn", false)
+            case .hvmMonitorRingPFN: (HVMParam.monitorRingPFN, "Monitor ring pfn", false)
+            case .hvmSharingRingPFN: (HVMParam.sharingRingPFN, "Sharing ring pfn", false)
+            case .hvmIOReqServerPFN: (HVMParam.ioreqServerPFN, "IOREQ server pfn", false)
+            case .hvmNrIOReqServerPages: (HVMParam.nrIOReqServerPages, "IOREQ server pages", true)
+            default: nil
+            }
+        }
+    }
+}
+
+/// HVM parameter indices (xen/include/public/hvm/params.h).
+public enum HVMParam {
+    public static let storePFN: UInt64 = 1
+    public static let ioreqPFN: UInt64 = 5
+    public static let bufioreqPFN: UInt64 = 6
+    public static let viridian: UInt64 = 9
+    public static let identPT: UInt64 = 12
+    public static let vm86TSS: UInt64 = 15
+    public static let consolePFN: UInt64 = 17
+    public static let acpiIOPortsLocation: UInt64 = 19
+    public static let pagingRingPFN: UInt64 = 27
+    public static let monitorRingPFN: UInt64 = 28
+    public static let sharingRingPFN: UInt64 = 29
+    public static let ioreqServerPFN: UInt64 = 32
+    public static let nrIOReqServerPages: UInt64 = 33
+    public static let vmGenerationIDAddr: UInt64 = 34
+}

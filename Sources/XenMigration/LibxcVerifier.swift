@@ -1,0 +1,302 @@
+/// Checks a libxc migration stream (version 2 or 3) against the spec as it
+/// streams past: headers, then every record up to END. Page data is
+/// skipped over, never held.
+public final class LibxcVerifier {
+    private let reader: StreamReader
+    private let verbose: ((String) -> Void)?
+    public private(set) var version: UInt32 = 0
+    private var squashedPageData = 0
+    private var sawStaticDataEnd = false
+    /// Records seen, by spec name.
+    public private(set) var recordCounts: [String: UInt64] = [:]
+
+    /// Largest record body read into memory for checking (bodies that are
+    /// only skipped over may be as large as the format allows).
+    static let inMemoryLimit: UInt32 = 1 << 20
+
+    public init(reader: StreamReader, verbose: ((String) -> Void)? = nil) {
+        self.reader = reader
+        self.verbose = verbose
+    }
+
+    @inline(__always)
+    private func info(_ line: @autoclosure () -> String) {
+        if let verbose { verbose(line()) }
+    }
+
+    public func verify() throws {
+        try verifyImageHeader()
+        try verifyDomainHeader()
+        while try verifyRecord() != .end {}
+    }
+
+    private func streamError(_ message: String, at offset: UInt64) -> StreamError {
+        StreamError(.malformed, message, offset: offset)
+    }
+
+    private func verifyImageHeader() throws {
+        let offset = reader.offset
+        let marker = try reader.readU64BE("image header marker")
+        let ident = try reader.readU32BE("image header id")
+        let version = try reader.readU32BE("image header version")
+        let options = try reader.readU16BE("image header options")
+        let reserved1 = try reader.readU16BE("image header reserved")
+        let reserved2 = try reader.readU32BE("image header reserved")
+        guard marker == Libxc.imageMarker else {
+            throw streamError("Bad image marker: Expected 0x\(hex(Libxc.imageMarker)), got 0x\(hex(marker))", at: offset)
+        }
+        guard ident == Libxc.imageID else {
+            throw streamError("Bad image id: Expected 0x\(hex(Libxc.imageID)), got 0x\(hex(ident))", at: offset + 8)
+        }
+        guard version == 2 || version == 3 else {
+            throw streamError("Unknown image version: Expected 2 <= ver <= 3, got \(version)", at: offset + 12)
+        }
+        self.version = version
+        guard options & 0xfffe == 0 else {
+            throw streamError("Reserved bits set in image options field: 0x\(hex(options & 0xfffe))", at: offset + 16)
+        }
+        guard reserved1 == 0 && reserved2 == 0 else {
+            throw streamError("Reserved bits set in image header: 0x\(hex4(reserved1)):0x\(hex8(reserved2))", at: offset + 18)
+        }
+        guard options & Libxc.optionBigEndian == 0 else {
+            throw streamError("Stream is not native endianess - unable to validate", at: offset + 16)
+        }
+        if version == 2 {
+            info("Libxc Image Header: little endian")
+        } else {
+            info("Libxc Image Header: Version \(version), little endian")
+        }
+    }
+
+    private func verifyDomainHeader() throws {
+        let offset = reader.offset
+        let type = try reader.readU32("domain header type")
+        let pageShift = try reader.readU16("domain header page shift")
+        let reserved = try reader.readU16("domain header reserved")
+        let major = try reader.readU32("domain header xen major")
+        let minor = try reader.readU32("domain header xen minor")
+        guard let domain = Libxc.DomainType(rawValue: type) else {
+            throw streamError("Unrecognised domain type 0x\(hex(type))", at: offset)
+        }
+        guard reserved == 0 else {
+            throw streamError("Reserved bits set in domain header 0x\(hex4(reserved))", at: offset + 6)
+        }
+        guard pageShift == 12 else {
+            throw streamError("Page shift expected to be 12.  Got \(pageShift)", at: offset + 4)
+        }
+        if major == 0 {
+            info("Domain Header: legacy converted \(domain.name)")
+        } else {
+            info("Domain Header: \(domain.name) from Xen \(major).\(minor)")
+        }
+    }
+
+    private func verifyRecord() throws -> Libxc.RecordType {
+        let offset = reader.offset
+        let rawType = try reader.readU32("record type")
+        let length = try reader.readU32("record length")
+        guard let type = Libxc.RecordType(rawValue: rawType) else {
+            throw streamError("Unrecognised record type 0x\(hex(rawType))", at: offset)
+        }
+        recordCounts[type.specName, default: 0] += 1
+        if type == .pageData {
+            squashedPageData += 1
+        } else {
+            if squashedPageData > 0 {
+                info("Squashed \(squashedPageData) Page Data records together")
+                squashedPageData = 0
+            }
+            info("Libxc Record: \(type.name), length \(length)")
+        }
+        let body = RecordBodyReader(reader: reader, type: type.specName, length: length, recordOffset: offset)
+        try check(type, body)
+        try body.finish()
+        return type
+    }
+
+    private func check(_ type: Libxc.RecordType, _ body: RecordBodyReader) throws {
+        let length = body.length
+        switch type {
+        case .end:
+            guard length == 0 else { throw body.error("End record with non-zero length") }
+        case .verify:
+            guard length == 0 else { throw body.error("Verify record with non-zero length") }
+        case .checkpoint:
+            guard length == 0 else { throw body.error("Checkpoint record with non-zero length") }
+        case .staticDataEnd:
+            guard length == 0 else { throw body.error("Static data end record with non-zero length") }
+            guard version >= 3 else { throw body.error("Static data end record found in v2 stream") }
+            guard !sawStaticDataEnd else { throw body.error("Second static data end record") }
+            sawStaticDataEnd = true
+        case .pageData:
+            try requireStaticDataEnd(body)
+            try checkPageData(body)
+        case .x86PVInfo:
+            guard length == 8 else { throw body.error("x86_pv_info: expected length of 8, got \(length)") }
+            let width = try body.u8()
+            let levels = try body.u8()
+            let reserved1 = try body.u16()
+            let reserved2 = try body.u32()
+            guard width == 4 || width == 8 else { throw body.error("Expected width of 4 or 8, got \(width)") }
+            guard levels == 3 || levels == 4 else { throw body.error("Expected levels of 3 or 4, got \(levels)") }
+            guard reserved1 == 0 && reserved2 == 0 else {
+                throw body.error("Reserved bits set in X86_PV_INFO: 0x\(hex4(reserved1)) 0x\(hex8(reserved2))")
+            }
+            info("  \(width == 4 ? 32 : 64)bit guest, \(levels) levels of pagetables")
+        case .x86PVP2MFrames:
+            try requireStaticDataEnd(body)
+            guard length >= 8 else {
+                throw body.error("x86_pv_p2m_frames: record length must be at least 8 bytes long")
+            }
+            guard length % 8 == 0 else { throw body.error("Length expected to be a multiple of 8, not \(length)") }
+            let start = try body.u32()
+            let end = try body.u32()
+            info("  Start pfn 0x\(hex(start)), End 0x\(hex(end))")
+        case .x86PVVCPUBasic, .x86PVVCPUExtended, .x86PVVCPUXsave, .x86PVVCPUMSRs:
+            let name: String = switch type {
+            case .x86PVVCPUBasic: "basic"
+            case .x86PVVCPUExtended: "extended"
+            case .x86PVVCPUXsave: "xsave"
+            default: "msrs"
+            }
+            guard length >= 8 else {
+                throw body.error("X86_PV_VCPU_\(name) record length must be at least 8 bytes long")
+            }
+            if length == 8 { info("Warning: X86_PV_VCPU_\(name) record with zero content") }
+            let vcpu = try body.u32()
+            let reserved = try body.u32()
+            guard reserved == 0 else {
+                throw body.error("Reserved bits set in x86_pv_vcpu_\(name) record 0x\(hex4(reserved))")
+            }
+            info("  vcpu\(vcpu) \(name) context, \(length - 8) bytes")
+        case .sharedInfo:
+            guard length == 4096 else { throw body.error("Length expected to be 4096 bytes, not \(length)") }
+        case .x86TSCInfo:
+            guard length == 24 else { throw body.error("Length should be 24 bytes") }
+            let mode = try body.u32()
+            let khz = try body.u32()
+            let nsec = try body.u64()
+            let incarnation = try body.u32()
+            let reserved = try body.u32()
+            guard reserved == 0 else { throw body.error("Reserved bits set in TSC_INFO: 0x\(hex8(reserved))") }
+            info("  Mode \(mode), \(khz) kHz, \(nsec) ns, incarnation \(incarnation)")
+        case .hvmContext:
+            guard length > 0 else { throw body.error("Zero length HVM context") }
+        case .hvmParams:
+            guard length >= 8 else { throw body.error("Length should be at least 8 bytes") }
+            let count = try body.u32()
+            let reserved = try body.u32()
+            guard reserved == 0 else { throw body.error("Reserved field not zero (0x\(hex4(reserved)))") }
+            if count == 0 { info("Warning: HVM_PARAMS record with zero content") }
+            let expected = 8 + UInt64(count) * 16
+            guard UInt64(length) == expected else { throw body.error("Length should be \(expected) bytes") }
+        case .toolstack:
+            throw body.error("Found Toolstack record in stream (deprecated)")
+        case .checkpointDirtyPFNList:
+            guard length % 8 == 0 else {
+                throw body.error("Length \(length) is not a whole number of 8-byte pfns")
+            }
+        case .x86CPUIDPolicy:
+            guard version >= 3 else { throw body.error("x86 CPUID policy record found in v2 stream") }
+            guard length >= 24 && length % 24 == 0 else {
+                throw body.error("Record length \(length), expected multiple of 24")
+            }
+        case .x86MSRPolicy:
+            guard version >= 3 else { throw body.error("x86 MSR policy record found in v2 stream") }
+            guard length >= 16 && length % 16 == 0 else {
+                throw body.error("Record length \(length), expected multiple of 16")
+            }
+        }
+    }
+
+    private func requireStaticDataEnd(_ body: RecordBodyReader) throws {
+        if version >= 3 && !sawStaticDataEnd {
+            throw body.error("\(body.type) record before STATIC_DATA_END in a v\(version) stream")
+        }
+    }
+
+    private func checkPageData(_ body: RecordBodyReader) throws {
+        let length = UInt64(body.length)
+        guard length > 8 else { throw body.error("PAGE_DATA record must be at least 8 bytes long") }
+        let count = try body.u32()
+        let reserved = try body.u32()
+        guard reserved == 0 else { throw body.error("Reserved bits set in PAGE_DATA record 0x\(hex4(reserved))") }
+        let pfnBytes = UInt64(count) * 8
+        guard length - 8 >= pfnBytes else {
+            throw body.error("PAGE_DATA record must contain a pfn record for each count")
+        }
+        var pages: UInt64 = 0
+        for index in 0..<UInt64(count) {
+            let pfn = try body.u64()
+            if pfn & Libxc.pfnReservedMask != 0 {
+                throw body.error("Reserved bits set in pfn[\(index)]: 0x\(hex16(pfn & Libxc.pfnReservedMask))")
+            }
+            let type = pfn >> Libxc.pfnTypeShift
+            if (5...8).contains(type) {
+                throw body.error("Invalid type value in pfn[\(index)]: 0x\(hex16(pfn & (0xf << 60)))")
+            }
+            // Normal pages and pagetables (pinned or not) carry data.
+            if (pfn >> Libxc.pfnTypeShift) & 0x7 <= 4 { pages += 1 }
+        }
+        let pageBytes = pages * 4096
+        guard length == 8 + pfnBytes + pageBytes else {
+            throw body.error("Expected 8 + \(pfnBytes) + \(pageBytes), got \(length)")
+        }
+    }
+}
+
+/// Reads one record's body: small fields on demand, the rest skipped, then
+/// the padding checked. Knows the record for error messages.
+final class RecordBodyReader {
+    let reader: StreamReader
+    let type: String
+    let length: UInt32
+    let recordOffset: UInt64
+    private var consumed: UInt64 = 0
+
+    init(reader: StreamReader, type: String, length: UInt32, recordOffset: UInt64) {
+        self.reader = reader
+        self.type = type
+        self.length = length
+        self.recordOffset = recordOffset
+    }
+
+    func error(_ message: String) -> StreamError {
+        StreamError(.malformed, "\(message) [\(type) record]", offset: recordOffset)
+    }
+
+    private func take(_ n: UInt64) throws {
+        guard consumed + n <= UInt64(length) else { throw error("Record too short for its fields") }
+        consumed += n
+    }
+
+    func u8() throws -> UInt8 { try take(1); return try reader.readU8("\(type) record") }
+    func u16() throws -> UInt16 { try take(2); return try reader.readU16("\(type) record") }
+    func u32() throws -> UInt32 { try take(4); return try reader.readU32("\(type) record") }
+    func u64() throws -> UInt64 { try take(8); return try reader.readU64("\(type) record") }
+
+    /// The rest of the body, in memory (callers bound `length` first).
+    func rest() throws -> [UInt8] {
+        let n = UInt64(length) - consumed
+        consumed = UInt64(length)
+        return try reader.readBytes(Int(n), "\(type) record")
+    }
+
+    /// Skips what the checks did not read, then checks the padding.
+    func finish() throws {
+        try reader.skip(UInt64(length) - consumed, "\(type) record")
+        consumed = UInt64(length)
+        let padding = Libxc.padding(for: UInt64(length))
+        if padding > 0 {
+            let bytes = try reader.readBytes(padding, "\(type) record padding")
+            guard bytes.allSatisfy({ $0 == 0 }) else { throw error("Padding containing non0 bytes found") }
+        }
+    }
+}
+
+func hex4<T: BinaryInteger>(_ v: T) -> String { padded(hex(v), 4) }
+func hex8<T: BinaryInteger>(_ v: T) -> String { padded(hex(v), 8) }
+func hex16<T: BinaryInteger>(_ v: T) -> String { padded(hex(v), 16) }
+private func padded(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}

@@ -1,0 +1,141 @@
+/// Checks a libxl migration stream: its header, then each record, with the
+/// libxc stream that follows a LIBXC_CONTEXT record checked in place.
+public final class LibxlVerifier {
+    private let reader: StreamReader
+    private let verbose: ((String) -> Void)?
+    /// Largest EMULATOR_XENSTORE_DATA body parsed in memory.
+    public static let xenstoreDataLimit: UInt32 = 16 << 20
+    public private(set) var recordCounts: [String: UInt64] = [:]
+
+    public init(reader: StreamReader, verbose: ((String) -> Void)? = nil) {
+        self.reader = reader
+        self.verbose = verbose
+    }
+
+    @inline(__always)
+    private func info(_ line: @autoclosure () -> String) {
+        if let verbose { verbose(line()) }
+    }
+
+    public func verify() throws {
+        try verifyHeader()
+        while try verifyRecord() != .end {}
+    }
+
+    private func verifyHeader() throws {
+        let offset = reader.offset
+        let ident = try reader.readU64BE("libxl header ident")
+        let version = try reader.readU32BE("libxl header version")
+        let options = try reader.readU32BE("libxl header options")
+        guard ident == Libxl.ident else {
+            throw StreamError(.malformed, "Bad image id: Expected 0x\(hex(Libxl.ident)), got 0x\(hex(ident))", offset: offset)
+        }
+        guard version == Libxl.version else {
+            throw StreamError(.malformed, "Unknown image version: Expected \(Libxl.version), got \(version)", offset: offset + 8)
+        }
+        guard options & Libxl.optionReservedMask == 0 else {
+            throw StreamError(.malformed, "Reserved bits set in image options field: 0x\(hex(options & Libxl.optionReservedMask))",
+                              offset: offset + 12)
+        }
+        guard options & Libxl.optionBigEndian == 0 else {
+            throw StreamError(.malformed, "Stream is not native endianess - unable to validate", offset: offset + 12)
+        }
+        if options & Libxl.optionLegacy != 0 {
+            info("Libxl Header: little endian, legacy converted")
+        } else {
+            info("Libxl Header: little endian")
+        }
+    }
+
+    private func verifyRecord() throws -> Libxl.RecordType {
+        let offset = reader.offset
+        let rawType = try reader.readU32("libxl record type")
+        let length = try reader.readU32("libxl record length")
+        guard let type = Libxl.RecordType(rawValue: rawType) else {
+            throw StreamError(.malformed, "Unrecognised record type \(hex(rawType))", offset: offset)
+        }
+        recordCounts[type.specName, default: 0] += 1
+        info("Libxl Record: \(type.name), length \(length)")
+        let body = RecordBodyReader(reader: reader, type: "libxl " + type.specName, length: length, recordOffset: offset)
+        switch type {
+        case .end:
+            guard length == 0 else { throw body.error("End record with non-zero length") }
+            try body.finish()
+        case .libxcContext:
+            guard length == 0 else { throw body.error("Libxc context record with non-zero length") }
+            try body.finish()
+            try LibxcVerifier(reader: reader, verbose: verbose).verify()
+        case .emulatorXenstoreData:
+            try checkEmulatorHeader(body)
+            guard length <= LibxlVerifier.xenstoreDataLimit else {
+                throw body.error("Emulator xenstore data of \(length) bytes exceeds the \(LibxlVerifier.xenstoreDataLimit)-byte limit")
+            }
+            let data = try body.rest()
+            try body.finish()
+            if !data.isEmpty {
+                guard data.last == 0 else { throw body.error("Data not NUL terminated") }
+                let parts = data.dropLast().split(separator: 0, omittingEmptySubsequences: false)
+                guard parts.count % 2 == 0 else {
+                    throw body.error("Expected an even number of strings, got \(parts.count)")
+                }
+                if verbose != nil {
+                    var i = 0
+                    while i + 1 < parts.count {
+                        info("  '\(String(decoding: parts[i], as: UTF8.self))' = '\(String(decoding: parts[i + 1], as: UTF8.self))'")
+                        i += 2
+                    }
+                }
+            }
+        case .emulatorContext:
+            try checkEmulatorHeader(body, context: true)
+            try body.finish()
+        case .checkpointEnd:
+            guard length == 0 else { throw body.error("Checkpoint end record with non-zero length") }
+            try body.finish()
+        case .checkpointState:
+            guard length > 0 else { throw body.error("Checkpoint state record with zero length") }
+            try body.finish()
+        }
+        return type
+    }
+
+    private func checkEmulatorHeader(_ body: RecordBodyReader, context: Bool = false) throws {
+        guard body.length >= 8 else {
+            throw body.error("Length must be at least 8 bytes, got \(body.length)")
+        }
+        let id = try body.u32()
+        let index = try body.u32()
+        guard let emulator = Libxl.EmulatorID(rawValue: id) else {
+            throw body.error("Unrecognised emulator id 0x\(hex(id))")
+        }
+        if context {
+            info("  Index \(index), type \(emulator.name)")
+        } else {
+            info("Emulator Xenstore Data (\(emulator.name), idx \(index))")
+        }
+    }
+}
+
+/// What `verify-stream-v2 -f` names.
+public enum VerifyFormat: String, Sendable, CaseIterable {
+    case libxc, libxl, xl
+}
+
+/// Checks a whole stream of the given format.
+public enum StreamVerifier {
+    public static func verify(reader: StreamReader, format: VerifyFormat,
+                              verbose: ((String) -> Void)? = nil) throws {
+        var format = format
+        if format == .xl {
+            let header = try XL.Header.read(from: reader)
+            try reader.skip(UInt64(header.optionalDataLength), "xl header optional data")
+            verbose?("Processed xl header")
+            format = header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0 ? .libxl : .libxc
+        }
+        if format == .libxc {
+            try LibxcVerifier(reader: reader, verbose: verbose).verify()
+        } else {
+            try LibxlVerifier(reader: reader, verbose: verbose).verify()
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// The header `xl save` puts in front of a saved domain.
+public enum XL {
+    /// 32 bytes, the last three a space, a NUL and a carriage return.
+    public static let magic: [UInt8] = Array("Xen saved domain, xl format\n \u{0} \r".utf8)
+    public static let byteOrderMark: UInt32 = 0x0102_0304
+    /// Mandatory flag: a libxl v2 stream follows (not a legacy or libxc one).
+    public static let mandatoryFlagStreamV2: UInt32 = 2
+
+    /// The fixed part after the magic (native, little-endian on x86).
+    public struct Header: Sendable, Equatable {
+        public var byteOrder: UInt32
+        public var mandatoryFlags: UInt32
+        public var optionalFlags: UInt32
+        public var optionalDataLength: UInt32
+
+        public static func read(from reader: StreamReader) throws -> Header {
+            let start = reader.offset
+            let magic = try reader.readBytes(XL.magic.count, "xl header magic")
+            guard magic == XL.magic else {
+                throw StreamError(.malformed, "No xl header", offset: start)
+            }
+            return Header(byteOrder: try reader.readU32("xl header byte-order mark"),
+                          mandatoryFlags: try reader.readU32("xl header mandatory flags"),
+                          optionalFlags: try reader.readU32("xl header optional flags"),
+                          optionalDataLength: try reader.readU32("xl header optional data length"))
+        }
+
+        public func write(to writer: StreamWriter) throws {
+            try writer.write(XL.magic)
+            try writer.u32(byteOrder)
+            try writer.u32(mandatoryFlags)
+            try writer.u32(optionalFlags)
+            try writer.u32(optionalDataLength)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+
+/// Shared parsing: optparse-style normalisation, then swift-argument-parser,
+/// with optparse's exit statuses (help and version 0, usage errors 2).
+enum CLIParsing {
+    struct Exit: Error { var status: Int32 }
+
+    static func parse<C: ParsableCommand>(_ type: C.Type, _ arguments: [String],
+                                          compat: OptParseCompat) throws -> C {
+        let name = C.configuration.commandName ?? "command"
+        let normalized: [String]
+        do {
+            normalized = try compat.normalize(arguments)
+        } catch {
+            Console.write("Usage: \(C.configuration.usage ?? name)\n\n\(name): error: \(error.message)\n",
+                          to: .standardError)
+            throw Exit(status: 2)
+        }
+        do {
+            let parsed = try C.parseAsRoot(normalized)
+            guard let command = parsed as? C else { throw Exit(status: 2) }
+            return command
+        } catch let exit as Exit {
+            throw exit
+        } catch {
+            let message = C.fullMessage(for: error)
+            if C.exitCode(for: error) == .success {
+                Console.write(message + "\n", to: .standardOutput)
+                throw Exit(status: 0)
+            }
+            Console.write("Usage: \(C.configuration.usage ?? name)\n\n\(name): error: \(message)\n",
+                          to: .standardError)
+            throw Exit(status: 2)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The `--progress` line on standard error, redrawn at most ten times a second.
+final class ProgressMeter {
+    private let total: UInt64?
+    private let started: Double
+    private var lastDrawn: Double = 0
+    private var pages: UInt64 = 0
+    private var drewSomething = false
+
+    init(total: UInt64?) {
+        self.total = total
+        self.started = ProgressMeter.now()
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    func update(bytesRead: UInt64, pages: UInt64) {
+        self.pages = pages
+        let t = ProgressMeter.now()
+        guard t - lastDrawn >= 0.1 else { return }
+        lastDrawn = t
+        draw(bytesRead: bytesRead, at: t, final: false)
+    }
+
+    func finish(bytesRead: UInt64, pages: UInt64?) {
+        if let pages { self.pages = pages }
+        draw(bytesRead: bytesRead, at: ProgressMeter.now(), final: true)
+    }
+
+    static func size(_ bytes: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = bytes
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(Int(value)) B" : fixed(value, 1) + " " + units[unit]
+    }
+
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "?" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (value * scale).rounded()
+        guard abs(scaled) < 9e15 else { return "?" }
+        let whole = Int64(scaled)
+        let intPart = whole / Int64(scale)
+        let frac = abs(whole % Int64(scale))
+        if digits == 0 { return String(intPart) }
+        var fracText = String(frac)
+        while fracText.count < digits { fracText = "0" + fracText }
+        return "\(intPart).\(fracText)"
+    }
+
+    private func draw(bytesRead: UInt64, at t: Double, final: Bool) {
+        let elapsed = max(t - started, 1e-6)
+        let rate = Double(bytesRead) / elapsed
+        var line = "\r\(ProgressMeter.size(Double(bytesRead))) read, \(pages) pages, \(ProgressMeter.size(rate))/s"
+        if let total, total > 0 {
+            let fraction = min(1, Double(bytesRead) / Double(total))
+            line += ", " + ProgressMeter.fixed(fraction * 100, 1) + "%"
+            if rate > 0 && !final {
+                let eta = Double(total - min(total, bytesRead)) / rate
+                line += ", ETA " + ProgressMeter.fixed(eta, 0) + "s"
+            }
+        }
+        line += "\u{1B}[K"
+        if final { line += "\n" }
+        Console.write(line, to: .standardError)
+        drewSomething = true
+    }
+}

@@ -1,0 +1,11 @@
+import XenMigrationCLI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+exit(VerifyCommand.main(arguments: Array(CommandLine.arguments.dropFirst())))
