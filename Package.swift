@@ -26,11 +26,14 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Builds legacy images for tests, fuzz seeds and benchmarks.
+        .target(name: "XenLegacyGenerator", dependencies: ["XenMigration"]),
+        .executableTarget(name: "generate-legacy-stream", dependencies: ["XenLegacyGenerator"]),
         .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
         .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),
         .testTarget(
             name: "XenMigrationTests",
-            dependencies: ["XenMigration", "XenMigrationCLI"],
+            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -1,0 +1,1 @@
+// The legacy stream generator lives here (being written).
