@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets and runs each for SECONDS (default 60), one
+# after the other. Fails on any crash, leak, timeout or out-of-memory, and
+# first replays every saved regression input.
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]      targets: convert verify (default: both)
+#
+# Environment: FUZZ_SCRATCH (SwiftPM scratch path, default .build-fuzzers),
+# FUZZ_ARGS (extra libFuzzer flags).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -d /opt/swift/usr/bin ]; then export PATH="/opt/swift/usr/bin:$PATH"; fi
+
+seconds=${1:-60}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(convert verify); fi
+scratch=${FUZZ_SCRATCH:-.build-fuzzers}
+
+# The library, instrumented: coverage for libFuzzer, AddressSanitizer.
+build=(swift build --scratch-path "$scratch" --target XenMigration -c release
+       -Xswiftc -sanitize=fuzzer,address -Xswiftc -g)
+"${build[@]}"
+bin=$("${build[@]}" --show-bin-path)
+modulemap="$scratch/checkouts/swift-system/Sources/CSystem/include/module.modulemap"
+mkdir -p fuzz/work/bin
+for target in "${targets[@]}"; do
+    entry="fuzz/targets/Fuzz${target^}.swift"
+    [ -f "$entry" ] || { echo "fuzz/run.sh: no target '$target'" >&2; exit 2; }
+    # ld.gold warns about ASan's local symbols; harmless, so filtered out.
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
+        "$entry" fuzz/targets/FuzzMode.swift \
+        -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" \
+        "$bin"/XenMigration.build/*.o "$bin"/SystemPackage.build/*.o "$bin"/CSystem.build/*.o \
+        -o "fuzz/work/bin/$target" 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
+done
+
+# ASan keeps freed memory in quarantine (256 MB by default), which would
+# count against the RSS limit; a small quarantine still catches
+# use-after-free of recent allocations.
+export ASAN_OPTIONS="quarantine_size_mb=16:detect_leaks=1:malloc_context_size=20:${ASAN_OPTIONS:-}"
+
+# Memory: no single allocation over 64 MiB (the tools' bound) and the whole
+# fuzzer process, with libFuzzer's corpus and ASan's shadow, under 160 MiB.
+flags=(-timeout=10 -rss_limit_mb=160 -malloc_limit_mb=64 -print_final_stats=1)
+
+status=0
+for target in "${targets[@]}"; do
+    regressions="Tests/XenMigrationTests/Regression/$target"
+    if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
+        echo "== $target: replaying $(ls "$regressions" | wc -l) regression inputs"
+        "fuzz/work/bin/$target" "${flags[@]}" "$regressions"/* || status=1
+    fi
+    echo "== $target: fuzzing for ${seconds}s"
+    mkdir -p "fuzz/work/corpus/$target" "fuzz/artifacts/$target"
+    # New inputs go to the first directory (fuzz/work, not committed).
+    # shellcheck disable=SC2086
+    "fuzz/work/bin/$target" "${flags[@]}" -max_total_time="$seconds" \
+        -artifact_prefix="fuzz/artifacts/$target/" ${FUZZ_ARGS:-} \
+        "fuzz/work/corpus/$target" "fuzz/corpus/$target" || status=1
+done
+if [ $status -ne 0 ]; then
+    echo "fuzz/run.sh: a target failed; reproducers are in fuzz/artifacts/" >&2
+fi
+exit $status
