@@ -1,0 +1,124 @@
+# Build, test and install convert-legacy-stream and verify-stream-v2 the way
+# Xen installs its own copies: the programs in LIBEXEC_BIN, where libxl runs
+# convert-legacy-stream from, with links in bindir for people.
+#
+#   make                                  release build
+#   make install PREFIX=/usr/local        build, then install under PREFIX
+#   make install DESTDIR=/tmp/stage       stage for a package
+#   make install-strip                    the same, programs stripped
+#   make install-only                     install what make built, no swift
+#                                         needed (sudo make install-only)
+#   make install-only BINDIR=DIR          install tools already built in DIR
+#   make uninstall PREFIX=/usr/local
+#   make test                             the test suite (also: make check)
+#
+# SCRATCH_PATH is swift's build directory; SWIFT_FLAGS reaches every swift
+# invocation.
+
+SWIFT        ?= swift
+SWIFT_FLAGS  ?=
+SCRATCH_PATH ?= .build
+CONFIGURATION ?= release
+# Flags for the tools' build only. A dom0 has no Swift runtime, so on Linux
+# the programs carry theirs (they then need only libc, libm and libstdc++).
+ifeq ($(shell uname -s),Linux)
+SWIFT_BUILD_FLAGS ?= --static-swift-stdlib
+else
+SWIFT_BUILD_FLAGS ?=
+endif
+
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+# Xen's LIBEXEC_BIN is $(libexecdir)/xen/bin and its configure makes
+# libexecdir $(prefix)/lib on Linux; set LIBEXEC_BIN to match a Xen that
+# was configured otherwise (NetBSD: $(PREFIX)/libexec/xen/bin).
+LIBEXEC_BIN  ?= $(PREFIX)/lib/xen/bin
+bindir       ?= $(PREFIX)/bin
+datarootdir  ?= $(PREFIX)/share
+mandir       ?= $(datarootdir)/man
+man1dir      ?= $(mandir)/man1
+bashcompdir  ?= $(datarootdir)/bash-completion/completions
+zshcompdir   ?= $(datarootdir)/zsh/site-functions
+fishcompdir  ?= $(datarootdir)/fish/vendor_completions.d
+
+INSTALL      ?= install
+INSTALL_DIR  ?= $(INSTALL) -d -m 0755
+INSTALL_PROG ?= $(INSTALL) -m 0755
+INSTALL_DATA ?= $(INSTALL) -m 0644
+
+TOOLS = convert-legacy-stream verify-stream-v2
+
+# Where the built tools are: swift links SCRATCH_PATH/release to the
+# platform's own directory.
+BINDIR ?= $(SCRATCH_PATH)/$(CONFIGURATION)
+swift_flags = --scratch-path "$(SCRATCH_PATH)" $(SWIFT_FLAGS)
+
+# Normalised (no trailing or doubled slashes), so that the relative link
+# computed below is right.
+libexec_dest = $(abspath $(DESTDIR)$(LIBEXEC_BIN))
+bin_dest     = $(abspath $(DESTDIR)$(bindir))
+
+.PHONY: all build install install-strip install-only uninstall test check clean
+
+all: build
+
+build:
+	$(SWIFT) build -c $(CONFIGURATION) $(swift_flags) $(SWIFT_BUILD_FLAGS) --product convert-legacy-stream
+	$(SWIFT) build -c $(CONFIGURATION) $(swift_flags) $(SWIFT_BUILD_FLAGS) --product verify-stream-v2
+
+install: build
+	$(MAKE) install-only
+
+# Release builds keep their symbols; this drops them (about half the size).
+install-strip: build
+	$(MAKE) install-only INSTALL_PROG="$(INSTALL_PROG) -s"
+
+# The links in bindir are relative (../lib/xen/bin/NAME by default) so a
+# DESTDIR-staged tree still works once moved into place. No links when
+# bindir is LIBEXEC_BIN itself.
+install-only:
+	@set -e; src="$(BINDIR)"; \
+	for tool in $(TOOLS); do \
+	    if [ ! -x "$$src/$$tool" ]; then \
+	        echo "$$src/$$tool: not built (run make build, or set BINDIR)" >&2; exit 1; \
+	    fi; \
+	done
+	$(INSTALL_DIR) "$(libexec_dest)" "$(bin_dest)" "$(DESTDIR)$(man1dir)" \
+	    "$(DESTDIR)$(bashcompdir)" "$(DESTDIR)$(zshcompdir)" "$(DESTDIR)$(fishcompdir)"
+	@set -e; from="$(bin_dest)"; to="$(libexec_dest)"; up=""; \
+	while :; do \
+	    case "$$to/" in "$$from"/*) break ;; esac; \
+	    from="$${from%/*}"; up="../$$up"; \
+	done; \
+	rel="$$up$${to#"$$from"/}"; \
+	for tool in $(TOOLS); do \
+	    echo "$(INSTALL_PROG) $(BINDIR)/$$tool $(libexec_dest)/$$tool"; \
+	    $(INSTALL_PROG) "$(BINDIR)/$$tool" "$(libexec_dest)/$$tool"; \
+	    [ "$$to" != "$(bin_dest)" ] || continue; \
+	    echo "ln -s $$rel/$$tool $(bin_dest)/$$tool"; \
+	    rm -f "$(bin_dest)/$$tool"; \
+	    ln -s "$$rel/$$tool" "$(bin_dest)/$$tool"; \
+	done
+	$(INSTALL_DATA) man/convert-legacy-stream.1 man/verify-stream-v2.1 "$(DESTDIR)$(man1dir)"
+	$(INSTALL_DATA) completions/bash/convert-legacy-stream completions/bash/verify-stream-v2 \
+	    "$(DESTDIR)$(bashcompdir)"
+	$(INSTALL_DATA) completions/zsh/_convert-legacy-stream completions/zsh/_verify-stream-v2 \
+	    "$(DESTDIR)$(zshcompdir)"
+	$(INSTALL_DATA) completions/fish/convert-legacy-stream.fish completions/fish/verify-stream-v2.fish \
+	    "$(DESTDIR)$(fishcompdir)"
+
+# Removes only what install put there; the directories may hold Xen's own files.
+uninstall:
+	for tool in $(TOOLS); do \
+	    rm -f "$(libexec_dest)/$$tool" "$(bin_dest)/$$tool" \
+	        "$(DESTDIR)$(man1dir)/$$tool.1" "$(DESTDIR)$(bashcompdir)/$$tool" \
+	        "$(DESTDIR)$(zshcompdir)/_$$tool" "$(DESTDIR)$(fishcompdir)/$$tool.fish"; \
+	done
+
+test:
+	$(SWIFT) test $(swift_flags)
+
+check: test
+
+clean:
+	$(SWIFT) package clean $(swift_flags)
