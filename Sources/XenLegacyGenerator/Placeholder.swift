@@ -1,1 +1,0 @@
-// The legacy stream generator lives here (being written).
