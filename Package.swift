@@ -28,7 +28,10 @@ let package = Package(
         ),
         // Builds legacy images for tests, fuzz seeds and benchmarks.
         .target(name: "XenLegacyGenerator", dependencies: ["XenMigration"]),
-        .executableTarget(name: "generate-legacy-stream", dependencies: ["XenLegacyGenerator"]),
+        .executableTarget(
+            name: "generate-legacy-stream",
+            dependencies: ["XenLegacyGenerator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
         .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),
         .testTarget(

@@ -1,1 +1,186 @@
-// Command-line front end of XenLegacyGenerator (being written).
+import ArgumentParser
+import XenLegacyGenerator
+import XenMigration
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct GenerateLegacyStream: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate-legacy-stream",
+        abstract: "Write a legacy (Xen 4.5 and older) save image, and optionally what converting it must give.",
+        discussion: """
+            Without --random: a big, realistic image of --pages pages in batches of --batch, written in \
+            constant memory (for benchmarks). HVM images carry the usual HVM-param chunks, a libxl \
+            toolstack chunk and a DeviceModelRecord0002 record; PV images extended info, a p2m frame \
+            list, pinned pagetables and per-vcpu contexts.
+
+            With --random SEED: a small random image covering every legacy feature (and, with \
+            probability --fault-rate, one planted fault).
+
+            --expected FILE also writes the exact stream a correct `convert-legacy-stream` produces \
+            with --format/--stream-version/--skip-qemu (and -x when the image has an xl header), built \
+            independently of the converter. When conversion must fail, FILE is left empty; --summary \
+            tells the expected exit status.
+
+            Examples:
+              generate-legacy-stream --guest hvm --pages 262144 --batch 1024 -o hvm-1g.legacy
+              generate-legacy-stream --random 7 -o in.legacy --expected out.v2 --format libxl --summary
+            """)
+
+    @Option(help: ArgumentHelp("Toolstack width: 32 or 64.", valueName: "32|64"))
+    var width: Int = 64
+
+    @Option(help: ArgumentHelp("Guest type.", valueName: "pv|hvm"))
+    var guest: String = "hvm"
+
+    @Option(help: "Number of pages (4 KiB each).")
+    var pages: UInt64 = 256
+
+    @Option(help: "Pages per batch, 1 to 1024 (the last batch may be shorter).")
+    var batch: Int = 1024
+
+    @Flag(help: "Put an `xl save` header (with a JSON config) in front of the image.")
+    var xl = false
+
+    @Option(help: "Seed of all generated contents.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Online vcpus (ids 0 to N-1, at most 4096).")
+    var vcpus: Int = 1
+
+    @Option(name: .customLong("guest-width"), help: ArgumentHelp("PV guest width.", valueName: "32|64"))
+    var guestWidth: Int = 64
+
+    @Flag(help: "PV: add extended (128-byte) and xsave (0x340-byte) contexts to every vcpu.")
+    var xsave = false
+
+    @Option(help: ArgumentHelp("Page contents: random bytes, or a cheap stamp (pfn and seed, then zeros).",
+                               valueName: "random|stamp"))
+    var fill: String = "random"
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where the legacy image goes.", valueName: "FILE|-"))
+    var output: String = "-"
+
+    @Option(help: ArgumentHelp("Write a small random image made from SEED instead.", valueName: "SEED"))
+    var random: UInt64?
+
+    @Option(name: .customLong("fault-rate"), help: "With --random: probability of planting one fault.")
+    var faultRate: Double = 0.15
+
+    @Option(help: ArgumentHelp("Also write the expected converted stream.", valueName: "FILE|-"))
+    var expected: String?
+
+    @Option(help: ArgumentHelp("Format of the expected stream.", valueName: "libxc|libxl"))
+    var format: String = "libxc"
+
+    @Option(name: .customLong("stream-version"), help: ArgumentHelp("Version of the expected stream.", valueName: "2|3"))
+    var streamVersion: UInt32 = 2
+
+    @Flag(name: .customLong("skip-qemu"), help: "The expected stream is for --skip-qemu.")
+    var skipQemu = false
+
+    @Flag(help: "Print one line to stderr: width=, guest=, xl=, status= (expected exit status), bytes.")
+    var summary = false
+
+    func validate() throws {
+        guard width == 32 || width == 64 else { throw ValidationError("--width must be 32 or 64") }
+        guard guest == "pv" || guest == "hvm" else { throw ValidationError("--guest must be pv or hvm") }
+        guard (1...1024).contains(batch) else { throw ValidationError("--batch must be 1 to 1024") }
+        guard (0...4096).contains(vcpus) else { throw ValidationError("--vcpus must be 0 to 4096") }
+        guard guestWidth == 32 || guestWidth == 64 else { throw ValidationError("--guest-width must be 32 or 64") }
+        guard PageFill(rawValue: fill) != nil else { throw ValidationError("--fill must be random or stamp") }
+        guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format must be libxc or libxl") }
+        guard streamVersion == 2 || streamVersion == 3 else { throw ValidationError("--stream-version must be 2 or 3") }
+        if expected != nil && expected == output && output == "-" {
+            throw ValidationError("the image and the expected stream cannot both go to stdout")
+        }
+    }
+
+    func run() throws {
+        let image: LegacyImage
+        if let random {
+            image = LegacyImage.random(seed: random, faultRate: faultRate)
+        } else {
+            image = LegacyImage.large(LargeImageSpec(
+                width: width == 32 ? .bits32 : .bits64, guest: guest == "pv" ? .pv : .hvm, pages: pages,
+                batchSize: batch, xl: xl, seed: seed, vcpus: vcpus, fill: PageFill(rawValue: fill) ?? .random,
+                guestWidth: guestWidth / 8, xsave: xsave))
+        }
+        let settings = ConversionSettings(format: OutputFormat(rawValue: format) ?? .libxc,
+                                          streamVersion: streamVersion, skipQemu: skipQemu)
+
+        let legacyFD = try openOutput(output)
+        let legacySink = DescriptorSink(fd: legacyFD)
+        let legacyCounter = Emitter(sink: legacySink)
+        try image.write(to: legacyCounter)
+        try legacyCounter.flush()
+        if legacyFD != 1 { close(legacyFD) }
+
+        var failure: ExpectedFailure?
+        var expectedBytes: UInt64 = 0
+        if let expected {
+            let fd = try openOutput(expected)
+            if random != nil {
+                // Small: decide first, so a failing conversion leaves FILE empty.
+                switch image.expectedOutcome(settings) {
+                case .success(let bytes):
+                    try bytes.withUnsafeBytes { try DescriptorSink(fd: fd).write($0) }
+                    expectedBytes = UInt64(bytes.count)
+                case .failure(let f):
+                    failure = f
+                }
+            } else {
+                let counter = CountingSink(DescriptorSink(fd: fd))
+                failure = try image.writeExpected(settings, to: counter)
+                expectedBytes = counter.count
+                if failure != nil && fd != 1 { _ = ftruncate(fd, 0) }
+            }
+            if fd != 1 { close(fd) }
+        } else {
+            if case .failure(let f) = image.expectedOutcome(settings), random != nil { failure = f }
+        }
+
+        if summary {
+            var line = "width=\(image.width.rawValue) guest=\(image.guest.rawValue) xl=\(image.xlHeader == nil ? 0 : 1)"
+            line += " status=\(failure?.exitStatus ?? 0) legacy_bytes=\(legacyCounter.count)"
+            if expected != nil { line += " expected_bytes=\(expectedBytes)" }
+            if let failure { line += " reason=\"\(failure)\"" }
+            if !image.convertedOutputVerifies(format: settings.format) { line += " verifies=0" }
+            FileHandleErr.write(line + "\n")
+        }
+    }
+
+    private func openOutput(_ path: String) throws -> Int32 {
+        if path == "-" { return 1 }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw ValidationError("cannot open '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return fd
+    }
+}
+
+/// Counts what passes through to another sink.
+final class CountingSink: ByteSink {
+    let inner: any ByteSink
+    private(set) var count: UInt64 = 0
+    init(_ inner: any ByteSink) { self.inner = inner }
+    func write(_ buffer: UnsafeRawBufferPointer) throws {
+        try inner.write(buffer)
+        count += UInt64(buffer.count)
+    }
+}
+
+enum FileHandleErr {
+    static func write(_ text: String) {
+        try? Array(text.utf8).withUnsafeBytes { try DescriptorSink(fd: 2).write($0) }
+    }
+}
+
+GenerateLegacyStream.main()
