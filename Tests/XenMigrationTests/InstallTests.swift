@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `make install-only` from the debug build into a temporary prefix: the
+/// same recipe `make install` runs after its release build.
+private enum Install {
+    static let tools = ["convert-legacy-stream", "verify-stream-v2"]
+    static let make = "/usr/bin/make"
+    static var makeAvailable: Bool { FileManager.default.isExecutableFile(atPath: make) }
+
+    /// Runs a Makefile target in the package root. DESTDIR is always given
+    /// so that one set by an outer `make check` cannot leak in.
+    static func run(_ target: String, _ variables: [String: String]) throws -> RunResult {
+        var all = ["DESTDIR": "", "BINDIR": Paths.binDir.path]
+        for (k, v) in variables { all[k] = v }
+        let assignments = all.keys.sorted().map { "\($0)=\(all[$0] ?? "")" }
+        return try Spawn.run(make, ["-s", "-C", Paths.packageRoot.path, target] + assignments, timeout: 120)
+    }
+
+    /// The files an install puts under a root (PREFIX, or DESTDIR+PREFIX).
+    static func files(under root: URL) -> [String] {
+        var paths: [String] = []
+        for tool in tools {
+            paths += ["lib/xen/bin/\(tool)", "bin/\(tool)", "share/man/man1/\(tool).1",
+                      "share/bash-completion/completions/\(tool)", "share/zsh/site-functions/_\(tool)",
+                      "share/fish/vendor_completions.d/\(tool).fish"]
+        }
+        return paths.map { root.appendingPathComponent($0).path }
+    }
+}
+
+private func bytes(_ path: String) -> [UInt8]? {
+    (try? Data(contentsOf: URL(fileURLWithPath: path))).map { [UInt8]($0) }
+}
+
+private func mode(_ path: String) -> mode_t? {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return nil }
+    return st.st_mode
+}
+
+private func exists(_ path: String) -> Bool { mode(path) != nil }
+
+@Suite("make install", .enabled(if: Install.makeAvailable, "needs /usr/bin/make"))
+struct InstallTests {
+    @Test("install-only: programs in lib/xen/bin, links in bin, man pages, completions; uninstall removes them")
+    func installIntoPrefix() throws {
+        let dir = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prefix = dir.appendingPathComponent("usr/local")
+
+        let installed = try Install.run("install-only", ["PREFIX": prefix.path])
+        #expect(installed.status == 0, "make: \(installed.stderrText)")
+
+        for tool in Install.tools {
+            let program = prefix.appendingPathComponent("lib/xen/bin/\(tool)").path
+            let link = prefix.appendingPathComponent("bin/\(tool)").path
+            let programMode = try #require(mode(program), "\(program) missing")
+            #expect(programMode & S_IFMT == S_IFREG)
+            #expect(programMode & 0o777 == 0o755)
+            #expect(bytes(program) == bytes(Paths.binDir.appendingPathComponent(tool).path), "\(tool) is not the built program")
+
+            // A relative link, so a staged tree can be moved into place.
+            #expect(mode(link).map { $0 & S_IFMT } == S_IFLNK)
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == "../lib/xen/bin/\(tool)")
+            #expect(URL(fileURLWithPath: link).resolvingSymlinksInPath().path
+                    == URL(fileURLWithPath: program).resolvingSymlinksInPath().path)
+
+            let page = prefix.appendingPathComponent("share/man/man1/\(tool).1").path
+            #expect(bytes(page) == bytes(Paths.packageRoot.appendingPathComponent("man/\(tool).1").path))
+            #expect(mode(page).map { $0 & 0o777 } == 0o644)
+        }
+        for path in Install.files(under: prefix) {
+            #expect(exists(path), "\(path) not installed")
+        }
+
+        // The installed programs work when run through their links.
+        let bin = prefix.appendingPathComponent("bin")
+        let version = try Spawn.run(bin.appendingPathComponent("convert-legacy-stream").path, ["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdoutText == "1\n")
+
+        let vector = Vector(kind: "convert", name: "hvm64-libxl-toolstack-xl")
+        let out = dir.appendingPathComponent("converted").path
+        let converted = try Spawn.run(bin.appendingPathComponent("convert-legacy-stream").path,
+                                      ["-i", vector.file("input.legacy").path, "-o", out] + vector.args)
+        #expect(converted.status == 0, "\(converted.stderrText)")
+        #expect(bytes(out) == vector.bytes("expected.out"))
+        #expect(converted.stdoutText == vector.text("expected.stdout"))
+        let verified = try Spawn.run(bin.appendingPathComponent("verify-stream-v2").path, ["-f", "xl", "-i", out])
+        #expect(verified.status == 0, "\(verified.stderrText)")
+
+        let removed = try Install.run("uninstall", ["PREFIX": prefix.path])
+        #expect(removed.status == 0, "make: \(removed.stderrText)")
+        for path in Install.files(under: prefix) {
+            #expect(!exists(path), "\(path) left after uninstall")
+        }
+        // Shared directories stay: Xen's own tools live there too.
+        #expect(exists(prefix.appendingPathComponent("lib/xen/bin").path))
+    }
+
+    @Test("DESTDIR staging with Xen's LIBEXEC_BIN elsewhere: the link is relative to the final layout")
+    func stagedInstall() throws {
+        let dir = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stage = dir.appendingPathComponent("stage")
+        let result = try Install.run("install-only", ["DESTDIR": stage.path + "/", "PREFIX": "/usr",
+                                                      "LIBEXEC_BIN": "/usr/libexec/xen/bin"])
+        #expect(result.status == 0, "make: \(result.stderrText)")
+        let link = stage.appendingPathComponent("usr/bin/convert-legacy-stream").path
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == "../libexec/xen/bin/convert-legacy-stream")
+        #expect(exists(stage.appendingPathComponent("usr/libexec/xen/bin/verify-stream-v2").path))
+        #expect(!exists(stage.appendingPathComponent("usr/lib/xen").path))
+        // Nothing escaped the stage.
+        let top = try FileManager.default.contentsOfDirectory(atPath: stage.path)
+        #expect(top == ["usr"])
+
+        let version = try Spawn.run(link, ["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdoutText == "1\n")
+    }
+
+    @Test("install-only without built programs fails and installs nothing")
+    func missingPrograms() throws {
+        let dir = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prefix = dir.appendingPathComponent("prefix")
+        let result = try Install.run("install-only", ["PREFIX": prefix.path,
+                                                      "BINDIR": dir.appendingPathComponent("nothing-built").path])
+        #expect(result.status != 0)
+        #expect(result.stderrText.contains("convert-legacy-stream: not built"))
+        #expect(!exists(prefix.path))
+    }
+
+    /// Every option the parser accepts (its optparse table), read from the
+    /// command's source so that a new option cannot go undocumented.
+    private static func options(of source: String) throws -> [(long: String, short: String?)] {
+        let text = try String(contentsOf: Paths.packageRoot.appendingPathComponent("Sources/XenMigrationCLI/\(source)"),
+                              encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: #"\.init\(long: "([a-z-]+)", short: (?:"([a-z])"|nil)"#)
+        let range = NSRange(text.startIndex..., in: text)
+        return pattern.matches(in: text, range: range).compactMap { match in
+            guard let long = Range(match.range(at: 1), in: text).map({ String(text[$0]) }) else { return nil }
+            let short = Range(match.range(at: 2), in: text).map { String(text[$0]) }
+            return (long, short)
+        }
+    }
+
+    @Test("man pages and completions cover every option", arguments: [
+        ("convert-legacy-stream", "ConvertCommand.swift"), ("verify-stream-v2", "VerifyCommand.swift"),
+    ])
+    func documentationCoversOptions(_ tool: String, _ source: String) throws {
+        let options = try Self.options(of: source)
+        #expect(options.count >= 6, "no option table found in \(source)")
+        func text(_ path: String) throws -> String {
+            try String(contentsOf: Paths.packageRoot.appendingPathComponent(path), encoding: .utf8)
+        }
+        let page = try text("man/\(tool).1")
+        let bash = try text("completions/bash/\(tool)")
+        let zsh = try text("completions/zsh/_\(tool)")
+        let fish = try text("completions/fish/\(tool).fish")
+        // Checked into named Bools so a failure names the option, not the whole file.
+        for option in options {
+            let troffLong = "\\-\\-" + option.long.replacingOccurrences(of: "-", with: "\\-")
+            let inPage = page.contains(troffLong), inBash = bash.contains("--\(option.long)")
+            let inZsh = zsh.contains("--\(option.long)"), inFish = fish.contains("-l \(option.long)")
+            #expect(inPage, "man page lacks --\(option.long)")
+            #expect(inBash, "bash completion lacks --\(option.long)")
+            #expect(inZsh, "zsh completion lacks --\(option.long)")
+            #expect(inFish, "fish completion lacks --\(option.long)")
+            if let short = option.short {
+                let shortInPage = page.contains("\\-\(short)"), shortInBash = bash.contains("-\(short) ")
+                let shortInZsh = zsh.contains("-\(short)"), shortInFish = fish.contains("-s \(short) -l \(option.long)")
+                #expect(shortInPage, "man page lacks -\(short)")
+                #expect(shortInBash, "bash completion lacks -\(short)")
+                #expect(shortInZsh, "zsh completion lacks -\(short)")
+                #expect(shortInFish, "fish completion lacks -\(short)")
+            }
+        }
+    }
+
+    @Test("man pages render without groff warnings",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff"), "needs groff"),
+          arguments: Install.tools)
+    func manPageRenders(_ tool: String) throws {
+        let page = Paths.packageRoot.appendingPathComponent("man/\(tool).1").path
+        let result = try Spawn.run("/usr/bin/groff", ["-man", "-Tutf8", "-ww", "-z", page])
+        #expect(result.status == 0)
+        #expect(result.stderrText == "")
+    }
+
+    @Test("completion scripts parse in each shell that is installed")
+    func completionsParse() throws {
+        let scripts = [("/bin/bash", "bash/"), ("/usr/bin/zsh", "zsh/_"), ("/usr/bin/fish", "fish/")]
+        var checked = 0
+        for (shell, stem) in scripts where FileManager.default.isExecutableFile(atPath: shell) {
+            for tool in Install.tools {
+                let file = "completions/\(stem)\(tool)" + (shell.hasSuffix("fish") ? ".fish" : "")
+                let result = try Spawn.run(shell, ["-n", Paths.packageRoot.appendingPathComponent(file).path])
+                #expect(result.status == 0, "\(shell) -n \(file): \(result.stderrText)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 2, "no shell to check with")
+    }
+}
