@@ -7,6 +7,10 @@ public enum LegacyDetection {
     public struct Result: Sendable, Equatable {
         public var width: ToolstackWidth
         public var guest: GuestType
+        public init(width: ToolstackWidth, guest: GuestType) {
+            self.width = width
+            self.guest = guest
+        }
     }
 
     /// Looks at the next 16 bytes without consuming them.

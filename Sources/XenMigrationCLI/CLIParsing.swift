@@ -18,7 +18,11 @@ enum CLIParsing {
         }
         do {
             let parsed = try C.parseAsRoot(normalized)
-            guard let command = parsed as? C else { throw Exit(status: 2) }
+            guard let command = parsed as? C else {
+                // Only --help parses to another command (argument-parser's help).
+                Console.write(C.helpMessage() + "\n", to: .standardOutput)
+                throw Exit(status: 0)
+            }
             return command
         } catch let exit as Exit {
             throw exit

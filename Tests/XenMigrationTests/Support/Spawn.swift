@@ -52,6 +52,25 @@ struct RunResult {
 /// stderr collected, and extra descriptors inherited under chosen numbers
 /// (as libxl passes `--in N --out M`).
 enum Spawn {
+    /// Held while pipes are made and children spawned, so no child inherits
+    /// another test's pipe end (which would keep it from seeing end of file).
+    static let lock = NSLock()
+
+    /// A pipe whose ends are closed in spawned children unless dup2'ed.
+    static func pipePair() -> [Int32] {
+        lock.lock()
+        defer { lock.unlock() }
+        return unlockedPipe()
+    }
+
+    static func unlockedPipe() -> [Int32] {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return fds }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        return fds
+    }
+
     static func run(_ path: String, _ arguments: [String], stdin: [UInt8]? = nil,
                     stdinFile: String? = nil, inherit: [(source: Int32, target: Int32)] = [],
                     environment: [String: String] = [:], timeout: Double = 60) throws -> RunResult {
@@ -59,15 +78,19 @@ enum Spawn {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
 
+        lock.lock()
+        var locked = true
+        defer { if locked { lock.unlock() } }
         var inPipe: [Int32] = [-1, -1]
-        var outPipe: [Int32] = [-1, -1]
-        var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw POSIXError(.EMFILE) }
+        let outPipe = unlockedPipe()
+        let errPipe = unlockedPipe()
+        guard outPipe[0] >= 0, errPipe[0] >= 0 else { throw POSIXError(.EMFILE) }
         var stdinFD: Int32 = -1
         if let stdinFile {
-            stdinFD = open(stdinFile, O_RDONLY)
+            stdinFD = open(stdinFile, O_RDONLY | O_CLOEXEC)
         } else {
-            guard pipe(&inPipe) == 0 else { throw POSIXError(.EMFILE) }
+            inPipe = unlockedPipe()
+            guard inPipe[0] >= 0 else { throw POSIXError(.EMFILE) }
             stdinFD = inPipe[0]
         }
         posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
@@ -92,6 +115,8 @@ enum Spawn {
         close(outPipe[1])
         close(errPipe[1])
         if stdinFile != nil { close(stdinFD) } else { close(inPipe[0]) }
+        lock.unlock()
+        locked = false
 
         // Feed stdin and drain both outputs on helper threads.
         let writeEnd = inPipe[1]
