@@ -153,7 +153,8 @@ public final class StreamReader {
     }
 
     /// Moves `count` bytes to `writer` without holding more than one
-    /// buffer of them at a time.
+    /// buffer of them at a time. Large runs between two descriptors go
+    /// through the kernel (`ZeroCopy`) unless `allowZeroCopy` is off.
     public func copy(_ count: UInt64, to writer: StreamWriter, _ what: String) throws {
         var left = count
         // First whatever is already buffered here.
@@ -162,6 +163,22 @@ public final class StreamReader {
             try writer.write(UnsafeRawBufferPointer(rebasing: storage[start..<(start + n)]))
             consume(n)
             left -= UInt64(n)
+        }
+        if left >= StreamReader.zeroCopyThreshold, let zeroCopy = zeroCopy(to: writer) {
+            try writer.flush()
+            switch try zeroCopy.transfer(left) {
+            case .moved(let n, let endOfInput):
+                offset &+= n
+                writer.noteDirectWrite(n)
+                left -= n
+                if endOfInput {
+                    sawEOF = true
+                    throw truncated(what, needed: count, got: count - left)
+                }
+            case .unsupported:
+                zeroCopyPair = nil
+                allowZeroCopy = false
+            }
         }
         while left > 0 {
             let got = try writer.fill(upTo: left) { space in try source.read(into: space) }
@@ -172,6 +189,27 @@ public final class StreamReader {
             offset &+= UInt64(got)
             left -= UInt64(got)
         }
+    }
+
+    /// Runs shorter than this are copied through the buffers: a system call
+    /// saved is worth more than a copy avoided.
+    static let zeroCopyThreshold: UInt64 = 64 * 1024
+
+    /// Set false to force plain reads and writes (same bytes, more copies).
+    public var allowZeroCopy = true
+    private var zeroCopyPair: (sink: ObjectIdentifier, method: ZeroCopy)?
+
+    private func zeroCopy(to writer: StreamWriter) -> ZeroCopy? {
+        guard allowZeroCopy, let input = source.fileDescriptor, let output = writer.sink.fileDescriptor else { return nil }
+        let id = ObjectIdentifier(writer.sink)
+        if let pair = zeroCopyPair, pair.sink == id { return pair.method }
+        let method = ZeroCopy(from: input, to: output)
+        guard method.isPossible else {
+            allowZeroCopy = false
+            return nil
+        }
+        zeroCopyPair = (id, method)
+        return method
     }
 
     /// Up to `count` bytes (count ≤ capacity) of what comes next, without

@@ -61,6 +61,11 @@ public final class StreamWriter {
         for _ in 0..<count { try put(UInt8(0)) }
     }
 
+    /// Accounts for bytes that went to the sink's descriptor directly.
+    func noteDirectWrite(_ count: UInt64) {
+        bytesWritten &+= count
+    }
+
     /// Lets `body` fill free buffer space directly (up to `limit` bytes),
     /// so bulk data is copied once, not twice. Returns what `body` returned.
     func fill(upTo limit: UInt64, _ body: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
