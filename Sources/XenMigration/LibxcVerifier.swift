@@ -10,10 +10,6 @@ public final class LibxcVerifier {
     /// Records seen, by spec name.
     public private(set) var recordCounts: [String: UInt64] = [:]
 
-    /// Largest record body read into memory for checking (bodies that are
-    /// only skipped over may be as large as the format allows).
-    static let inMemoryLimit: UInt32 = 1 << 20
-
     public init(reader: StreamReader, verbose: ((String) -> Void)? = nil) {
         self.reader = reader
         self.verbose = verbose

@@ -12,7 +12,6 @@ final class ProgressMeter {
     private let started: Double
     private var lastDrawn: Double = 0
     private var pages: UInt64 = 0
-    private var drewSomething = false
 
     init(total: UInt64?) {
         self.total = total
@@ -76,6 +75,5 @@ final class ProgressMeter {
         line += "\u{1B}[K"
         if final { line += "\n" }
         Console.write(line, to: .standardError)
-        drewSomething = true
     }
 }
