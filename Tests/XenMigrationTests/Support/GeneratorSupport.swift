@@ -1,0 +1,53 @@
+import Testing
+import XenLegacyGenerator
+import XenMigration
+
+/// Runs the library's converter on a generated image in memory.
+enum Generated {
+    static func options(_ image: LegacyImage, _ settings: ConversionSettings) -> ConversionOptions {
+        ConversionOptions(width: image.width, guest: image.guest, format: settings.format,
+                          streamVersion: settings.streamVersion, xlHeader: image.xlHeader != nil,
+                          skipQemu: settings.skipQemu)
+    }
+
+    /// The converter's output, or the error it threw. `chunkLimit` caps
+    /// each read, as a pipe does.
+    static func convert(_ image: LegacyImage, _ settings: ConversionSettings, input: [UInt8]? = nil,
+                        chunkLimit: Int = .max) -> Result<[UInt8], StreamError> {
+        let sink = MemorySink()
+        let converter = LegacyConverter(options: options(image, settings),
+                                        reader: StreamReader(MemorySource(input ?? image.legacyBytes(), chunkLimit: chunkLimit)),
+                                        writer: StreamWriter(sink))
+        do {
+            try converter.run()
+            return .success(sink.bytes)
+        } catch let error as StreamError {
+            return .failure(error)
+        } catch {
+            return .failure(StreamError(.io, "\(error)"))
+        }
+    }
+
+    static func kind(_ failure: ExpectedFailure) -> StreamError.Kind {
+        switch failure.kind {
+        case .malformed: .malformed
+        case .truncated: .truncated
+        case .unsupported: .unsupported
+        }
+    }
+
+    /// The verifier format for a converted image.
+    static func verifyFormat(_ image: LegacyImage, _ settings: ConversionSettings) -> VerifyFormat {
+        image.xlHeader != nil ? .xl : settings.format == .libxl ? .libxl : .libxc
+    }
+
+    /// First differing offset of two byte arrays (for failure messages).
+    static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+        for i in 0..<min(a.count, b.count) where a[i] != b[i] { return i }
+        return a.count == b.count ? nil : min(a.count, b.count)
+    }
+}
+
+extension ConversionSettings: CustomTestStringConvertible {
+    public var testDescription: String { description }
+}
