@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Buffered, offset-tracking reader of little-endian fields over any
 /// `ByteSource`. Every read names what it is reading, so a short input
 /// yields "truncated" with the offset where the bytes ran out.
@@ -17,7 +19,10 @@ public final class StreamReader {
         self.storage = .allocate(byteCount: max(capacity, 64), alignment: 16)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        try? discardNull?.close()
+    }
 
     public var capacity: Int { storage.count }
     private var available: Int { end - start }
@@ -133,9 +138,27 @@ public final class StreamReader {
         return try body(UnsafeRawBufferPointer(rebasing: storage[start..<(start + count)]))
     }
 
-    /// Discards `count` bytes, reading them as they stream past.
+    /// Discards `count` bytes as they stream past. Long runs from a pipe are
+    /// dropped inside the kernel (spliced into /dev/null).
     public func skip(_ count: UInt64, _ what: String) throws {
         var left = count
+        let buffered = min(UInt64(available), left)
+        consume(Int(buffered))
+        left -= buffered
+        if left >= StreamReader.zeroCopyThreshold, let null = try discardTarget() {
+            switch try ZeroCopy.discard(from: null.input, into: null.output, left) {
+            case .moved(let n, let endOfInput):
+                offset &+= n
+                left -= n
+                if endOfInput {
+                    sawEOF = true
+                    throw truncated(what, needed: count, got: count - left)
+                }
+            case .unsupported:
+                discardNull = nil
+                allowZeroCopy = false
+            }
+        }
         while left > 0 {
             if available == 0 {
                 start = 0; end = 0
@@ -196,7 +219,24 @@ public final class StreamReader {
     static let zeroCopyThreshold: UInt64 = 64 * 1024
 
     /// Set false to force plain reads and writes (same bytes, more copies).
-    public var allowZeroCopy = true
+    public var allowZeroCopy = true {
+        didSet { if !allowZeroCopy { discardNull = nil } }
+    }
+    private var discardNull: FileDescriptor?
+    private var discardChecked = false
+
+    /// The input pipe and an open /dev/null, when skipping can splice.
+    private func discardTarget() throws -> (input: FileDescriptor, output: FileDescriptor)? {
+        guard allowZeroCopy, let input = source.fileDescriptor else { return nil }
+        if !discardChecked {
+            discardChecked = true
+            if ZeroCopy.isPipe(input) {
+                discardNull = try? FileDescriptor.open("/dev/null", .writeOnly, options: [.closeOnExec])
+            }
+        }
+        guard let null = discardNull else { return nil }
+        return (input, null)
+    }
     private var zeroCopyPair: (sink: ObjectIdentifier, method: ZeroCopy)?
 
     private func zeroCopy(to writer: StreamWriter) -> ZeroCopy? {

@@ -29,7 +29,8 @@ final class RunningTool {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        Spawn.ignoreSIGPIPE
+        let rc = Spawn.withDefaultSignals { posix_spawn(&child, path, &actions, $0, argv, environ) }
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
         pid = child
         close(inPipe[0])

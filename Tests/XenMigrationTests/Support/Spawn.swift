@@ -63,6 +63,23 @@ enum Spawn {
         return unlockedPipe()
     }
 
+    /// A test feeding a child that stops reading must see EPIPE, not die:
+    /// the test process ignores SIGPIPE, and children get it back at its
+    /// default (see `withDefaultSignals`), so tools are tested as users run them.
+    static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    static func withDefaultSignals<T>(_ body: (UnsafePointer<posix_spawnattr_t>) -> T) -> T {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attr, &set)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF))
+        return withUnsafePointer(to: &attr) { body($0) }
+    }
+
     static func unlockedPipe() -> [Int32] {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return fds }
@@ -109,7 +126,8 @@ enum Spawn {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        Spawn.ignoreSIGPIPE
+        let rc = Spawn.withDefaultSignals { posix_spawn(&pid, path, &actions, $0, argv, envp) }
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
 
         close(outPipe[1])
