@@ -218,15 +218,14 @@ private struct RandomBuilder {
         case 4: insert(.rawMarker(r.pick([-21, -22, -100, Int32.min]), payload: r.bytes(r.int(0...16))))
         case 5: insert(.rawMarker(Int32(r.int(1025...5000)), payload: r.bytes(r.int(0...16))))
         case 6:
+            // Two equal entries (other than padding) in one batch.
             var b = batch()
+            if b.entries.count == 1 { b.entries.append(0) }
             let i = r.int(0...(b.entries.count - 1))
+            var j = r.int(0...(b.entries.count - 2))
+            if j >= i { j += 1 }
             if b.entries[i] == PageBatch.padding { b.entries[i] = 0xe000_0001 }
-            b.entries.insert(b.entries[i], at: r.int(0...b.entries.count))
-            if b.entries.count > 1024 { b.entries.removeLast(b.entries.count - 1024) }
-            if Set(b.entries.filter { $0 != PageBatch.padding }).count == b.entries.filter({ $0 != PageBatch.padding }).count {
-                b.entries[b.entries.count - 1] = b.entries[0] == PageBatch.padding ? 0xe000_0001 : b.entries[0]
-                if b.entries.count == 1 { b.entries.append(b.entries[0]) }
-            }
+            b.entries[j] = b.entries[i]
             insert(.pages(b))
         case 7: insert(.vcpuInfo(maxID: Int32(r.int(4096...100_000)), bitmap: []))
         case 8: insert(.hvmParam(chunk: r.pick(ChunkID.hvmParamChunks), value: r.next(), padding: 0))
