@@ -420,7 +420,11 @@ private struct ExpectedWriter {
     }
 
     func deviceModel() throws {
-        guard let dm = image.deviceModel else { throw fail(.truncated, "no device model record") }
+        guard let dm = image.deviceModel else {
+            // Without a record the trailer is read as one.
+            if image.trailer.count < 21 { throw fail(.truncated, "no device model record") }
+            throw fail(.unsupported, "a trailer where the device model record belongs")
+        }
         let signature = Array((dm.signature + [UInt8](repeating: 0, count: 21)).prefix(21))
         switch signature {
         case DeviceModel.record0002, DeviceModel.remus:

@@ -27,7 +27,9 @@ public struct LegacyImage: Sendable, Equatable {
     public var hvmTail: HVMTail
     /// HVM only (a PV converter never reads it): the record after the tail.
     public var deviceModel: DeviceModel?
-    /// Bytes after everything a converter reads (ignored by it).
+    /// Bytes after everything a converter reads (ignored by it). Part of
+    /// the data of a QemuDeviceModelRecord; read as a signature when an HVM
+    /// image has no device model record (keep it free of known signatures).
     public var trailer: [UInt8]
 
     public init(width: ToolstackWidth, guest: GuestType, xlHeader: XLHeader? = nil, p2mSize: UInt64,

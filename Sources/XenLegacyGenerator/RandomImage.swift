@@ -246,7 +246,10 @@ private struct RandomBuilder {
                                                                 Array("DeviceModelRecord0003".utf8), r.text(21)]),
                                             data: .random(count: r.int(0...100), seed: r.next()))
         case 13:
-            if isPV { image.deviceModel = nil; insert(.tmem(payload: [])) } else { image.deviceModel = nil }
+            // No device model record (and nothing after the HVM context).
+            if isPV { insert(.tmem(payload: [])) }
+            image.deviceModel = nil
+            image.trailer = []
         case 14:
             // Bad libxl toolstack data: only libxl output decodes it.
             let good = Toolstack.physmap([.init(physOffset: 1, startAddr: 2, size: 3, name: Array("vga".utf8))], width: width)
