@@ -1,5 +1,33 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A command of this package: optparse-style options, then its own run.
+public protocol ToolCommand: ParsableCommand {
+    static var compat: OptParseCompat { get }
+    func execute() -> Int32
+}
+
+extension ToolCommand {
+    /// Parses `arguments` (without the program name), runs, and returns the exit status.
+    public static func main(arguments: [String]) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)  // a closed reader is a write error, not a death
+        do {
+            return try CLIParsing.parse(Self.self, arguments, compat: compat).execute()
+        } catch let exit as CLIParsing.Exit {
+            return exit.status
+        } catch {
+            return 2
+        }
+    }
+}
+
 /// Shared parsing: optparse-style normalisation, then swift-argument-parser,
 /// with optparse's exit statuses (help and version 0, usage errors 2).
 enum CLIParsing {

@@ -27,7 +27,7 @@ enum StreamVersionChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `convert-legacy-stream`: a drop-in for Xen's converter of the same name.
-public struct ConvertCommand: ParsableCommand {
+public struct ConvertCommand: ToolCommand {
     public static let configuration = CommandConfiguration(
         commandName: "convert-legacy-stream",
         abstract: "Convert a legacy Xen save/migration stream (Xen 4.5 and older) to a v2 or v3 stream.",
@@ -88,7 +88,7 @@ public struct ConvertCommand: ParsableCommand {
 
     public init() {}
 
-    static let compat = OptParseCompat(specs: [
+    public static let compat = OptParseCompat(specs: [
         .init(long: "in", short: "i", takesValue: true),
         .init(long: "out", short: "o", takesValue: true),
         .init(long: "width", short: "w", takesValue: true),
@@ -107,21 +107,7 @@ public struct ConvertCommand: ParsableCommand {
         .init(long: "help", short: "h", takesValue: false),
     ])
 
-    /// Parses `arguments` (without the program name), runs, and returns the exit status.
-    public static func main(arguments: [String]) -> Int32 {
-        signal(SIGPIPE, SIG_IGN)  // a closed reader is a write error, not a death
-        let command: ConvertCommand
-        do {
-            command = try CLIParsing.parse(ConvertCommand.self, arguments, compat: compat)
-        } catch let exit as CLIParsing.Exit {
-            return exit.status
-        } catch {
-            return 2
-        }
-        return command.execute()
-    }
-
-    func execute() -> Int32 {
+    public func execute() -> Int32 {
         let needOutput = !dryRun
         let widthKnown = width != nil || auto
         let guestKnown = guestType != nil || auto

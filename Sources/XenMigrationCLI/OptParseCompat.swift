@@ -4,8 +4,8 @@
 /// optparse accepts `--in=X`, `--in X`, `-iX`, `-i X`, clustered flags
 /// (`-vx`) and any unique prefix of a long option (libxl passes `--guest`
 /// for `--guest-type`). Xen's tools are driven that way, so ours are too.
-struct OptParseCompat {
-    struct Spec {
+public struct OptParseCompat: Sendable {
+    struct Spec: Sendable {
         var long: String
         var short: Character?
         var takesValue: Bool

@@ -13,7 +13,7 @@ import Darwin
 extension VerifyFormat: ExpressibleByArgument {}
 
 /// `verify-stream-v2`: a drop-in for Xen's verifier, for v2 and v3 streams.
-public struct VerifyCommand: ParsableCommand {
+public struct VerifyCommand: ToolCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verify-stream-v2",
         abstract: "Verify a Xen migration stream (libxc v2 or v3, libxl, or an xl save file).",
@@ -41,7 +41,7 @@ public struct VerifyCommand: ParsableCommand {
 
     public init() {}
 
-    static let compat = OptParseCompat(specs: [
+    public static let compat = OptParseCompat(specs: [
         .init(long: "in", short: "i", takesValue: true),
         .init(long: "verbose", short: "v", takesValue: false),
         .init(long: "quiet", short: "q", takesValue: false),
@@ -50,20 +50,7 @@ public struct VerifyCommand: ParsableCommand {
         .init(long: "help", short: "h", takesValue: false),
     ])
 
-    public static func main(arguments: [String]) -> Int32 {
-        signal(SIGPIPE, SIG_IGN)
-        let command: VerifyCommand
-        do {
-            command = try CLIParsing.parse(VerifyCommand.self, arguments, compat: compat)
-        } catch let exit as CLIParsing.Exit {
-            return exit.status
-        } catch {
-            return 2
-        }
-        return command.execute()
-    }
-
-    func execute() -> Int32 {
+    public func execute() -> Int32 {
         let console = Console(verbose: verbose, quiet: quiet, syslogIdent: syslog ? "verify-stream-v2" : nil)
         let fd: FileDescriptor
         do {

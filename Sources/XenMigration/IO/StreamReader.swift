@@ -146,7 +146,7 @@ public final class StreamReader {
         consume(Int(buffered))
         left -= buffered
         if left >= StreamReader.zeroCopyThreshold, let null = try discardTarget() {
-            switch try ZeroCopy.discard(from: null.input, into: null.output, left) {
+            switch try ZeroCopy(from: null.input, to: null.output).transfer(left) {
             case .moved(let n, let endOfInput):
                 offset &+= n
                 left -= n

@@ -95,26 +95,6 @@ struct ZeroCopy {
         return .moved(moved, endOfInput: false)
     }
 
-    /// Drops up to `count` bytes of a pipe inside the kernel by splicing
-    /// them into /dev/null; `.unsupported` when that is not possible.
-    static func discard(from input: FileDescriptor, into null: FileDescriptor, _ count: UInt64) throws -> Outcome {
-        guard let splice = ZeroCopy.splice else { return .unsupported }
-        var moved: UInt64 = 0
-        while moved < count {
-            let n = splice(input.rawValue, nil, null.rawValue, nil, Int(min(count - moved, 1 << 30)), 1)
-            if n > 0 {
-                moved += UInt64(n)
-                continue
-            }
-            if n == 0 { return .moved(moved, endOfInput: true) }
-            let error = errno
-            if error == EINTR || error == EAGAIN { continue }
-            if moved == 0 { return .unsupported }
-            throw StreamError(.io, "Read error: \(Errno(rawValue: error))")
-        }
-        return .moved(moved, endOfInput: false)
-    }
-
     /// Whether `fd` is a pipe (or FIFO).
     static func isPipe(_ fd: FileDescriptor) -> Bool {
         var st = stat()
