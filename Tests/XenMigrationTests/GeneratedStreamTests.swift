@@ -170,7 +170,7 @@ struct GeneratedStreamTests {
         let image = Self.pvImage(width: .bits64, guestWidth: 4, online: [Array(0..<4096)], extended: true, xsave: 0x340 + 16)
         #expect(image.onlineVCPUs.count == 4096)
         Self.check(image, ConversionSettings(format: .libxc, streamVersion: 3))
-        // The last vcpu's records carry its id.
+        // The converter saw every vcpu the chunk lists.
         let output = try #require(image.expectedOutput(format: .libxc))
         let report = try LegacyConverter(options: Generated.options(image, .init(format: .libxc, streamVersion: 2)),
                                          reader: StreamReader(MemorySource(image.legacyBytes())),
