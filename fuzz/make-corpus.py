@@ -3,7 +3,8 @@
 conformance vectors in Tests/XenMigrationTests/Fixtures.
 
 Each seed is one mode byte (see fuzz/targets/FuzzMode.swift) followed by a
-vector's input, with its page data thinned out: every page batch (legacy)
+vector's input (for the io target, a second byte; see FuzzIo.swift), with
+its page data thinned out: every page batch (legacy)
 or PAGE_DATA record (v2/v3) keeps one page-carrying entry and a few
 dataless ones, so seeds stay small and the fuzzer spends its time on the
 structure rather than on copying pages. Anything the walker cannot follow
@@ -21,6 +22,8 @@ FIXTURES = os.path.join(ROOT, "Tests", "XenMigrationTests", "Fixtures")
 CORPUS = os.path.join(ROOT, "fuzz", "corpus")
 XL_MAGIC = b"Xen saved domain, xl format\n \0 \r"
 PAGE = 4096
+IO_VECTORS = {"hvm64-libxl", "pv64-libxc", "hvm32-libxc-toolstack-xl", "pv32-libxl-v3", "hvm64-skip-qemu",
+              "pv64-libxl-toolstack-xl", "hvm64-libxc-v3", "pv32-libxc"}
 
 
 class Stop(Exception):
@@ -80,7 +83,15 @@ def thin(entries, carries_data):
     return kept
 
 
-def shrink_legacy(data, width, pv, xl):
+def fat_pages(count, first_pfn):
+    """`count` normal pages with distinct pfns: a batch big enough (64 KiB
+    and more) for the zero-copy paths."""
+    pfns = list(range(first_pfn, first_pfn + count))
+    pages = b"".join(bytes([p & 0xFF]) * PAGE for p in pfns)
+    return pfns, pages
+
+
+def shrink_legacy(data, width, pv, xl, fat=False):
     w = Walker(data)
     batches = 0
     try:
@@ -114,6 +125,13 @@ def shrink_legacy(data, width, pv, xl):
                 batches += 1
                 if batches > 4 and len(kept) == len(set(kept)):
                     continue  # a few batches show the layout; more only cost time
+                if fat and batches == 1:
+                    pfns, fat_data = fat_pages(20, 0x8000)
+                    w.out += struct.pack("<i", len(pfns))
+                    for e in pfns:
+                        w.out += e.to_bytes(width // 8, "little")
+                    w.out += fat_data
+                    continue
                 w.out += struct.pack("<i", len(kept))
                 for e in kept:
                     w.out += e.to_bytes(width // 8, "little")
@@ -140,7 +158,7 @@ def shrink_legacy(data, width, pv, xl):
     return w.finish()
 
 
-def shrink_libxc(w):
+def shrink_libxc(w, fat=False):
     w.copy(24 + 16)
     page_records = 0
     while True:
@@ -158,6 +176,9 @@ def shrink_libxc(w):
             if page_records > 4:
                 del w.out[-8:]  # drop the record: a few show the layout
                 continue
+            if fat and page_records == 1:
+                kept, fat_data = fat_pages(20, 0x8000)
+                pages = {p: fat_data[i * PAGE:(i + 1) * PAGE] for i, p in enumerate(kept)}
             body = struct.pack("<II", len(kept), reserved)
             body += b"".join(struct.pack("<Q", p) for p in kept)
             body += b"".join(pages[p] for p in kept if p in pages)
@@ -170,7 +191,7 @@ def shrink_libxc(w):
             return
 
 
-def shrink_v2(data, fmt):
+def shrink_v2(data, fmt, fat=False):
     w = Walker(data)
     try:
         if fmt == "xl":
@@ -180,14 +201,14 @@ def shrink_v2(data, fmt):
             w.copy(w.u32())
             fmt = "libxl" if mandatory & 2 else "libxc"
         if fmt == "libxc":
-            shrink_libxc(w)
+            shrink_libxc(w, fat)
         else:
             w.copy(16)
             while True:
                 rtype, length = w.u32(), w.u32()
                 w.copy((length + 7) & ~7)
                 if rtype == 1:
-                    shrink_libxc(w)
+                    shrink_libxc(w, fat)
                 if rtype == 0:
                     break
     except Stop:
@@ -220,7 +241,7 @@ def convert_mode(args):
 
 
 def main():
-    seeds = {"convert": {}, "verify": {}}
+    seeds = {"convert": {}, "verify": {}, "io": {}}
     cdir = os.path.join(FIXTURES, "convert")
     for name in sorted(os.listdir(cdir)):
         vdir = os.path.join(cdir, name)
@@ -232,6 +253,12 @@ def main():
         # The same image again, detected instead of described, read slowly.
         if len(small) < 65536:
             seeds["convert"][name + "-detect-slow"] = bytes([0xC0 | (mode & 0x2C)]) + small
+        # The io target compares descriptor and memory paths; zero-copy only
+        # starts at 64 KiB runs, so the first batch gets 20 pages.
+        if not name.startswith("err-") and name in IO_VECTORS:
+            fat = shrink_legacy(data, 32 if mode & 1 else 64, bool(mode & 2), bool(mode & 0x10), fat=True)
+            seeds["io"][name + "-file"] = bytes([mode, 0]) + fat
+            seeds["io"][name + "-pipe"] = bytes([mode, 1]) + fat
     vdir_root = os.path.join(FIXTURES, "verify")
     for name in sorted(os.listdir(vdir_root)):
         vdir = os.path.join(vdir_root, name)
@@ -243,6 +270,9 @@ def main():
         seeds["verify"][name] = bytes([mode]) + small
         if name.endswith(("-v3", "-toolstack-xl")):
             seeds["verify"][name + "-slow"] = bytes([0x80 | mode]) + small
+        if name in IO_VECTORS:
+            fat = shrink_v2(data, fmt, fat=True)
+            seeds["io"][name + "-verify-pipe"] = bytes([0, 3 | mode << 2]) + fat
     for target, named in seeds.items():
         out = os.path.join(CORPUS, target)
         os.makedirs(out, exist_ok=True)

@@ -3,7 +3,7 @@
 # after the other. Fails on any crash, leak, timeout or out-of-memory, and
 # first replays every saved regression input.
 #
-#   fuzz/run.sh [SECONDS] [TARGET...]      targets: convert verify (default: both)
+#   fuzz/run.sh [SECONDS] [TARGET...]      targets: convert verify io (default: all)
 #
 # Environment: FUZZ_SCRATCH (SwiftPM scratch path, default .build-fuzzers),
 # FUZZ_ARGS (extra libFuzzer flags).
@@ -14,7 +14,7 @@ if [ -d /opt/swift/usr/bin ]; then export PATH="/opt/swift/usr/bin:$PATH"; fi
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(convert verify); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(convert verify io); fi
 scratch=${FUZZ_SCRATCH:-.build-fuzzers}
 
 # The library, instrumented: coverage for libFuzzer, AddressSanitizer.
