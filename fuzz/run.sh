@@ -17,6 +17,14 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(convert verify io); fi
 scratch=${FUZZ_SCRATCH:-.build-fuzzers}
 
+# libFuzzer and the sanitizers' runtimes ship with the Swift toolchain (its
+# own clang resource directory); nothing to install, but say so if missing.
+resource_dir=$(dirname "$(command -v swiftc)")/../lib/clang
+if ! ls "$resource_dir"/*/lib/linux/libclang_rt.fuzzer-*.a > /dev/null 2>&1; then
+    echo "fuzz/run.sh: this Swift toolchain has no libFuzzer runtime under $resource_dir" >&2
+    exit 2
+fi
+
 # The library, instrumented: coverage for libFuzzer, AddressSanitizer.
 build=(swift build --scratch-path "$scratch" --target XenMigration -c release
        -Xswiftc -sanitize=fuzzer,address -Xswiftc -g)
