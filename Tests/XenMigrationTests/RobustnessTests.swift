@@ -625,6 +625,14 @@ private let hostileImages: [String: Image] = {
     for (label, marker) in [("1025", Int32(1025)), ("2^31-1", .max), ("-2^31", .min), ("-21", -21)] {
         images["batch marker \(label)"] = Build.hvm(body: { $0.i32(marker); $0.zeros(64) })
     }
+    // One HVM-param chunk more than the 2^18 collected in memory.
+    images["HVM params past the limit"] = Build.hvm(body: { image in
+        var chunk = Image()  // hvm_viridian: pad, value
+        chunk.i32(-11)
+        chunk.u32(0)
+        chunk.u64(7)
+        image.raw(Array([[UInt8]](repeating: chunk.bytes, count: (1 << 18) + 1).joined()))
+    })
     // 20 vcpu_info chunks listing 4096 vcpus each: past the 65536 limit.
     images["vcpu_info repeated"] = Build.hvm(body: { image in
         for _ in 0..<20 {
@@ -683,6 +691,8 @@ private let hostileCases: [HostileCase] = [
                 message: "Unrecognised chunk"),
     HostileCase(name: "vcpu_info repeated", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
                 message: "online vcpus"),
+    HostileCase(name: "HVM params past the limit", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+                message: "More than 262144 HVM params"),
 ]
 
 /// v2/v3 streams with absurd record lengths and counts.
