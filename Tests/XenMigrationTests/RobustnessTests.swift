@@ -1351,6 +1351,28 @@ struct FuzzRegressionTests {
             .filter { !$0.hasPrefix(".") && $0 != "README.md" }.sorted().map { "\(target)/\($0)" }
     }
 
+    /// The seed corpus, decoded as the fuzz targets decode it: each seed
+    /// must end as its conformance vector does. This keeps the mode bytes
+    /// here, in fuzz/targets/FuzzMode.swift and in make-corpus.py in step.
+    @Test("the fuzz seeds replay with their vectors' verdicts", arguments: ["convert", "verify"])
+    func seeds(_ target: String) throws {
+        let dir = Paths.packageRoot.appendingPathComponent("fuzz/corpus/\(target)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(names.count > 50)
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+            // NAME-HASH or NAME-detect-slow-HASH / NAME-slow-HASH.
+            var vector = String(name.dropLast(9))
+            for suffix in ["-detect-slow", "-slow"] where vector.hasSuffix(suffix) {
+                vector = String(vector.dropLast(suffix.count))
+            }
+            let expected = Vector(kind: target, name: vector).expectedStatus
+            let outcome = target == "convert" ? FuzzReplay.converted(bytes) : FuzzReplay.verified(bytes)
+            #expect((outcome?.error == nil) == (expected == 0),
+                    "\(name): \(outcome?.error.map { "\($0)" } ?? "ok"), vector exits \(expected)")
+        }
+    }
+
     @Test("every saved fuzz finding now ends in a result or a clear error",
           arguments: inputs("convert") + inputs("verify"))
     func replay(_ name: String) throws {
