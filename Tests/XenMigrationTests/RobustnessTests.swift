@@ -345,8 +345,22 @@ private final class Child {
         for (source, target) in copies { posix_spawn_file_actions_adddup2(&actions, source, target) }
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // Signals as a user's shell leaves them: all at their defaults and
+        // none blocked, whatever the test process ignores or blocks (it
+        // ignores SIGPIPE); else "not killed by SIGPIPE" would prove nothing.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var child: pid_t = 0
-        let rc = posix_spawn(&child, command[0], &actions, nil, argv, environ)
+        let rc = posix_spawn(&child, command[0], &actions, &attributes, argv, environ)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
         pid = child
     }
@@ -932,10 +946,19 @@ struct OutputFaultTests {
         #expect(exit.status == 0)
     }
 
-    @Test("SIGTERM while blocked writing to a pipe nobody reads (libxl's --in/--out descriptors): gone within a second")
-    func sigtermBlockedOnOutput() throws {
-        let path = Vector(kind: "convert", name: Self.vector).file("input.legacy").path
-        let args = try loadVector("convert", Self.vector).args.filter { $0 != "-v" }
+    @Test("SIGTERM while blocked writing to a pipe nobody reads (libxl's --in/--out descriptors): gone within a second",
+          arguments: ["write", "sendfile"])
+    func sigtermBlockedOnOutput(_ how: String) throws {
+        var path = Vector(kind: "convert", name: Self.vector).file("input.legacy").path
+        var args = try loadVector("convert", Self.vector).args.filter { $0 != "-v" }
+        let dir = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        if how == "sendfile" {
+            // A 64 MiB HVM context: moved file to pipe inside the kernel.
+            path = dir.appendingPathComponent("in").path
+            try Build.hvm(contextLength: 64 << 20).write(to: path)
+            args = ["-w", "64", "-g", "hvm", "-f", "libxl"]
+        }
         let input = try openFile(path, O_RDONLY)
         defer { close(input) }
         let outPipe = Spawn.pipePair()
@@ -956,6 +979,19 @@ struct OutputFaultTests {
         child.send(SIGTERM)
         let exit = try #require(child.wait(timeout: 1))
         #expect(Date().timeIntervalSince(sent) < 1)
+        #expect(exit.status != 0)
+    }
+
+    @Test("verify-stream-v2 waiting for input stops at SIGTERM within a second")
+    func sigtermVerifier() throws {
+        let inPipe = Spawn.pipePair()
+        let child = try Child(Paths.verifier, ["-f", "libxl"], descriptors: [(inPipe[0], 0)])
+        close(inPipe[0])
+        defer { close(inPipe[1]) }
+        _ = write(inPipe[1], "LibxlFmt", 8)
+        usleep(200_000)
+        child.send(SIGTERM)
+        let exit = try #require(child.wait(timeout: 1))
         #expect(exit.status != 0)
     }
 
