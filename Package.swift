@@ -14,9 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
+        // splice(2) and F_SETPIPE_SZ, which need _GNU_SOURCE.
+        .target(name: "CXenPlatform"),
         .target(
             name: "XenMigration",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CXenPlatform", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "XenMigrationCLI",
@@ -30,7 +32,11 @@ let package = Package(
         .target(name: "XenLegacyGenerator", dependencies: ["XenMigration"]),
         .executableTarget(
             name: "generate-legacy-stream",
-            dependencies: ["XenLegacyGenerator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "XenLegacyGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
         .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),

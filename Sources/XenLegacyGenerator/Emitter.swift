@@ -13,7 +13,7 @@ import Darwin
 /// from the library's `StreamWriter` so the expected output of a conversion
 /// does not share code with the converter under test.
 public final class Emitter {
-    private let sink: (any ByteSink)?
+    private var sink: (any ByteSink)?
     private let storage: UnsafeMutableRawPointer
     private let capacity: Int
     private var used = 0
@@ -34,8 +34,8 @@ public final class Emitter {
         guard used > 0 else { return }
         let buffer = UnsafeRawBufferPointer(start: storage, count: used)
         used = 0
-        if let sink {
-            try sink.write(buffer)
+        if sink != nil {
+            try sink?.write(buffer)
         } else {
             collected.append(contentsOf: buffer)
         }
@@ -140,29 +140,4 @@ public final class Emitter {
         used += 4096
         count &+= 4096
     }
-}
-
-/// Writes to an open descriptor, resuming short writes and retrying EINTR.
-public final class DescriptorSink: ByteSink {
-    public let fd: Int32
-
-    public init(fd: Int32) { self.fd = fd }
-
-    public func write(_ buffer: UnsafeRawBufferPointer) throws {
-        guard let base = buffer.baseAddress else { return }
-        var done = 0
-        while done < buffer.count {
-            let n = systemWrite(fd, base + done, buffer.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw StreamError(.io, "Write error: \(String(cString: strerror(errno)))")
-            }
-            done += n
-        }
-    }
-}
-
-/// The C library's write(2), named apart from `ByteSink.write`.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }

@@ -1,5 +1,7 @@
+import SystemPackage
+
 /// Everything that can go wrong with a stream, with the input offset where
-/// it was found. The kind decides the exit status of the command-line tools.
+/// it was found.
 public struct StreamError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: Sendable, Equatable {
         /// The stream breaks a rule of its format.
@@ -17,6 +19,8 @@ public struct StreamError: Error, CustomStringConvertible, Equatable, Sendable {
     public var message: String
     /// Input byte offset at which the problem was found, when known.
     public var offset: UInt64?
+    /// The system's error, for `.io`.
+    public var errno: Errno?
 
     public init(_ kind: Kind, _ message: String, offset: UInt64? = nil) {
         self.kind = kind
@@ -24,13 +28,24 @@ public struct StreamError: Error, CustomStringConvertible, Equatable, Sendable {
         self.offset = offset
     }
 
-    /// The conventional exit status: 2 for unsupported features, 1 otherwise.
-    public var exitStatus: Int32 { kind == .unsupported ? 2 : 1 }
+    /// A failed system call: `what: <errno description>`.
+    public init(io what: String, _ errno: Errno) {
+        self.init(.io, "\(what): \(errno)")
+        self.errno = errno
+    }
+
+    /// A failed operation of swift-system's, whose errors are `Errno`.
+    init(io what: String, _ error: any Error) {
+        if let errno = error as? Errno {
+            self.init(io: what, errno)
+        } else {
+            self.init(.io, "\(what): \(error)")
+        }
+    }
 
     /// One line: what is wrong and where.
     public var description: String {
-        guard let offset else { return message }
-        if kind == .truncated { return message }
+        guard let offset, kind != .truncated else { return message }
         return "\(message) (at input offset \(offset))"
     }
 }

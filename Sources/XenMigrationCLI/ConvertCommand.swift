@@ -134,36 +134,28 @@ public struct ConvertCommand: ToolCommand {
 
         let options = ConversionOptions(
             width: width?.width, guest: guestType?.guest, format: format,
-            streamVersion: streamVersion == .v3 ? 3 : 2,
+            streamVersion: streamVersion == .v3 ? .v3 : .v2,
             xlHeader: xl ? true : (auto ? nil : false), skipQemu: skipQemu)
 
         let reader = StreamReader(FileDescriptorSource(inputFD))
-        // Escape hatch, and how the tests prove both copy paths write the same bytes.
-        reader.allowZeroCopy = getenv("XEN_STREAM_NO_ZEROCOPY") == nil
         let sink: any ByteSink = target.map { FileDescriptorSink($0.descriptor) } ?? NullSink()
+        if let target { Pipes.enlarge(target.descriptor) }
         let writer = StreamWriter(sink)
-        let converter = LegacyConverter(options: options, reader: reader, writer: writer, verbose: console.infoSink)
         let meter = progress ? ProgressMeter(total: Endpoint.regularFileSize(inputFD)) : nil
-        if let meter {
-            converter.onProgress = { bytes, pages in meter.update(bytesRead: bytes, pages: pages) }
-        }
+        let converter = LegacyConverter(
+            options: options, reader: reader, writer: writer, allowZeroCopy: Endpoint.allowZeroCopy,
+            verbose: console.infoSink,
+            progress: meter.map { meter in { bytes, pages in meter.update(bytesRead: bytes, pages: pages) } })
 
         let started = ProgressMeter.now()
-        var status: Int32 = 0
+        let result: ConversionReport
         do {
-            try converter.run()
-        } catch let error as StreamError {
-            meter?.finish(bytesRead: reader.offset, pages: nil)
-            console.error((error.kind == .unsupported ? "Script Error: " : "Stream Error: ") + error.description)
-            status = error.exitStatus
+            result = try converter.run()
         } catch {
             meter?.finish(bytesRead: reader.offset, pages: nil)
-            console.error("Script Error: \(error)")
-            status = 2
-        }
-        if status != 0 {
+            console.error((error.kind == .unsupported ? "Script Error: " : "Stream Error: ") + error.description)
             target?.abandon()
-            return status
+            return error.exitStatus
         }
         meter?.finish(bytesRead: reader.offset, pages: nil)
         do {
@@ -173,8 +165,7 @@ public struct ConvertCommand: ToolCommand {
             return 1
         }
         if let report {
-            var document = converter.report
-            document.seconds = ProgressMeter.now() - started
+            let document = ReportDocument(result, seconds: ProgressMeter.now() - started)
             do {
                 try ReportFile.write(document, to: report)
             } catch {

@@ -29,23 +29,13 @@ enum Endpoint {
         return FileDescriptor(rawValue: number)
     }
 
-    /// Linux's F_SETPIPE_SZ (not exported by Swift's Glibc module).
-    private static let setPipeSize: Int32 = 1031
-
-    /// A bigger pipe lets the writer on the other end hand over more per
-    /// wake-up: fewer context switches when reading a pipe at full speed.
-    /// Best effort; the pipe works as before if the kernel says no.
-    static func enlargeIfPipe(_ fd: FileDescriptor) {
-        #if os(Linux)
-        var st = stat()
-        guard fstat(fd.rawValue, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO else { return }
-        _ = fcntl(fd.rawValue, setPipeSize, Int32(1 << 20))
-        #endif
-    }
+    /// XEN_STREAM_NO_ZEROCOPY=1 forces buffered copies: an escape hatch,
+    /// and how the tests prove both copy paths write the same bytes.
+    static var allowZeroCopy: Bool { getenv("XEN_STREAM_NO_ZEROCOPY") == nil }
 
     static func openInput(_ value: String) throws(OpenError) -> FileDescriptor {
         let fd = try openInputDescriptor(value)
-        enlargeIfPipe(fd)
+        Pipes.enlarge(fd)
         return fd
     }
 

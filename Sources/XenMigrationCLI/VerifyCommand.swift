@@ -61,13 +61,11 @@ public struct VerifyCommand: ToolCommand {
         }
         let reader = StreamReader(FileDescriptorSource(fd))
         do {
-            try StreamVerifier.verify(reader: reader, format: format, verbose: console.infoSink)
-        } catch let error as StreamError {
+            try StreamVerifier.verify(reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy,
+                                      verbose: console.infoSink)
+        } catch {
             console.error("Stream Error: " + error.description)
             return 1
-        } catch {
-            console.error("Script Error: \(error)")
-            return 2
         }
         return 0
     }

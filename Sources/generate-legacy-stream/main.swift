@@ -1,5 +1,6 @@
 import ArgumentParser
 import XenLegacyGenerator
+import SystemPackage
 import XenMigration
 
 #if canImport(Glibc)
@@ -116,7 +117,7 @@ struct GenerateLegacyStream: ParsableCommand {
                                           streamVersion: streamVersion, skipQemu: skipQemu)
 
         let legacyFD = try openOutput(output)
-        let legacySink = DescriptorSink(fd: legacyFD)
+        let legacySink = FileDescriptorSink(FileDescriptor(rawValue: legacyFD))
         let legacyCounter = Emitter(sink: legacySink)
         try image.write(to: legacyCounter)
         try legacyCounter.flush()
@@ -130,13 +131,13 @@ struct GenerateLegacyStream: ParsableCommand {
                 // Small: decide first, so a failing conversion leaves FILE empty.
                 switch image.expectedOutcome(settings) {
                 case .success(let bytes):
-                    try bytes.withUnsafeBytes { try DescriptorSink(fd: fd).write($0) }
+                    try bytes.withUnsafeBytes { try FileDescriptorSink(FileDescriptor(rawValue: fd)).write($0) }
                     expectedBytes = UInt64(bytes.count)
                 case .failure(let f):
                     failure = f
                 }
             } else {
-                let counter = CountingSink(DescriptorSink(fd: fd))
+                let counter = CountingSink(FileDescriptorSink(FileDescriptor(rawValue: fd)))
                 failure = try image.writeExpected(settings, to: counter)
                 expectedBytes = counter.count
                 if failure != nil && fd != 1 { _ = ftruncate(fd, 0) }
@@ -169,10 +170,10 @@ struct GenerateLegacyStream: ParsableCommand {
 
 /// Counts what passes through to another sink.
 final class CountingSink: ByteSink {
-    let inner: any ByteSink
+    var inner: any ByteSink
     private(set) var count: UInt64 = 0
     init(_ inner: any ByteSink) { self.inner = inner }
-    func write(_ buffer: UnsafeRawBufferPointer) throws {
+    func write(_ buffer: UnsafeRawBufferPointer) throws(StreamError) {
         try inner.write(buffer)
         count += UInt64(buffer.count)
     }
@@ -180,7 +181,7 @@ final class CountingSink: ByteSink {
 
 enum FileHandleErr {
     static func write(_ text: String) {
-        try? Array(text.utf8).withUnsafeBytes { try DescriptorSink(fd: 2).write($0) }
+        try? Array(text.utf8).withUnsafeBytes { try FileDescriptorSink(.standardError).write($0) }
     }
 }
 

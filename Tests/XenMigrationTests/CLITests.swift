@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenMigration
+import XenMigrationCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -313,25 +314,26 @@ struct ReportTests {
         let result = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--report", json] + v.args)
         #expect(result.status == 0)
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
-        let report = try JSONDecoder().decode(ConversionReport.self, from: data)
+        let document = try JSONDecoder().decode(ReportDocument.self, from: data)
+        let report = document.report
         let input = try #require(v.bytes("input.legacy"))
         let output = try #require(readFile(out))
         #expect(report.bytesRead == UInt64(input.count))
         #expect(report.bytesWritten == UInt64(output.count))
-        #expect(report.seconds >= 0)
-        #expect(report.recordsWritten["END"] == 1)
-        #expect((report.recordsWritten["PAGE_DATA"] ?? 0) > 0)
+        #expect(document.seconds >= 0)
+        #expect(report.recordsWritten[.libxc(.end)] == 1)
+        #expect((report.recordsWritten[.libxc(.pageData)] ?? 0) > 0)
         #expect(report.p2mSize == 0x38)
         if name.hasPrefix("pv32-xsave") {
             #expect(report.guestType == .pv)
             #expect(report.toolstackWidth == 32)
             #expect(report.vcpusOnline.count == 56)
-            #expect(report.recordsWritten["X86_PV_VCPU_XSAVE"] == 56)
+            #expect(report.recordsWritten[.libxc(.x86PVVCPUXsave)] == 56)
         } else {
             #expect(report.guestType == .hvm)
             #expect(report.hvmParams.count == 14)
             #expect(report.deviceModelBytes > 0)
-            #expect(report.recordsWritten["libxl EMULATOR_XENSTORE_DATA"] == 1)
+            #expect(report.recordsWritten[.libxl(.emulatorXenstoreData)] == 1)
         }
     }
 

@@ -67,7 +67,7 @@ struct ConformanceTests {
             width: value("-w", "--width") == "32" ? .bits32 : .bits64,
             guest: value("-g", "--guest") == "pv" ? .pv : .hvm,
             format: value("-f", "--format") == "libxl" ? .libxl : .libxc,
-            streamVersion: value("", "--stream-version") == "3" ? 3 : 2,
+            streamVersion: value("", "--stream-version") == "3" ? .v3 : .v2,
             xlHeader: args.contains("-x"),
             skipQemu: args.contains("--skip-qemu"))
         let input = try #require(vector.bytes("input.legacy"))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XenMigrationCLI
 
 /// Streams nobody wrote by hand: images from the project's generator
 /// (XenLegacyGenerator), converted by the library and compared with the

@@ -3,106 +3,146 @@ import SystemPackage
 /// Buffered, offset-tracking reader of little-endian fields over any
 /// `ByteSource`. Every read names what it is reading, so a short input
 /// yields "truncated" with the offset where the bytes ran out.
+///
+/// A descriptor's bytes after the stream belong to whoever handed it over
+/// (xenopsd reads the device model record that follows; `xl migrate`
+/// keeps the socket open). So the reader never consumes more than the
+/// stream: from a pipe, socket or terminal it reads only bytes the parser
+/// has asked for or announced with `expect(_:)`; from a regular file it
+/// reads ahead and `releaseUnread()` seeks back over what was not used.
 public final class StreamReader {
-    public let source: any ByteSource
+    /// How far past the parser the reader may read.
+    public enum ReadAhead: Sendable, Equatable {
+        /// Fill the whole buffer: the bytes after the stream are nobody's
+        /// (memory, a file the tool opened itself), or can be given back
+        /// (`seekBack`, a regular file).
+        case free(seekBack: Bool)
+        /// Only what the parser needs or has announced.
+        case exact
+    }
+
+    private var source: any ByteSource
+    public let readAhead: ReadAhead
+    /// The descriptor behind the source, for kernel-side transfers.
+    public let descriptor: FileDescriptor?
+    let inputKind: FileKind?
+
     private let storage: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
     /// Bytes consumed so far: the input offset of the next field.
     public private(set) var offset: UInt64 = 0
-    private var sawEOF = false
+    /// Bytes from `offset` on that the stream is known to hold.
+    private var announced: UInt64 = 0
+    private(set) var sawEndOfInput = false
 
     public static let defaultCapacity = 256 * 1024
 
-    public init(_ source: any ByteSource, capacity: Int = StreamReader.defaultCapacity) {
+    /// `readAhead` nil: decided by the source. A descriptor that is a
+    /// regular file reads ahead and seeks back; any other descriptor reads
+    /// exactly; other sources read ahead.
+    public init(_ source: any ByteSource, capacity: Int = StreamReader.defaultCapacity, readAhead: ReadAhead? = nil) {
         self.source = source
-        self.storage = .allocate(byteCount: max(capacity, 64), alignment: 16)
+        storage = .allocate(byteCount: max(capacity, 64), alignment: 16)
+        if let backed = source as? any DescriptorSource {
+            descriptor = backed.descriptor
+            let kind = FileKind(backed.descriptor)
+            inputKind = kind
+            self.readAhead = readAhead ?? (kind == .regular ? .free(seekBack: true) : .exact)
+        } else {
+            descriptor = nil
+            inputKind = nil
+            self.readAhead = readAhead ?? .free(seekBack: false)
+        }
     }
 
-    deinit {
-        storage.deallocate()
-        try? discardNull?.close()
-    }
+    deinit { storage.deallocate() }
 
     public var capacity: Int { storage.count }
-    private var available: Int { end - start }
+    /// Bytes read from the source but not yet consumed.
+    var buffered: Int { end - start }
 
-    /// Reads from the source until `n` bytes are buffered or input ends.
-    /// Returns how many are buffered (may be fewer than `n` at end of input).
+    /// Announces that the stream holds at least `count` more bytes from the
+    /// current offset, so an exact reader may fetch them in fewer calls.
+    public func expect(_ count: UInt64) {
+        announced = max(announced, count)
+    }
+
+    /// Reads until `n` bytes are buffered or input ends; returns how many
+    /// are buffered (fewer than `n` only at end of input).
     @discardableResult
-    private func fillUpTo(_ n: Int) throws -> Int {
-        precondition(n <= storage.count)
-        if available >= n || sawEOF { return available }
+    private func fill(_ n: Int) throws(StreamError) -> Int {
+        if buffered >= n || sawEndOfInput { return buffered }
         if storage.count - start < n {
             // Slide the unread tail to the front to make room.
-            if available > 0, let base = storage.baseAddress {
-                (base).copyMemory(from: base + start, byteCount: available)
+            if buffered > 0, let base = storage.baseAddress {
+                base.copyMemory(from: base + start, byteCount: buffered)
             }
-            end = available
+            end = buffered
             start = 0
         }
-        while available < n {
-            let got = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...]))
-            if got == 0 { sawEOF = true; break }
+        // The most this fill may leave buffered.
+        let limit: Int
+        switch readAhead {
+        case .free: limit = storage.count - start
+        case .exact: limit = max(n, Int(min(announced, UInt64(storage.count - start))))
+        }
+        while buffered < n {
+            let room = UnsafeMutableRawBufferPointer(rebasing: storage[end..<(start + limit)])
+            let got = try source.read(into: room)
+            if got == 0 {
+                sawEndOfInput = true
+                break
+            }
             end += got
         }
-        return available
+        return buffered
     }
 
-    private func truncated(_ what: String, needed: UInt64, got: UInt64) -> StreamError {
+    func truncated(_ what: String, needed: UInt64, got: UInt64) -> StreamError {
         // At end of input every byte left is buffered: the end is here.
-        let at = offset &+ UInt64(available)
-        return StreamError(.truncated,
-                           "Stream truncated at input offset \(at): \(what) needs \(needed) bytes, only \(got) left",
-                           offset: at)
+        let at = offset &+ UInt64(buffered)
+        return StreamError(
+            .truncated, "Stream truncated at input offset \(at): \(what) needs \(needed) bytes, only \(got) left",
+            offset: at)
     }
 
-    private func require(_ n: Int, _ what: String) throws {
-        let have = try fillUpTo(n)
+    private func require(_ n: Int, _ what: String) throws(StreamError) {
+        let have = try fill(n)
         if have < n { throw truncated(what, needed: UInt64(n), got: UInt64(have)) }
     }
 
     private func consume(_ n: Int) {
         start += n
-        offset &+= UInt64(n)
+        advance(UInt64(n))
+    }
+
+    /// Counts `n` bytes consumed without passing through the buffer.
+    func advance(_ n: UInt64) {
+        offset &+= n
+        announced = announced > n ? announced - n : 0
     }
 
     // MARK: fixed-size fields
 
-    public func readU8(_ what: String) throws -> UInt8 {
-        try require(1, what)
-        defer { consume(1) }
-        return storage.load(fromByteOffset: start, as: UInt8.self)
+    private func field<T: FixedWidthInteger>(_: T.Type, _ what: String) throws(StreamError) -> T {
+        let size = MemoryLayout<T>.size
+        try require(size, what)
+        defer { consume(size) }
+        return T.littleEndian(in: UnsafeRawBufferPointer(storage), at: start)
     }
 
-    public func readU16(_ what: String) throws -> UInt16 {
-        try require(2, what)
-        defer { consume(2) }
-        return UInt16(littleEndian: storage.loadUnaligned(fromByteOffset: start, as: UInt16.self))
-    }
-
-    public func readU32(_ what: String) throws -> UInt32 {
-        try require(4, what)
-        defer { consume(4) }
-        return UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: start, as: UInt32.self))
-    }
-
-    public func readI32(_ what: String) throws -> Int32 {
-        Int32(bitPattern: try readU32(what))
-    }
-
-    public func readU64(_ what: String) throws -> UInt64 {
-        try require(8, what)
-        defer { consume(8) }
-        return UInt64(littleEndian: storage.loadUnaligned(fromByteOffset: start, as: UInt64.self))
-    }
-
-    public func readU32BE(_ what: String) throws -> UInt32 { UInt32(bigEndian: UInt32(littleEndian: try readU32(what))) }
-    public func readU16BE(_ what: String) throws -> UInt16 { UInt16(bigEndian: UInt16(littleEndian: try readU16(what))) }
-    public func readU64BE(_ what: String) throws -> UInt64 { UInt64(bigEndian: UInt64(littleEndian: try readU64(what))) }
+    public func readU8(_ what: String) throws(StreamError) -> UInt8 { try field(UInt8.self, what) }
+    public func readU16(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what) }
+    public func readU32(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what) }
+    public func readI32(_ what: String) throws(StreamError) -> Int32 { try field(Int32.self, what) }
+    public func readU64(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what) }
+    public func readU16BE(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what).byteSwapped }
+    public func readU32BE(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what).byteSwapped }
+    public func readU64BE(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what).byteSwapped }
 
     /// A native `unsigned long` of the legacy toolstack: 4 or 8 bytes.
-    public func readULong(width: ToolstackWidth, _ what: String) throws -> UInt64 {
+    public func readULong(width: ToolstackWidth, _ what: String) throws(StreamError) -> UInt64 {
         width == .bits32 ? UInt64(try readU32(what)) : try readU64(what)
     }
 
@@ -110,176 +150,72 @@ public final class StreamReader {
 
     /// Reads `count` bytes into an array. Callers bound `count` first: this
     /// allocates what it is asked for.
-    public func readBytes(_ count: Int, _ what: String) throws -> [UInt8] {
+    public func readBytes(_ count: Int, _ what: String) throws(StreamError) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(count)
-        var left = count
-        while left > 0 {
-            let want = min(left, storage.count)
-            let have = try fillUpTo(want)
-            if have == 0 { throw truncated(what, needed: UInt64(count), got: UInt64(count - left)) }
-            let n = min(have, left)
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[start..<(start + n)]))
-            consume(n)
-            left -= n
-            if n < want && sawEOF && left > 0 {
-                throw truncated(what, needed: UInt64(count), got: UInt64(count - left))
-            }
-        }
+        try take(UInt64(count), what) { chunk in out.append(contentsOf: chunk) }
         return out
     }
 
-    /// Gives the next `count` bytes (count ≤ capacity) to `body` without
-    /// copying them out of the buffer, then consumes them.
-    public func withBytes<T>(_ count: Int, _ what: String,
-                             _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        try require(count, what)
-        defer { consume(count) }
-        return try body(UnsafeRawBufferPointer(rebasing: storage[start..<(start + count)]))
+    /// Drops `count` bytes as they stream past, a buffer at a time. (The
+    /// transfer path drops long runs from a pipe inside the kernel.)
+    public func skip(_ count: UInt64, _ what: String) throws(StreamError) {
+        try take(count, what) { _ in }
     }
 
-    /// Discards `count` bytes as they stream past. Long runs from a pipe are
-    /// dropped inside the kernel (spliced into /dev/null).
-    public func skip(_ count: UInt64, _ what: String) throws {
+    /// Consumes `count` bytes, handing them to `body` a buffer at a time.
+    func take(_ count: UInt64, _ what: String, _ body: (UnsafeRawBufferPointer) throws(StreamError) -> Void)
+        throws(StreamError)
+    {
         var left = count
-        let buffered = min(UInt64(available), left)
-        consume(Int(buffered))
-        left -= buffered
-        if left >= StreamReader.zeroCopyThreshold, let null = try discardTarget() {
-            switch try ZeroCopy(from: null.input, to: null.output).transfer(left) {
-            case .moved(let n, let endOfInput):
-                offset &+= n
-                left -= n
-                if endOfInput {
-                    sawEOF = true
-                    throw truncated(what, needed: count, got: count - left)
-                }
-            case .unsupported:
-                discardNull = nil
-                allowZeroCopy = false
-            }
-        }
         while left > 0 {
-            if available == 0 {
-                start = 0; end = 0
-                let got = try source.read(into: storage)
-                if got == 0 {
-                    sawEOF = true
-                    throw truncated(what, needed: count, got: count - left)
-                }
-                end = got
-            }
-            let n = Int(min(UInt64(available), left))
+            let want = Int(min(left, UInt64(storage.count)))
+            let have = try fill(buffered > 0 ? 1 : want)
+            if have == 0 { throw truncated(what, needed: count, got: count - left) }
+            let n = min(have, Int(min(left, UInt64(Int.max))))
+            try body(UnsafeRawBufferPointer(rebasing: storage[start..<(start + n)]))
             consume(n)
             left -= UInt64(n)
         }
-    }
-
-    /// Moves `count` bytes to `writer` without holding more than one
-    /// buffer of them at a time. Large runs between two descriptors go
-    /// through the kernel (`ZeroCopy`) unless `allowZeroCopy` is off.
-    public func copy(_ count: UInt64, to writer: StreamWriter, _ what: String) throws {
-        var left = count
-        // First whatever is already buffered here.
-        if available > 0 && left > 0 {
-            let n = Int(min(UInt64(available), left))
-            try writer.write(UnsafeRawBufferPointer(rebasing: storage[start..<(start + n)]))
-            consume(n)
-            left -= UInt64(n)
-        }
-        if left >= StreamReader.zeroCopyThreshold, let zeroCopy = zeroCopy(to: writer) {
-            try writer.flush()
-            switch try zeroCopy.transfer(left) {
-            case .moved(let n, let endOfInput):
-                offset &+= n
-                writer.noteDirectWrite(n)
-                left -= n
-                if endOfInput {
-                    sawEOF = true
-                    throw truncated(what, needed: count, got: count - left)
-                }
-            case .unsupported:
-                zeroCopyPair = nil
-                allowZeroCopy = false
-            }
-        }
-        while left > 0 {
-            let got = try writer.fill(upTo: left) { space in try source.read(into: space) }
-            if got == 0 {
-                sawEOF = true
-                throw truncated(what, needed: count, got: count - left)
-            }
-            offset &+= UInt64(got)
-            left -= UInt64(got)
-        }
-    }
-
-    /// Runs shorter than this are copied through the buffers: a system call
-    /// saved is worth more than a copy avoided.
-    static let zeroCopyThreshold: UInt64 = 64 * 1024
-
-    /// Set false to force plain reads and writes (same bytes, more copies).
-    public var allowZeroCopy = true {
-        didSet { if !allowZeroCopy { discardNull = nil } }
-    }
-    private var discardNull: FileDescriptor?
-    private var discardChecked = false
-
-    /// The input pipe and an open /dev/null, when skipping can splice.
-    private func discardTarget() throws -> (input: FileDescriptor, output: FileDescriptor)? {
-        guard allowZeroCopy, let input = source.fileDescriptor else { return nil }
-        if !discardChecked {
-            discardChecked = true
-            if ZeroCopy.isPipe(input) {
-                discardNull = try? FileDescriptor.open("/dev/null", .writeOnly, options: [.closeOnExec])
-            }
-        }
-        guard let null = discardNull else { return nil }
-        return (input, null)
-    }
-    private var zeroCopyPair: (sink: ObjectIdentifier, method: ZeroCopy)?
-
-    private func zeroCopy(to writer: StreamWriter) -> ZeroCopy? {
-        guard allowZeroCopy, let input = source.fileDescriptor, let output = writer.sink.fileDescriptor else { return nil }
-        let id = ObjectIdentifier(writer.sink)
-        if let pair = zeroCopyPair, pair.sink == id { return pair.method }
-        let method = ZeroCopy(from: input, to: output)
-        guard method.isPossible else {
-            allowZeroCopy = false
-            return nil
-        }
-        zeroCopyPair = (id, method)
-        return method
     }
 
     /// Up to `count` bytes (count ≤ capacity) of what comes next, without
     /// consuming them. Fewer only at end of input.
-    public func peek(_ count: Int) throws -> [UInt8] {
-        let have = try fillUpTo(min(count, storage.count))
-        let n = min(have, count)
-        return Array(UnsafeRawBufferPointer(rebasing: storage[start..<(start + n)]))
+    public func peek(_ count: Int) throws(StreamError) -> [UInt8] {
+        let have = try fill(min(count, storage.count))
+        return Array(UnsafeRawBufferPointer(rebasing: storage[start..<(start + min(have, count))]))
     }
 
-    /// True when no byte is left.
-    public func atEnd() throws -> Bool {
-        try fillUpTo(1) == 0
+    // MARK: for the transfer path
+
+    /// Reads from the source straight into `buffer`, bypassing the (empty)
+    /// buffer; 0 at end of input.
+    func readDirect(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
+        precondition(buffered == 0, "buffered bytes must be consumed first")
+        let got = try source.read(into: buffer)
+        if got == 0 { sawEndOfInput = true }
+        advance(UInt64(got))
+        return got
     }
 
-    /// Moves everything left in the input to `writer`; returns how much.
-    public func copyToEnd(to writer: StreamWriter) throws -> UInt64 {
-        var total: UInt64 = 0
-        if available > 0 {
-            let n = available
-            try writer.write(UnsafeRawBufferPointer(rebasing: storage[start..<end]))
-            consume(n)
-            total += UInt64(n)
+    /// Marks the end of input, seen by a kernel-side copy.
+    func noteEndOfInput() { sawEndOfInput = true }
+
+    // MARK: end of stream
+
+    /// Gives back what was read past the last consumed byte: a regular
+    /// file's shared offset is moved back to the end of the stream. Call it
+    /// when the stream is done; the reader must not be used afterwards.
+    public func releaseUnread() throws(StreamError) {
+        guard buffered > 0 else { return }
+        if case .free(seekBack: true) = readAhead, let descriptor {
+            do {
+                _ = try descriptor.seek(offset: -Int64(buffered), from: .current)
+            } catch {
+                throw StreamError(io: "Cannot leave the input at the end of the stream", error)
+            }
         }
-        while !sawEOF {
-            let got = try writer.fill(upTo: UInt64(Int.max)) { space in try source.read(into: space) }
-            if got == 0 { sawEOF = true; break }
-            offset &+= UInt64(got)
-            total += UInt64(got)
-        }
-        return total
+        start = 0
+        end = 0
     }
 }

@@ -6,7 +6,7 @@ import XenMigration
 enum Generated {
     static func options(_ image: LegacyImage, _ settings: ConversionSettings) -> ConversionOptions {
         ConversionOptions(width: image.width, guest: image.guest, format: settings.format,
-                          streamVersion: settings.streamVersion, xlHeader: image.xlHeader != nil,
+                          streamVersion: Libxc.StreamVersion(rawValue: settings.streamVersion) ?? .v2, xlHeader: image.xlHeader != nil,
                           skipQemu: settings.skipQemu)
     }
 

@@ -29,8 +29,7 @@ public struct ConversionOptions: Sendable, Equatable {
     /// nil: detect from what follows `p2m_size`.
     public var guest: GuestType?
     public var format: OutputFormat
-    /// 2 (Xen 4.6 to 4.13) or 3 (Xen 4.14 and later: adds STATIC_DATA_END).
-    public var streamVersion: UInt32
+    public var streamVersion: Libxc.StreamVersion
     /// The stream starts with an `xl save` header, copied to the output.
     /// nil: look for its magic.
     public var xlHeader: Bool?
@@ -40,7 +39,7 @@ public struct ConversionOptions: Sendable, Equatable {
     public var limits: ConversionLimits
 
     public init(width: ToolstackWidth?, guest: GuestType?, format: OutputFormat = .libxc,
-                streamVersion: UInt32 = 2, xlHeader: Bool? = false, skipQemu: Bool = false,
+                streamVersion: Libxc.StreamVersion = .v2, xlHeader: Bool? = false, skipQemu: Bool = false,
                 limits: ConversionLimits = ConversionLimits()) {
         self.width = width
         self.guest = guest

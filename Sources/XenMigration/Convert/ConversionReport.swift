@@ -8,19 +8,20 @@ public struct ConversionReport: Codable, Sendable, Equatable {
     public var guestType: GuestType
     public var toolstackWidth: Int
     /// Guest width in bits (PV only; HVM guests have none in the stream).
-    public var guestWidth: Int?
+    public var guestWidthBits: Int?
     public var pagetableLevels: Int?
     public var p2mSize: UInt64 = 0
     public var xlHeader: Bool
     public var outputFormat: OutputFormat
-    public var streamVersion: UInt32
+    public var streamVersion: Libxc.StreamVersion
     public var vcpusOnline: [Int] = []
     /// Page batch entries by legacy page type; "dropped" counts the padding
     /// entries the converter removes.
     public var pagesByType: [String: UInt64] = [:]
     public var pageBatches: UInt64 = 0
-    /// Output records by spec name ("PAGE_DATA", "libxl EMULATOR_CONTEXT", ...).
-    public var recordsWritten: [String: UInt64] = [:]
+    /// Output records written, by layer and type (in JSON: by spec name,
+    /// "PAGE_DATA", "libxl EMULATOR_CONTEXT", ...).
+    public var recordsWritten: [RecordKey: UInt64] = [:]
     /// HVM params in the order they were written.
     public var hvmParams: [HVMParamEntry] = []
     public var deviceModelSignature: String?
@@ -28,10 +29,15 @@ public struct ConversionReport: Codable, Sendable, Equatable {
     public var debugStream = false
     public var bytesRead: UInt64 = 0
     public var bytesWritten: UInt64 = 0
-    public var seconds: Double = 0
 
     /// Which of guest type, width and xl header were detected, not given.
     public var detected: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case guestType, toolstackWidth, guestWidthBits = "guestWidth", pagetableLevels, p2mSize, xlHeader
+        case outputFormat, streamVersion, vcpusOnline, pagesByType, pageBatches, recordsWritten, hvmParams
+        case deviceModelSignature, deviceModelBytes, debugStream, bytesRead, bytesWritten, detected
+    }
 
     init(options: ConversionOptions) {
         guestType = options.guest ?? .hvm

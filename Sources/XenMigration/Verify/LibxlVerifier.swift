@@ -5,11 +5,12 @@ public final class LibxlVerifier {
     private let verbose: ((String) -> Void)?
     /// Largest EMULATOR_XENSTORE_DATA body parsed in memory.
     public static let xenstoreDataLimit: UInt32 = 16 << 20
-    public private(set) var recordCounts: [String: UInt64] = [:]
+    private let transfer: Transfer
 
-    public init(reader: StreamReader, verbose: ((String) -> Void)? = nil) {
+    public init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
         self.reader = reader
         self.verbose = verbose
+        transfer = Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
     }
 
     @inline(__always)
@@ -17,12 +18,12 @@ public final class LibxlVerifier {
         if let verbose { verbose(line()) }
     }
 
-    public func verify() throws {
+    public func verify() throws(StreamError) {
         try verifyHeader()
         while try verifyRecord() != .end {}
     }
 
-    private func verifyHeader() throws {
+    private func verifyHeader() throws(StreamError) {
         let offset = reader.offset
         let ident = try reader.readU64BE("libxl header ident")
         let version = try reader.readU32BE("libxl header version")
@@ -47,16 +48,16 @@ public final class LibxlVerifier {
         }
     }
 
-    private func verifyRecord() throws -> Libxl.RecordType {
+    private func verifyRecord() throws(StreamError) -> Libxl.RecordType {
         let offset = reader.offset
         let rawType = try reader.readU32("libxl record type")
         let length = try reader.readU32("libxl record length")
         guard let type = Libxl.RecordType(rawValue: rawType) else {
             throw StreamError(.malformed, "Unrecognised record type \(hex(rawType))", offset: offset)
         }
-        recordCounts[type.specName, default: 0] += 1
         info("Libxl Record: \(type.name), length \(length)")
-        let body = RecordBodyReader(reader: reader, type: "libxl " + type.specName, length: length, recordOffset: offset)
+        let body = RecordBodyReader(transfer: transfer, type: "libxl " + type.specName, length: length,
+                                    recordOffset: offset, isLast: type == .end)
         switch type {
         case .end:
             guard length == 0 else { throw body.error("End record with non-zero length") }
@@ -64,7 +65,7 @@ public final class LibxlVerifier {
         case .libxcContext:
             guard length == 0 else { throw body.error("Libxc context record with non-zero length") }
             try body.finish()
-            try LibxcVerifier(reader: reader, verbose: verbose).verify()
+            try LibxcVerifier(reader: reader, allowZeroCopy: transfer.allowZeroCopy, verbose: verbose).verify()
         case .emulatorXenstoreData:
             try checkEmulatorHeader(body)
             guard length <= LibxlVerifier.xenstoreDataLimit else {
@@ -99,7 +100,7 @@ public final class LibxlVerifier {
         return type
     }
 
-    private func checkEmulatorHeader(_ body: RecordBodyReader, context: Bool = false) throws {
+    private func checkEmulatorHeader(_ body: RecordBodyReader, context: Bool = false) throws(StreamError) {
         guard body.length >= 8 else {
             throw body.error("Length must be at least 8 bytes, got \(body.length)")
         }
@@ -116,26 +117,3 @@ public final class LibxlVerifier {
     }
 }
 
-/// What `verify-stream-v2 -f` names.
-public enum VerifyFormat: String, Sendable, CaseIterable {
-    case libxc, libxl, xl
-}
-
-/// Checks a whole stream of the given format.
-public enum StreamVerifier {
-    public static func verify(reader: StreamReader, format: VerifyFormat,
-                              verbose: ((String) -> Void)? = nil) throws {
-        var format = format
-        if format == .xl {
-            let header = try XL.Header.read(from: reader)
-            try reader.skip(UInt64(header.optionalDataLength), "xl header optional data")
-            verbose?("Processed xl header")
-            format = header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0 ? .libxl : .libxc
-        }
-        if format == .libxc {
-            try LibxcVerifier(reader: reader, verbose: verbose).verify()
-        } else {
-            try LibxlVerifier(reader: reader, verbose: verbose).verify()
-        }
-    }
-}

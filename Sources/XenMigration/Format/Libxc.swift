@@ -1,10 +1,18 @@
 /// The libxc migration stream, versions 2 and 3
 /// (docs/specs/libxc-migration-stream.pandoc).
 public enum Libxc {
+    /// The image header's version field.
+    public enum StreamVersion: UInt32, Sendable, Codable, CaseIterable, Comparable {
+        /// Xen 4.6 to 4.13.
+        case v2 = 2
+        /// Xen 4.14 and later: adds STATIC_DATA_END and the CPU policy records.
+        case v3 = 3
+
+        public static func < (a: StreamVersion, b: StreamVersion) -> Bool { a.rawValue < b.rawValue }
+    }
+
     public static let imageMarker: UInt64 = .max
     public static let imageID: UInt32 = 0x5845_4E46  // "XENF"
-    public static let imageHeaderSize = 24
-    public static let domainHeaderSize = 16
     /// Image header option bit 0: big-endian stream.
     public static let optionBigEndian: UInt16 = 1
 
@@ -107,48 +115,12 @@ public enum Libxc {
     /// Largest record body the format can express.
     public static let maxRecordLength = UInt64(UInt32.max)
 
-    /// Zero bytes after a body of `length` bytes to reach a multiple of 8.
+    /// Zero bytes after a body of `length` bytes to reach a multiple of 8
+    /// (libxl records are padded alike).
     public static func padding(for length: UInt64) -> Int {
         Int((8 &- (length & 7)) & 7)
     }
 
-    public static func writeImageHeader(version: UInt32, to w: StreamWriter) throws {
-        try w.u64BE(imageMarker)
-        try w.u32BE(imageID)
-        try w.u32BE(version)
-        try w.u16BE(0)  // options: little-endian
-        try w.u16BE(0)
-        try w.u32BE(0)
-    }
-
-    public static func writeDomainHeader(type: DomainType, to w: StreamWriter) throws {
-        try w.u32(type.rawValue)
-        try w.u16(12)  // page shift
-        try w.u16(0)
-        try w.u32(0)  // xen_major: 0 means legacy-converted
-        try w.u32(converterVersion)
-    }
-
-    /// Writes a record whose body is already in memory.
-    public static func writeRecord(_ type: UInt32, _ body: [UInt8], to w: StreamWriter) throws {
-        try w.u32(type)
-        try w.u32(UInt32(truncatingIfNeeded: body.count))
-        try w.write(body)
-        try w.zeros(padding(for: UInt64(body.count)))
-    }
-
-    public static func writeRecord(_ type: RecordType, _ body: [UInt8] = [], to w: StreamWriter) throws {
-        try writeRecord(type.rawValue, body, to: w)
-    }
-}
-
-/// Little-endian body builder for small records.
-public struct RecordBody {
-    public private(set) var bytes: [UInt8] = []
-    public init() {}
-    public mutating func u8(_ v: UInt8) { bytes.append(v) }
-    public mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func append(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    /// The domain header's page shift: 4 KiB pages.
+    public static let pageShift: UInt16 = 12
 }

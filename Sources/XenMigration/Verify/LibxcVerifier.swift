@@ -7,12 +7,12 @@ public final class LibxcVerifier {
     public private(set) var version: UInt32 = 0
     private var squashedPageData = 0
     private var sawStaticDataEnd = false
-    /// Records seen, by spec name.
-    public private(set) var recordCounts: [String: UInt64] = [:]
+    private let transfer: Transfer
 
-    public init(reader: StreamReader, verbose: ((String) -> Void)? = nil) {
+    public init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
         self.reader = reader
         self.verbose = verbose
+        transfer = Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
     }
 
     @inline(__always)
@@ -20,7 +20,7 @@ public final class LibxcVerifier {
         if let verbose { verbose(line()) }
     }
 
-    public func verify() throws {
+    public func verify() throws(StreamError) {
         try verifyImageHeader()
         try verifyDomainHeader()
         while try verifyRecord() != .end {}
@@ -30,7 +30,7 @@ public final class LibxcVerifier {
         StreamError(.malformed, message, offset: offset)
     }
 
-    private func verifyImageHeader() throws {
+    private func verifyImageHeader() throws(StreamError) {
         let offset = reader.offset
         let marker = try reader.readU64BE("image header marker")
         let ident = try reader.readU32BE("image header id")
@@ -52,7 +52,7 @@ public final class LibxcVerifier {
             throw streamError("Reserved bits set in image options field: 0x\(hex(options & 0xfffe))", at: offset + 16)
         }
         guard reserved1 == 0 && reserved2 == 0 else {
-            throw streamError("Reserved bits set in image header: 0x\(hex4(reserved1)):0x\(hex8(reserved2))", at: offset + 18)
+            throw streamError("Reserved bits set in image header: 0x\(hex(reserved1, width: 4)):0x\(hex(reserved2, width: 8))", at: offset + 18)
         }
         guard options & Libxc.optionBigEndian == 0 else {
             throw streamError("Stream is not native endianess - unable to validate", at: offset + 16)
@@ -64,7 +64,7 @@ public final class LibxcVerifier {
         }
     }
 
-    private func verifyDomainHeader() throws {
+    private func verifyDomainHeader() throws(StreamError) {
         let offset = reader.offset
         let type = try reader.readU32("domain header type")
         let pageShift = try reader.readU16("domain header page shift")
@@ -75,7 +75,7 @@ public final class LibxcVerifier {
             throw streamError("Unrecognised domain type 0x\(hex(type))", at: offset)
         }
         guard reserved == 0 else {
-            throw streamError("Reserved bits set in domain header 0x\(hex4(reserved))", at: offset + 6)
+            throw streamError("Reserved bits set in domain header 0x\(hex(reserved, width: 4))", at: offset + 6)
         }
         guard pageShift == 12 else {
             throw streamError("Page shift expected to be 12.  Got \(pageShift)", at: offset + 4)
@@ -87,14 +87,13 @@ public final class LibxcVerifier {
         }
     }
 
-    private func verifyRecord() throws -> Libxc.RecordType {
+    private func verifyRecord() throws(StreamError) -> Libxc.RecordType {
         let offset = reader.offset
         let rawType = try reader.readU32("record type")
         let length = try reader.readU32("record length")
         guard let type = Libxc.RecordType(rawValue: rawType) else {
             throw streamError("Unrecognised record type 0x\(hex(rawType))", at: offset)
         }
-        recordCounts[type.specName, default: 0] += 1
         if type == .pageData {
             squashedPageData += 1
         } else {
@@ -104,13 +103,14 @@ public final class LibxcVerifier {
             }
             info("Libxc Record: \(type.name), length \(length)")
         }
-        let body = RecordBodyReader(reader: reader, type: type.specName, length: length, recordOffset: offset)
+        let body = RecordBodyReader(transfer: transfer, type: type.specName, length: length, recordOffset: offset,
+                                    isLast: type == .end)
         try check(type, body)
         try body.finish()
         return type
     }
 
-    private func check(_ type: Libxc.RecordType, _ body: RecordBodyReader) throws {
+    private func check(_ type: Libxc.RecordType, _ body: RecordBodyReader) throws(StreamError) {
         let length = body.length
         switch type {
         case .end:
@@ -136,7 +136,7 @@ public final class LibxcVerifier {
             guard width == 4 || width == 8 else { throw body.error("Expected width of 4 or 8, got \(width)") }
             guard levels == 3 || levels == 4 else { throw body.error("Expected levels of 3 or 4, got \(levels)") }
             guard reserved1 == 0 && reserved2 == 0 else {
-                throw body.error("Reserved bits set in X86_PV_INFO: 0x\(hex4(reserved1)) 0x\(hex8(reserved2))")
+                throw body.error("Reserved bits set in X86_PV_INFO: 0x\(hex(reserved1, width: 4)) 0x\(hex(reserved2, width: 8))")
             }
             info("  \(width == 4 ? 32 : 64)bit guest, \(levels) levels of pagetables")
         case .x86PVP2MFrames:
@@ -162,7 +162,7 @@ public final class LibxcVerifier {
             let vcpu = try body.u32()
             let reserved = try body.u32()
             guard reserved == 0 else {
-                throw body.error("Reserved bits set in x86_pv_vcpu_\(name) record 0x\(hex4(reserved))")
+                throw body.error("Reserved bits set in x86_pv_vcpu_\(name) record 0x\(hex(reserved, width: 4))")
             }
             info("  vcpu\(vcpu) \(name) context, \(length - 8) bytes")
         case .sharedInfo:
@@ -174,7 +174,7 @@ public final class LibxcVerifier {
             let nsec = try body.u64()
             let incarnation = try body.u32()
             let reserved = try body.u32()
-            guard reserved == 0 else { throw body.error("Reserved bits set in TSC_INFO: 0x\(hex8(reserved))") }
+            guard reserved == 0 else { throw body.error("Reserved bits set in TSC_INFO: 0x\(hex(reserved, width: 8))") }
             info("  Mode \(mode), \(khz) kHz, \(nsec) ns, incarnation \(incarnation)")
         case .hvmContext:
             guard length > 0 else { throw body.error("Zero length HVM context") }
@@ -182,7 +182,7 @@ public final class LibxcVerifier {
             guard length >= 8 else { throw body.error("Length should be at least 8 bytes") }
             let count = try body.u32()
             let reserved = try body.u32()
-            guard reserved == 0 else { throw body.error("Reserved field not zero (0x\(hex4(reserved)))") }
+            guard reserved == 0 else { throw body.error("Reserved field not zero (0x\(hex(reserved, width: 4)))") }
             if count == 0 { info("Warning: HVM_PARAMS record with zero content") }
             let expected = 8 + UInt64(count) * 16
             guard UInt64(length) == expected else { throw body.error("Length should be \(expected) bytes") }
@@ -205,18 +205,18 @@ public final class LibxcVerifier {
         }
     }
 
-    private func requireStaticDataEnd(_ body: RecordBodyReader) throws {
+    private func requireStaticDataEnd(_ body: RecordBodyReader) throws(StreamError) {
         if version >= 3 && !sawStaticDataEnd {
             throw body.error("\(body.type) record before STATIC_DATA_END in a v\(version) stream")
         }
     }
 
-    private func checkPageData(_ body: RecordBodyReader) throws {
+    private func checkPageData(_ body: RecordBodyReader) throws(StreamError) {
         let length = UInt64(body.length)
         guard length > 8 else { throw body.error("PAGE_DATA record must be at least 8 bytes long") }
         let count = try body.u32()
         let reserved = try body.u32()
-        guard reserved == 0 else { throw body.error("Reserved bits set in PAGE_DATA record 0x\(hex4(reserved))") }
+        guard reserved == 0 else { throw body.error("Reserved bits set in PAGE_DATA record 0x\(hex(reserved, width: 4))") }
         let pfnBytes = UInt64(count) * 8
         guard length - 8 >= pfnBytes else {
             throw body.error("PAGE_DATA record must contain a pfn record for each count")
@@ -225,11 +225,11 @@ public final class LibxcVerifier {
         for index in 0..<UInt64(count) {
             let pfn = try body.u64()
             if pfn & Libxc.pfnReservedMask != 0 {
-                throw body.error("Reserved bits set in pfn[\(index)]: 0x\(hex16(pfn & Libxc.pfnReservedMask))")
+                throw body.error("Reserved bits set in pfn[\(index)]: 0x\(hex(pfn & Libxc.pfnReservedMask, width: 16))")
             }
             let type = pfn >> Libxc.pfnTypeShift
             if (5...8).contains(type) {
-                throw body.error("Invalid type value in pfn[\(index)]: 0x\(hex16(pfn & (0xf << 60)))")
+                throw body.error("Invalid type value in pfn[\(index)]: 0x\(hex(pfn & (0xf << 60), width: 16))")
             }
             // Normal pages and pagetables (pinned or not) carry data.
             if (pfn >> Libxc.pfnTypeShift) & 0x7 <= 4 { pages += 1 }
@@ -241,58 +241,3 @@ public final class LibxcVerifier {
     }
 }
 
-/// Reads one record's body: small fields on demand, the rest skipped, then
-/// the padding checked. Knows the record for error messages.
-final class RecordBodyReader {
-    let reader: StreamReader
-    let type: String
-    let length: UInt32
-    let recordOffset: UInt64
-    private var consumed: UInt64 = 0
-
-    init(reader: StreamReader, type: String, length: UInt32, recordOffset: UInt64) {
-        self.reader = reader
-        self.type = type
-        self.length = length
-        self.recordOffset = recordOffset
-    }
-
-    func error(_ message: String) -> StreamError {
-        StreamError(.malformed, "\(message) [\(type) record]", offset: recordOffset)
-    }
-
-    private func take(_ n: UInt64) throws {
-        guard consumed + n <= UInt64(length) else { throw error("Record too short for its fields") }
-        consumed += n
-    }
-
-    func u8() throws -> UInt8 { try take(1); return try reader.readU8("\(type) record") }
-    func u16() throws -> UInt16 { try take(2); return try reader.readU16("\(type) record") }
-    func u32() throws -> UInt32 { try take(4); return try reader.readU32("\(type) record") }
-    func u64() throws -> UInt64 { try take(8); return try reader.readU64("\(type) record") }
-
-    /// The rest of the body, in memory (callers bound `length` first).
-    func rest() throws -> [UInt8] {
-        let n = UInt64(length) - consumed
-        consumed = UInt64(length)
-        return try reader.readBytes(Int(n), "\(type) record")
-    }
-
-    /// Skips what the checks did not read, then checks the padding.
-    func finish() throws {
-        try reader.skip(UInt64(length) - consumed, "\(type) record")
-        consumed = UInt64(length)
-        let padding = Libxc.padding(for: UInt64(length))
-        if padding > 0 {
-            let bytes = try reader.readBytes(padding, "\(type) record padding")
-            guard bytes.allSatisfy({ $0 == 0 }) else { throw error("Padding containing non0 bytes found") }
-        }
-    }
-}
-
-func hex4<T: BinaryInteger>(_ v: T) -> String { padded(hex(v), 4) }
-func hex8<T: BinaryInteger>(_ v: T) -> String { padded(hex(v), 8) }
-func hex16<T: BinaryInteger>(_ v: T) -> String { padded(hex(v), 16) }
-private func padded(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-}

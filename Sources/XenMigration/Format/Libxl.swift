@@ -3,7 +3,6 @@
 public enum Libxl {
     public static let ident: UInt64 = 0x4c69_6278_6c46_6d74  // "LibxlFmt"
     public static let version: UInt32 = 2
-    public static let headerSize = 16
     public static let optionBigEndian: UInt32 = 1
     /// Header option bit 1: the stream was converted from a legacy one.
     public static let optionLegacy: UInt32 = 2
@@ -56,14 +55,4 @@ public enum Libxl {
 
     /// `uint32 emulator_id; uint32 index` before emulator record data.
     public static let emulatorHeaderSize = 8
-
-    public static func writeHeader(to w: StreamWriter) throws {
-        try w.u64BE(ident)
-        try w.u32BE(version)
-        try w.u32BE(optionLegacy)  // little-endian, legacy-converted
-    }
-
-    public static func writeRecord(_ type: RecordType, _ body: [UInt8] = [], to w: StreamWriter) throws {
-        try Libxc.writeRecord(type.rawValue, body, to: w)
-    }
 }

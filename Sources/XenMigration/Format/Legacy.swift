@@ -134,3 +134,52 @@ public enum HVMParam {
     public static let nrIOReqServerPages: UInt64 = 33
     public static let vmGenerationIDAddr: UInt64 = 34
 }
+
+// MARK: - Parsed pieces
+
+extension Legacy {
+    /// What a body marker (`int`) announces.
+    public enum BodyMarker: Sendable, Equatable {
+        /// A batch of this many pfns (1 to `maxBatch`, checked by the reader).
+        case pageBatch(count: Int)
+        case chunk(Chunk)
+        /// A marker no legacy format defines.
+        case unknown(Int32)
+    }
+
+    /// An extended-info block's header (PV images).
+    public struct ExtendedBlock: Sendable, Equatable {
+        public var id: [UInt8]
+        public var size: UInt32
+        /// Input offset of the block header.
+        public var offset: UInt64
+        public var name: String { String(decoding: id, as: UTF8.self) }
+    }
+
+    /// The `tsc_info` chunk.
+    public struct TSCInfo: Sendable, Equatable {
+        public var mode: UInt32
+        public var nsec: UInt64
+        public var khz: UInt32
+        public var incarnation: UInt32
+    }
+
+    /// The fixed part of an HVM image's tail.
+    public struct HVMTail: Sendable, Equatable {
+        public var ioreqPFN: UInt64
+        public var bufioreqPFN: UInt64
+        public var storePFN: UInt64
+        public var contextSize: UInt32
+    }
+
+    /// The basic vcpu context size tells a PV guest's width.
+    public static func guestWordBytes(vcpuContextSize size: UInt32) -> Int? {
+        switch size {
+        case vcpuContextSize64: 8
+        case vcpuContextSize32: 4
+        default: nil
+        }
+    }
+
+    public static let xsaveHeaderSize: UInt32 = 16
+}

@@ -1,0 +1,74 @@
+/// Little-endian fields in raw bytes: the one decoder and encoder that every
+/// layer uses (the stream reader's buffer, in-memory blobs, detection, and
+/// record bodies built in memory).
+extension FixedWidthInteger {
+    /// The value stored little-endian at `offset` of `bytes`; the caller
+    /// has checked that `offset + size` is within `bytes`.
+    @inline(__always)
+    static func littleEndian(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Self {
+        Self(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Self.self))
+    }
+
+    /// Appends the value, little-endian.
+    @inline(__always)
+    func appendLittleEndian(to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: littleEndian) { bytes.append(contentsOf: $0) }
+    }
+}
+
+/// Reads little-endian fields from an in-memory blob. Every read checks the
+/// bounds and returns nil past the end, so a blob from the stream can be
+/// decoded without trusting its lengths.
+public struct ByteCursor: Sendable {
+    public let bytes: [UInt8]
+    public private(set) var position = 0
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var remaining: Int { bytes.count - position }
+
+    public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) -> T? {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else { return nil }
+        defer { position += size }
+        return bytes.withUnsafeBytes { T.littleEndian(in: $0, at: position) }
+    }
+
+    public mutating func read(count: Int) -> ArraySlice<UInt8>? {
+        guard count >= 0, remaining >= count else { return nil }
+        defer { position += count }
+        return bytes[position..<(position + count)]
+    }
+
+    /// The value at `offset` without moving; nil past the end.
+    public func peek<T: FixedWidthInteger>(_: T.Type = T.self, at offset: Int) -> T? {
+        guard offset >= 0, bytes.count - offset >= MemoryLayout<T>.size else { return nil }
+        return bytes.withUnsafeBytes { T.littleEndian(in: $0, at: offset) }
+    }
+}
+
+/// Builds a small record body in memory, little-endian.
+public struct RecordBody: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    public mutating func u16(_ v: UInt16) { v.appendLittleEndian(to: &bytes) }
+    public mutating func u32(_ v: UInt32) { v.appendLittleEndian(to: &bytes) }
+    public mutating func u64(_ v: UInt64) { v.appendLittleEndian(to: &bytes) }
+    public mutating func append(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+}
+
+/// Lower-case hexadecimal without a prefix, as `%x` prints it.
+@inline(__always)
+func hex<T: BinaryInteger>(_ value: T) -> String { String(value, radix: 16) }
+
+/// `%0Nx`: hexadecimal padded with zeros to `width` digits.
+func hex<T: BinaryInteger>(_ value: T, width: Int) -> String {
+    let digits = hex(value)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}
+
+/// Bytes as space-separated hex pairs, for messages that quote input.
+func hexBytes(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { hex($0, width: 2) }.joined(separator: " ")
+}

@@ -1,0 +1,158 @@
+import SystemPackage
+
+/// Moves runs of stream bytes from a reader to a writer, or drops them: the
+/// one place that chooses between the kernel (`sendfile` from a regular
+/// file, `splice` where a pipe is involved) and copies through the two
+/// buffers. Either way exactly the bytes asked for are consumed from the
+/// input, so what follows the stream stays for its owner.
+public final class Transfer {
+    let reader: StreamReader
+    let writer: StreamWriter?
+    /// False forces buffered copies (same bytes, more copying).
+    public let allowZeroCopy: Bool
+    private var kernelCopy: KernelMethod??
+    private var discardTarget: FileDescriptor??
+
+    /// Runs shorter than this go through the buffers: a system call saved
+    /// is worth more than a copy avoided.
+    static let zeroCopyThreshold: UInt64 = 64 * 1024
+
+    private enum KernelMethod { case sendfile, splice }
+
+    public init(from reader: StreamReader, to writer: StreamWriter?, allowZeroCopy: Bool = true) {
+        self.reader = reader
+        self.writer = writer
+        self.allowZeroCopy = allowZeroCopy
+    }
+
+    deinit {
+        if case .some(.some(let null)) = discardTarget { try? null.close() }
+    }
+
+    /// Moves `count` bytes to the writer.
+    public func copy(_ count: UInt64, _ what: String) throws(StreamError) {
+        guard let writer else { return try discard(count, what) }
+        var left = count
+        // What the reader already holds goes first.
+        let held = min(UInt64(reader.buffered), left)
+        if held > 0 {
+            try reader.take(held, what) { (chunk) throws(StreamError) in try writer.write(chunk) }
+            left -= held
+        }
+        if left >= Transfer.zeroCopyThreshold, let method = method(), let input = reader.descriptor,
+            let output = writer.descriptor
+        {
+            try writer.flush()
+            if let moved = try kernelMove(left, method, from: input, to: output, what, total: count) {
+                writer.accountDirect(moved)
+                left -= moved
+            }
+        }
+        while left > 0 {
+            let got = try writer.fillFreeSpace(upTo: left) { (space) throws(StreamError) in
+                try reader.readDirect(into: space)
+            }
+            if got == 0 { throw reader.truncated(what, needed: count, got: count - left) }
+            left -= UInt64(got)
+        }
+    }
+
+    /// Drops `count` bytes. Long runs from a pipe go to /dev/null inside the
+    /// kernel.
+    public func discard(_ count: UInt64, _ what: String) throws(StreamError) {
+        var left = count
+        let held = min(UInt64(reader.buffered), left)
+        if held > 0 {
+            try reader.skip(held, what)
+            left -= held
+        }
+        if left >= Transfer.zeroCopyThreshold, let null = nullDevice(), let input = reader.descriptor {
+            if let moved = try kernelMove(left, .splice, from: input, to: null, what, total: count) {
+                left -= moved
+            } else {
+                discardTarget = .some(nil)
+            }
+        }
+        let before = reader.offset
+        do {
+            try reader.skip(left, what)
+        } catch {
+            guard error.kind == .truncated else { throw error }
+            throw reader.truncated(what, needed: count, got: count - left + (reader.offset - before))
+        }
+    }
+
+    /// Moves everything left in the input to the writer; returns how much.
+    public func copyToEnd() throws(StreamError) -> UInt64 {
+        let writer = self.writer ?? StreamWriter(NullSink(), capacity: 64 * 1024)
+        var total = UInt64(reader.buffered)
+        if total > 0 {
+            try reader.take(total, "rest of input") { (chunk) throws(StreamError) in try writer.write(chunk) }
+        }
+        while true {
+            let got = try writer.fillFreeSpace(upTo: .max) { (space) throws(StreamError) in
+                try reader.readDirect(into: space)
+            }
+            if got == 0 { return total }
+            total += UInt64(got)
+        }
+    }
+
+    /// The kernel method for this reader and writer, decided once.
+    private func method() -> KernelMethod? {
+        if let decided = kernelCopy { return decided }
+        var method: KernelMethod?
+        if allowZeroCopy, let input = reader.descriptor, let output = writer?.descriptor {
+            let inputKind = reader.inputKind ?? FileKind(input)
+            if inputKind == .regular {
+                method = .sendfile
+            } else if inputKind == .pipe || FileKind(output) == .pipe {
+                method = .splice
+            }
+        }
+        kernelCopy = .some(method)
+        return method
+    }
+
+    private func nullDevice() -> FileDescriptor? {
+        if let decided = discardTarget { return decided }
+        var null: FileDescriptor?
+        if allowZeroCopy, reader.inputKind == .pipe {
+            null = try? FileDescriptor.open("/dev/null", .writeOnly, options: [.closeOnExec])
+        }
+        discardTarget = .some(null)
+        return null
+    }
+
+    /// Moves up to `count` bytes in the kernel; nil if these descriptors
+    /// cannot (nothing moved, fall back to buffers). Counts what moved as
+    /// consumed from the reader.
+    private func kernelMove(_ count: UInt64, _ method: KernelMethod, from input: FileDescriptor,
+                            to output: FileDescriptor, _ what: String, total: UInt64) throws(StreamError) -> UInt64? {
+        var moved: UInt64 = 0
+        while moved < count {
+            // Stay well inside what one call may move (2 GiB on Linux).
+            let chunk = Int(min(count - moved, 1 << 30))
+            let outcome = method == .sendfile
+                ? Platform.sendfile(from: input, to: output, count: chunk)
+                : Platform.splice(from: input, to: output, count: chunk)
+            switch outcome {
+            case .moved(let n):
+                moved += UInt64(n)
+                reader.advance(UInt64(n))
+            case .again:
+                continue
+            case .endOfInput:
+                reader.noteEndOfInput()
+                throw reader.truncated(what, needed: total, got: total - (count - moved))
+            case .failed(let error):
+                if moved == 0 && [.invalidArgument, .noFunction, .improperLink, .illegalSeek, .badFileDescriptor].contains(error) {
+                    kernelCopy = .some(nil)
+                    return nil
+                }
+                throw StreamError(io: method == .sendfile ? "sendfile error" : "splice error", error)
+            }
+        }
+        return moved
+    }
+}

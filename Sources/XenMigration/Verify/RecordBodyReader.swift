@@ -1,0 +1,53 @@
+/// Reads one record's body: small fields on demand, the rest skipped, then
+/// the padding checked. Knows the record for error messages.
+final class RecordBodyReader {
+    let transfer: Transfer
+    var reader: StreamReader { transfer.reader }
+    let type: String
+    let length: UInt32
+    let recordOffset: UInt64
+    private var consumed: UInt64 = 0
+
+    /// Announces the body, its padding and (unless `isLast`) the next
+    /// record's header to the reader.
+    init(transfer: Transfer, type: String, length: UInt32, recordOffset: UInt64, isLast: Bool) {
+        self.transfer = transfer
+        self.type = type
+        self.length = length
+        self.recordOffset = recordOffset
+        transfer.reader.expect(UInt64(length) + UInt64(Libxc.padding(for: UInt64(length))) + (isLast ? 0 : 8))
+    }
+
+    func error(_ message: String) -> StreamError {
+        StreamError(.malformed, "\(message) [\(type) record]", offset: recordOffset)
+    }
+
+    private func take(_ n: UInt64) throws(StreamError) {
+        guard consumed + n <= UInt64(length) else { throw error("Record too short for its fields") }
+        consumed += n
+    }
+
+    func u8() throws(StreamError) -> UInt8 { try take(1); return try reader.readU8("\(type) record") }
+    func u16() throws(StreamError) -> UInt16 { try take(2); return try reader.readU16("\(type) record") }
+    func u32() throws(StreamError) -> UInt32 { try take(4); return try reader.readU32("\(type) record") }
+    func u64() throws(StreamError) -> UInt64 { try take(8); return try reader.readU64("\(type) record") }
+
+    /// The rest of the body, in memory (callers bound `length` first).
+    func rest() throws(StreamError) -> [UInt8] {
+        let n = UInt64(length) - consumed
+        consumed = UInt64(length)
+        return try reader.readBytes(Int(n), "\(type) record")
+    }
+
+    /// Skips what the checks did not read, then checks the padding.
+    func finish() throws(StreamError) {
+        try transfer.discard(UInt64(length) - consumed, "\(type) record")
+        consumed = UInt64(length)
+        let padding = Libxc.padding(for: UInt64(length))
+        if padding > 0 {
+            let bytes = try reader.readBytes(padding, "\(type) record padding")
+            guard bytes.allSatisfy({ $0 == 0 }) else { throw error("Padding containing non0 bytes found") }
+        }
+    }
+}
+

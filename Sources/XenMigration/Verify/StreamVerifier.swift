@@ -1,0 +1,27 @@
+/// What `verify-stream-v2 -f` names.
+public enum VerifyFormat: String, Sendable, CaseIterable {
+    case libxc, libxl, xl
+}
+
+/// Checks a whole stream of the given format.
+public enum StreamVerifier {
+    /// Checks the stream up to its last record and leaves the input just
+    /// after it.
+    public static func verify(reader: StreamReader, format: VerifyFormat, allowZeroCopy: Bool = true,
+                              verbose: ((String) -> Void)? = nil) throws(StreamError) {
+        var format = format
+        if format == .xl {
+            let header = try XL.Header.read(from: reader)
+            try Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
+                .discard(UInt64(header.optionalDataLength), "xl header optional data")
+            verbose?("Processed xl header")
+            format = header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0 ? .libxl : .libxc
+        }
+        if format == .libxc {
+            try LibxcVerifier(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose).verify()
+        } else {
+            try LibxlVerifier(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose).verify()
+        }
+        try reader.releaseUnread()
+    }
+}
