@@ -93,7 +93,7 @@ extension Conversion {
                 report.deviceModelBytes = try transfer.copyToEnd()
             }
         default:
-            throw StreamError(.unsupported, "Unrecognised Qemu sig '\(name)'", offset: offset)
+            throw StreamError(.unsupported, "Unrecognised Qemu sig '\(escapedASCII(signature))'", offset: offset)
         }
     }
 }

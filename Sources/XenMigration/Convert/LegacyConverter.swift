@@ -9,6 +9,9 @@ public struct LegacyConverter: ~Copyable {
     private let conversion: Conversion
 
     /// - Parameters:
+    ///   - options: what the image is (or nil to detect) and what to write.
+    ///   - reader: the legacy image.
+    ///   - writer: where the converted stream goes; flushed at the end.
     ///   - allowZeroCopy: false forces buffered copies (same bytes).
     ///   - verbose: receives the lines `convert-legacy-stream -v` prints.
     ///   - progress: called after each page batch with the input offset and

@@ -94,6 +94,7 @@ public final class StreamReader {
                 sawEndOfInput = true
                 break
             }
+            keepHead(from: end, count: got)
             end += got
         }
         return buffered
@@ -200,6 +201,31 @@ public final class StreamReader {
 
     /// Marks the end of input, seen by a kernel-side copy.
     func noteEndOfInput() { sawEndOfInput = true }
+
+    // MARK: the stream's first bytes, for diagnoses
+
+    /// How many of the stream's first bytes are kept.
+    public static let headLength = 64
+    private var headBytes: [UInt8] = []
+
+    /// Keeps the first `headLength` bytes of the stream as they arrive.
+    private func keepHead(from index: Int, count: Int) {
+        guard headBytes.count < StreamReader.headLength,
+            offset &+ UInt64(index - start) == UInt64(headBytes.count)
+        else { return }
+        let n = min(count, StreamReader.headLength - headBytes.count)
+        headBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[index..<(index + n)]))
+    }
+
+    /// The stream's first bytes (up to `headLength`), reading more if the
+    /// stream has not delivered that many yet. For explaining a failure:
+    /// it may read past what the stream needed.
+    public func head() -> [UInt8] {
+        if headBytes.count < StreamReader.headLength && !sawEndOfInput {
+            _ = try? fill(min(storage.count, buffered + StreamReader.headLength - headBytes.count))
+        }
+        return headBytes
+    }
 
     // MARK: end of stream
 

@@ -1,0 +1,59 @@
+/// What an input is, told from its first bytes: the layers this project
+/// reads and writes, so that a failure can say what the input really is.
+public enum InputKind: Sendable, Equatable {
+    /// A legacy image (what `convert-legacy-stream` reads), as detection
+    /// reads its first words.
+    case legacy(ToolstackWidth, GuestType)
+    /// A libxc stream, already v2 or v3.
+    case libxcStream(version: UInt32)
+    /// A libxl stream (already converted).
+    case libxlStream
+    /// An `xl save` file; `streamV2` when its mandatory flags say a libxl
+    /// stream follows, else a legacy image does.
+    case xlSave(streamV2: Bool)
+    /// An `xm save` (xend) image: `LinuxGuestRecord`, its config, a legacy image.
+    case xendImage
+    case unknown
+
+    /// `LinuxGuestRecord`, the first bytes of an xend image.
+    public static let xendMagic = Array("LinuxGuestRecord".utf8)
+
+    public static func identify(_ head: [UInt8]) -> InputKind {
+        if head.starts(with: XL.magic) {
+            let flags = ByteCursor(head).peek(UInt32.self, at: XL.magic.count + 4) ?? 0
+            return .xlSave(streamV2: flags & XL.mandatoryFlagStreamV2 != 0)
+        }
+        if head.starts(with: xendMagic) { return .xendImage }
+        if head.count >= 8, UInt64(bigEndianBytes: head[0..<8]) == Libxl.ident { return .libxlStream }
+        if head.count >= 16, UInt64(bigEndianBytes: head[0..<8]) == Libxc.imageMarker,
+            UInt32(bigEndianBytes: head[8..<12]) == Libxc.imageID
+        {
+            return .libxcStream(version: UInt32(bigEndianBytes: head[12..<16]))
+        }
+        if let detected = try? LegacyDetection.detect(prefix: Array(head.prefix(LegacyDetection.prefixLength)),
+                                                      width: nil, guest: nil) {
+            return .legacy(detected.width, detected.guest)
+        }
+        return .unknown
+    }
+
+    /// How a message names it.
+    public var description: String {
+        switch self {
+        case .legacy(let width, let guest):
+            "a legacy \(guest == .pv ? "PV" : "HVM") image from a \(width.rawValue)-bit toolstack"
+        case .libxcStream(let version): "a libxc v\(version) stream"
+        case .libxlStream: "a libxl (v2) stream"
+        case .xlSave(let v2): v2 ? "an xl save file holding a v2 stream" : "an xl save file holding a legacy image"
+        case .xendImage: "an xm save (xend) image"
+        case .unknown: "not a stream this tool knows"
+        }
+    }
+}
+
+extension FixedWidthInteger {
+    /// The value of `bytes` (exactly `size` of them) read big-endian.
+    init(bigEndianBytes bytes: ArraySlice<UInt8>) {
+        self = bytes.reduce(Self.zero) { ($0 << 8) | Self(truncatingIfNeeded: $1) }
+    }
+}
