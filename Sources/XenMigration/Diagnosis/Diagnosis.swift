@@ -25,31 +25,23 @@ public enum Diagnosis {
             return nil
         case .legacy(let width, let guest):
             guard options.xlHeader != true else { return explained("it has no xl header; drop `-x`") }
-            return mismatch(head: head, detected: (width, guest), options: options).map(explained)
+            return mismatch(detected: (width, guest), options: options).map(explained)
         case .unknown:
             return nil
         }
     }
 
     /// A legacy image whose given width or guest type detection disagrees
-    /// with: the option to change, or nil.
-    private static func mismatch(head: [UInt8], detected: (ToolstackWidth, GuestType), options: ConversionOptions)
-        -> String?
-    {
+    /// with: the option to change, or nil. Octets 4-7 are zero only in a
+    /// 64-bit image (a 32-bit image's first body marker is never the end
+    /// marker), and the markers that follow tell PV from HVM.
+    private static func mismatch(detected: (ToolstackWidth, GuestType), options: ConversionOptions) -> String? {
         let (width, guest) = detected
-        let prefix = Array(head.prefix(LegacyDetection.prefixLength))
         if let given = options.width, given != width {
-            // Only when the given width makes no sense of the image either.
-            let asGiven = try? LegacyDetection.detect(prefix: prefix, width: given, guest: nil)
-            if asGiven == nil || (options.guest != nil && asGiven?.guest != options.guest) {
-                return "it looks like a \(width.rawValue)-bit toolstack image: try `-w \(width.rawValue)` or `--auto`"
-            }
+            return "it looks like a \(width.rawValue)-bit toolstack image: try `-w \(width.rawValue)` or `--auto`"
         }
         if let given = options.guest, given != guest {
-            let asGiven = options.width ?? width
-            if (try? LegacyDetection.detect(prefix: prefix, width: asGiven, guest: nil))?.guest == guest {
-                return "it looks like a\(guest == .pv ? " PV" : "n HVM") guest: try `-g \(guest.rawValue)` or `--auto`"
-            }
+            return "it looks like a\(guest == .pv ? " PV" : "n HVM") guest: try `-g \(guest.rawValue)` or `--auto`"
         }
         return nil
     }
