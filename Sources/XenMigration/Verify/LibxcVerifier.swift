@@ -2,23 +2,19 @@
 /// streams past: headers, then every record up to END. Page data is
 /// skipped over, never held.
 public final class LibxcVerifier {
-    private let reader: StreamReader
-    private let verbose: ((String) -> Void)?
+    private let context: VerifierContext
+    private var reader: StreamReader { context.reader }
     public private(set) var version: UInt32 = 0
     private var squashedPageData = 0
     private var sawStaticDataEnd = false
-    private let transfer: Transfer
 
-    public init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
-        self.reader = reader
-        self.verbose = verbose
-        transfer = Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
+    public convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
+        self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
     }
 
-    @inline(__always)
-    private func info(_ line: @autoclosure () -> String) {
-        if let verbose { verbose(line()) }
-    }
+    init(context: VerifierContext) { self.context = context }
+
+    private func info(_ line: @autoclosure () -> String) { context.info(line()) }
 
     public func verify() throws(StreamError) {
         try verifyImageHeader()
@@ -103,8 +99,7 @@ public final class LibxcVerifier {
             }
             info("Libxc Record: \(type.name), length \(length)")
         }
-        let body = RecordBodyReader(transfer: transfer, type: type.specName, length: length, recordOffset: offset,
-                                    isLast: type == .end)
+        let body = context.body(type.specName, length: length, recordOffset: offset, isLast: type == .end)
         try check(type, body)
         try body.finish()
         return type

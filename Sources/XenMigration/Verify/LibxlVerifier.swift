@@ -1,22 +1,18 @@
 /// Checks a libxl migration stream: its header, then each record, with the
 /// libxc stream that follows a LIBXC_CONTEXT record checked in place.
 public final class LibxlVerifier {
-    private let reader: StreamReader
-    private let verbose: ((String) -> Void)?
+    private let context: VerifierContext
+    private var reader: StreamReader { context.reader }
     /// Largest EMULATOR_XENSTORE_DATA body parsed in memory.
     public static let xenstoreDataLimit: UInt32 = 16 << 20
-    private let transfer: Transfer
 
-    public init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
-        self.reader = reader
-        self.verbose = verbose
-        transfer = Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
+    public convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
+        self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
     }
 
-    @inline(__always)
-    private func info(_ line: @autoclosure () -> String) {
-        if let verbose { verbose(line()) }
-    }
+    init(context: VerifierContext) { self.context = context }
+
+    private func info(_ line: @autoclosure () -> String) { context.info(line()) }
 
     public func verify() throws(StreamError) {
         try verifyHeader()
@@ -56,8 +52,7 @@ public final class LibxlVerifier {
             throw StreamError(.malformed, "Unrecognised record type \(hex(rawType))", offset: offset)
         }
         info("Libxl Record: \(type.name), length \(length)")
-        let body = RecordBodyReader(transfer: transfer, type: "libxl " + type.specName, length: length,
-                                    recordOffset: offset, isLast: type == .end)
+        let body = context.body("libxl " + type.specName, length: length, recordOffset: offset, isLast: type == .end)
         switch type {
         case .end:
             guard length == 0 else { throw body.error("End record with non-zero length") }
@@ -65,7 +60,7 @@ public final class LibxlVerifier {
         case .libxcContext:
             guard length == 0 else { throw body.error("Libxc context record with non-zero length") }
             try body.finish()
-            try LibxcVerifier(reader: reader, allowZeroCopy: transfer.allowZeroCopy, verbose: verbose).verify()
+            try LibxcVerifier(context: context).verify()
         case .emulatorXenstoreData:
             try checkEmulatorHeader(body)
             guard length <= LibxlVerifier.xenstoreDataLimit else {
@@ -79,7 +74,7 @@ public final class LibxlVerifier {
                 guard parts.count % 2 == 0 else {
                     throw body.error("Expected an even number of strings, got \(parts.count)")
                 }
-                if verbose != nil {
+                if context.verbose != nil {
                     var i = 0
                     while i + 1 < parts.count {
                         info("  '\(String(decoding: parts[i], as: UTF8.self))' = '\(String(decoding: parts[i + 1], as: UTF8.self))'")
