@@ -39,6 +39,13 @@ public final class Transfer {
             try reader.take(held, what) { (chunk) throws(StreamError) in try writer.write(chunk) }
             left -= held
         }
+        // A short run goes through the reader's buffer, which also fetches
+        // whatever the parser announced after it (a page and the next
+        // marker in one read from a pipe).
+        if left > 0 && left < Transfer.zeroCopyThreshold {
+            try reader.take(left, what) { (chunk) throws(StreamError) in try writer.write(chunk) }
+            return
+        }
         if left >= Transfer.zeroCopyThreshold, let method = method(), let input = reader.descriptor,
             let output = writer.descriptor
         {

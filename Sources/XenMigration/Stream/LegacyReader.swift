@@ -55,7 +55,8 @@ struct LegacyReader {
             guard raw <= Legacy.maxBatch else {
                 throw malformed("Page batch (\(raw)) exceeded MAX_BATCH (\(Legacy.maxBatch))", at: offset)
             }
-            input.expect(UInt64(raw) * UInt64(width.ulongSize))
+            // The pfn list, then at least the next marker.
+            input.expect(UInt64(raw) * UInt64(width.ulongSize) + 4)
             return (.pageBatch(count: Int(raw)), offset)
         }
         guard let chunk = Legacy.Chunk(rawValue: raw) else { return (.unknown(raw), offset) }
