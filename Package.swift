@@ -34,6 +34,10 @@ let package = Package(
         ),
         .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
         .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),
+        // How a fuzz input's first byte selects options: used by the libFuzzer
+        // targets in fuzz/ (built by fuzz/run.sh) and by the tests that replay
+        // their seeds and findings.
+        .target(name: "FuzzSupport", dependencies: ["XenMigration"]),
         .testTarget(
             name: "XenMigrationTests",
             dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],
