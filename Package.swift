@@ -40,8 +40,7 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["XenMigration"]),
         .testTarget(
             name: "XenMigrationTests",
-            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"]
         ),
     ]
 )

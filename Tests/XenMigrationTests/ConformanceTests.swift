@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import XenMigration
 
-/// One directory of `Fixtures/conformance/{convert,verify}`.
+/// One directory of `Tests/Fixtures/conformance/{convert,verify}`.
 struct Vector: CustomTestStringConvertible, Sendable {
     let kind: String
     let name: String

@@ -11,7 +11,7 @@ enum Paths {
         .deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static let fixtures: URL = packageRoot.appendingPathComponent("Tests/XenMigrationTests/Fixtures")
+    static let fixtures: URL = packageRoot.appendingPathComponent("Tests/Fixtures/conformance")
 
     /// The directory of the running test binary: swift test builds the
     /// command-line tools beside it.
