@@ -38,9 +38,28 @@ let package = Package(
         // targets in fuzz/ (built by fuzz/run.sh) and by the tests that replay
         // their seeds and findings.
         .target(name: "FuzzSupport", dependencies: ["XenMigration"]),
+
+        // Tests, by kind. Fixtures live in Tests/Fixtures and are found from
+        // the source path (TestSupport's Paths), not bundled as resources.
+        .target(
+            name: "TestSupport",
+            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],
+            path: "Tests/TestSupport"
+        ),
+        // The library in process: no built tool is run.
         .testTarget(
             name: "XenMigrationTests",
-            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"]
+            dependencies: [
+                "XenMigration", "XenLegacyGenerator", "FuzzSupport", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
+        // The built tools, spawned as users and libxl run them.
+        .testTarget(
+            name: "ToolTests",
+            dependencies: ["XenMigration", "XenLegacyGenerator", "TestSupport"]
+        ),
+        // `make install` and what it installs: man pages, completions.
+        .testTarget(name: "InstallTests", dependencies: ["TestSupport"]),
     ]
 )

@@ -2,7 +2,7 @@
 """Builds the fuzz seed corpus (fuzz/corpus/{convert,verify}/) from the
 conformance vectors in Tests/Fixtures/conformance.
 
-Each seed is one mode byte (see fuzz/targets/FuzzMode.swift) followed by a
+Each seed is one mode byte (see Sources/FuzzSupport/FuzzMode.swift) followed by a
 vector's input (for the io target, a second byte; see FuzzIo.swift), with
 its page data thinned out: every page batch (legacy)
 or PAGE_DATA record (v2/v3) keeps one page-carrying entry and a few

@@ -56,7 +56,7 @@ flags=(-timeout=10 -rss_limit_mb=160 -malloc_limit_mb=64 -print_final_stats=1)
 
 status=0
 for target in "${targets[@]}"; do
-    regressions="Tests/XenMigrationTests/Regression/$target"
+    regressions="Tests/Fixtures/regression/$target"
     if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
         echo "== $target: replaying $(ls "$regressions" | wc -l) regression inputs"
         "fuzz/work/bin/$target" "${flags[@]}" "$regressions"/* || status=1
