@@ -1,9 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Linux only. The tools move data with Linux system calls (splice, sendfile,
+// pipe sizes) and the tests call Glibc directly; no other platform is built
+// or tested, so none is declared.
 let package = Package(
     name: "xen-legacy-stream",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "XenMigration", targets: ["XenMigration"]),
         .executable(name: "convert-legacy-stream", targets: ["convert-legacy-stream"]),
