@@ -232,8 +232,9 @@ package enum Spawn {
     /// Held while a pipe is made and while a child is spawned: Glibc's Swift
     /// module has no pipe2, so a pipe is close-on-exec only a moment after
     /// it is made, and no child may be spawned in that moment (it would keep
-    /// a write end open and its reader from ever seeing end of file).
-    static let lock = NSLock()
+    /// a write end open and its reader from ever seeing end of file). A test
+    /// that makes its own pipes or sockets holds it the same way.
+    package static let lock = NSLock()
 
     /// A pipe, both ends close-on-exec; [-1, -1] on failure.
     package static func pipePair() -> [Int32] {
