@@ -1,9 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Linux only. The tools move data with Linux system calls (splice, sendfile,
+// pipe sizes) and the tests call Glibc directly; no other platform is built
+// or tested, so none is declared.
 let package = Package(
     name: "xen-legacy-stream",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "XenMigration", targets: ["XenMigration"]),
         .executable(name: "convert-legacy-stream", targets: ["convert-legacy-stream"]),
@@ -42,10 +44,32 @@ let package = Package(
         ),
         .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
         .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),
+        // How a fuzz input's first byte selects options: used by the libFuzzer
+        // targets in fuzz/ (built by fuzz/run.sh) and by the tests that replay
+        // their seeds and findings.
+        .target(name: "FuzzSupport", dependencies: ["XenMigration"]),
+
+        // Tests, by kind. Fixtures live in Tests/Fixtures and are found from
+        // the source path (TestSupport's Paths), not bundled as resources.
+        .target(
+            name: "TestSupport",
+            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],
+            path: "Tests/TestSupport"
+        ),
+        // The library in process: no built tool is run.
         .testTarget(
             name: "XenMigrationTests",
-            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],
-            resources: [.copy("Fixtures")]
+            dependencies: [
+                "XenMigration", "XenLegacyGenerator", "FuzzSupport", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
+        // The built tools, spawned as users and libxl run them.
+        .testTarget(
+            name: "ToolTests",
+            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator", "TestSupport"]
+        ),
+        // `make install` and what it installs: man pages, completions.
+        .testTarget(name: "InstallTests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Builds the fuzz seed corpus (fuzz/corpus/{convert,verify}/) from the
-conformance vectors in Tests/XenMigrationTests/Fixtures.
+conformance vectors in Tests/Fixtures/conformance.
 
-Each seed is one mode byte (see fuzz/targets/FuzzMode.swift) followed by a
+Each seed is one mode byte (see Sources/FuzzSupport/FuzzMode.swift) followed by a
 vector's input (for the io target, a second byte; see FuzzIo.swift), with
 its page data thinned out: every page batch (legacy)
 or PAGE_DATA record (v2/v3) keeps one page-carrying entry and a few
@@ -18,7 +18,7 @@ import struct
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "Tests", "XenMigrationTests", "Fixtures")
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures", "conformance")
 CORPUS = os.path.join(ROOT, "fuzz", "corpus")
 XL_MAGIC = b"Xen saved domain, xl format\n \0 \r"
 PAGE = 4096

@@ -25,8 +25,10 @@ if ! ls "$resource_dir"/*/lib/linux/libclang_rt.fuzzer-*.a > /dev/null 2>&1; the
     exit 2
 fi
 
-# The library, instrumented: coverage for libFuzzer, AddressSanitizer.
-build=(swift build --scratch-path "$scratch" --target XenMigration -c release
+# The library and FuzzSupport (how an input's first byte selects options,
+# shared with the tests that replay seeds and findings), instrumented:
+# coverage for libFuzzer, AddressSanitizer.
+build=(swift build --scratch-path "$scratch" --target FuzzSupport -c release
        -Xswiftc -sanitize=fuzzer,address -Xswiftc -g)
 "${build[@]}"
 bin=$("${build[@]}" --show-bin-path)
@@ -36,10 +38,10 @@ for target in "${targets[@]}"; do
     entry="fuzz/targets/Fuzz${target^}.swift"
     [ -f "$entry" ] || { echo "fuzz/run.sh: no target '$target'" >&2; exit 2; }
     # ld.gold warns about ASan's local symbols; harmless, so filtered out.
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
-        "$entry" fuzz/targets/FuzzMode.swift \
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g "$entry" \
         -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" \
-        "$bin"/XenMigration.build/*.o "$bin"/SystemPackage.build/*.o "$bin"/CSystem.build/*.o \
+        "$bin"/FuzzSupport.build/*.o "$bin"/XenMigration.build/*.o \
+        "$bin"/SystemPackage.build/*.o "$bin"/CSystem.build/*.o \
         -o "fuzz/work/bin/$target" 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
 done
 
@@ -54,7 +56,7 @@ flags=(-timeout=10 -rss_limit_mb=160 -malloc_limit_mb=64 -print_final_stats=1)
 
 status=0
 for target in "${targets[@]}"; do
-    regressions="Tests/XenMigrationTests/Regression/$target"
+    regressions="Tests/Fixtures/regression/$target"
     if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
         echo "== $target: replaying $(ls "$regressions" | wc -l) regression inputs"
         "fuzz/work/bin/$target" "${flags[@]}" "$regressions"/* || status=1

@@ -132,10 +132,7 @@ public struct ConvertCommand: ToolCommand {
         }
         target?.removeOnSignals()
 
-        let options = ConversionOptions(
-            width: width?.width, guest: guestType?.guest, format: format,
-            streamVersion: streamVersion == .v3 ? .v3 : .v2,
-            xlHeader: xl ? true : (auto ? nil : false), skipQemu: skipQemu)
+        let options = conversionOptions
 
         let reader = StreamReader(FileDescriptorSource(inputFD))
         let sink: any ByteSink = target.map { FileDescriptorSink($0.descriptor) } ?? NullSink()

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import XenMigration
 
 /// Converts `input` in memory and returns the diagnosis of its failure.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import XenMigration
 
 /// A source that records how many bytes it handed out: an exact reader

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import XenLegacyGenerator
 import XenMigration
 import XenMigrationCLI
@@ -20,7 +21,7 @@ struct GeneratedStreamTests {
         case (.success(let want), .success(let got)):
             let same = got == want  // a Bool: a failed #expect on arrays prints them whole
             #expect(same,
-                    "\(settings): output differs from byte \(Generated.firstDifference(got, want) ?? -1) (\(got.count) bytes, expected \(want.count))",
+                    "\(settings): output differs from byte \(firstDifference(got, want) ?? -1) (\(got.count) bytes, expected \(want.count))",
                     sourceLocation: sourceLocation)
             if same && image.convertedOutputVerifies(format: settings.format) {
                 #expect(throws: Never.self, "\(settings): the verifier rejects the output", sourceLocation: sourceLocation) {
@@ -310,32 +311,5 @@ struct GeneratedStreamTests {
         }
         let differ = LegacyImage.random(seed: 1).legacyBytes() != LegacyImage.random(seed: 2).legacyBytes()
         #expect(differ)
-    }
-
-    @Test("generate-legacy-stream writes what the library makes")
-    func commandLine() throws {
-        let tool = Paths.binDir.appendingPathComponent("generate-legacy-stream").path
-        let dir = try Paths.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let input = dir.appendingPathComponent("in").path
-        let expected = dir.appendingPathComponent("expected").path
-        let run = try Spawn.run(tool, ["--random", "5", "-o", input, "--expected", expected, "--format", "libxl",
-                                       "--stream-version", "3", "--summary"])
-        #expect(run.status == 0, "\(run.stderrText)")
-        let image = LegacyImage.random(seed: 5)
-        let sameInput = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))) == image.legacyBytes()
-        #expect(sameInput)
-        let want = image.expectedOutput(format: .libxl, streamVersion: 3) ?? []
-        let written = [UInt8](try Data(contentsOf: URL(fileURLWithPath: expected)))
-        let sameExpected = !want.isEmpty && written == want
-        #expect(sameExpected)
-        #expect(run.stderrText.contains("width=\(image.width.rawValue) guest=\(image.guest.rawValue)"))
-
-        let big = try Spawn.run(tool, ["--guest", "pv", "--width", "32", "--pages", "100", "--batch", "7", "--vcpus", "3",
-                                       "--xsave", "--fill", "stamp", "-o", "-"])
-        #expect(big.status == 0, "\(big.stderrText)")
-        let spec = LargeImageSpec(width: .bits32, guest: .pv, pages: 100, batchSize: 7, vcpus: 3, fill: .stamp, xsave: true)
-        let sameBig = big.stdout == LegacyImage.large(spec).legacyBytes()
-        #expect(sameBig)
     }
 }

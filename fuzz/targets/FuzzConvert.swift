@@ -1,10 +1,11 @@
 // libFuzzer target: the legacy reader and converter.
 //
 // The first input byte chooses how the rest is converted, so one target
-// covers every mode (see FuzzMode.swift); the rest is the legacy image.
+// covers every mode (see Sources/FuzzSupport); the rest is the legacy image.
 // Any outcome is fine except a crash, a hang, a leak or unbounded memory:
 // those are what libFuzzer reports. A stream the converter accepts must
 // also be one the verifier can read to the end without crashing.
+import FuzzSupport
 import XenMigration
 
 #if canImport(Glibc)

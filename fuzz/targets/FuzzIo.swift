@@ -8,6 +8,7 @@
 // descriptors, where page data and skipped runs move by sendfile or splice
 // (IO/ZeroCopy.swift). Both must end the same way: the same error (kind,
 // offset and message) or the same output bytes. A difference is a crash.
+import FuzzSupport
 import SystemPackage
 import XenMigration
 

@@ -1,6 +1,7 @@
 // libFuzzer target: the v2/v3 stream verifier (libxc, libxl and xl input).
 // The first input byte chooses the format and reader behaviour (see
-// FuzzMode.swift); the rest is the stream.
+// Sources/FuzzSupport); the rest is the stream.
+import FuzzSupport
 import XenMigration
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -40,12 +40,6 @@ enum Generated {
     static func verifyFormat(_ image: LegacyImage, _ settings: ConversionSettings) -> VerifyFormat {
         image.xlHeader != nil ? .xl : settings.format == .libxl ? .libxl : .libxc
     }
-
-    /// First differing offset of two byte arrays (for failure messages).
-    static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
-        for i in 0..<min(a.count, b.count) where a[i] != b[i] { return i }
-        return a.count == b.count ? nil : min(a.count, b.count)
-    }
 }
 
 extension ConversionSettings: CustomTestStringConvertible {

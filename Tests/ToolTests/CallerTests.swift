@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import XenMigration
 
 #if canImport(Glibc)
@@ -112,7 +113,7 @@ func runAsCaller(_ tool: String, input bytes: [UInt8], via kind: CallerInput, ke
         leftover += buffer[0..<n]
     }
     fed.wait()
-    return CallerRun(status: result.status, output: written, stderr: result.stderrText, leftover: leftover)
+    return CallerRun(status: result.status ?? -1, output: written, stderr: result.stderrText, leftover: leftover)
 }
 
 /// The legacy input of a conformance vector.
