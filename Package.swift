@@ -6,8 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "XenMigration", targets: ["XenMigration"]),
+        // One program for both tools: verify-stream-v2 is a link to it (see MultiCall.swift).
         .executable(name: "convert-legacy-stream", targets: ["convert-legacy-stream"]),
-        .executable(name: "verify-stream-v2", targets: ["verify-stream-v2"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,9 +20,10 @@ let package = Package(
         ),
         .target(
             name: "XenMigrationCLI",
+            // No ArgumentParser and no Foundation: the installed program
+            // stays small (the README's install section says how small).
             dependencies: [
                 "XenMigration",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -33,7 +34,6 @@ let package = Package(
             dependencies: ["XenLegacyGenerator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
-        .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),
         .testTarget(
             name: "XenMigrationTests",
             dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenMigration
+import XenMigrationCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -95,7 +96,7 @@ struct CommandLineTests {
     func versionAndHelp() throws {
         let version = try Spawn.run(Paths.converter, ["--version"])
         #expect(version.status == 0)
-        #expect(version.stdoutText == "1\n")
+        #expect(version.stdoutText == "convert-legacy-stream \(ToolVersion.current)\n")
         let help = try Spawn.run(Paths.converter, ["-h"])
         #expect(help.status == 0)
         for option in ["--in", "--out", "--width", "--guest-type", "--format", "--verbose", "--xl", "--skip-qemu",
@@ -348,7 +349,7 @@ struct ReportTests {
         #expect(report.status == 0)
         let decoded = try JSONDecoder().decode(ConversionReport.self, from: Data(report.stdout))
         #expect(decoded.detected.contains("width"))
-        #expect(decoded.bytesWritten == UInt64(try #require(v.bytes("expected.out")).count))
+        #expect(decoded.bytesWritten == 0)  // nothing was written (DryRunReportTests: what would be)
     }
 
     @Test("--progress draws a line on standard error and changes no output byte")

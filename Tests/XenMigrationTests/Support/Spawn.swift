@@ -27,7 +27,8 @@ enum Paths {
     }()
 
     static var converter: String { binDir.appendingPathComponent("convert-legacy-stream").path }
-    static var verifier: String { binDir.appendingPathComponent("verify-stream-v2").path }
+    /// The verifier is a link to the converter (one multi-call program).
+    static var verifier: String { VerifierLink.path }
 
     static func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory
