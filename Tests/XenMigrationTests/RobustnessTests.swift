@@ -1377,16 +1377,11 @@ private enum FuzzReplay {
     }
 }
 
+// The fuzzers have found nothing so far (fuzz/README.md). The first finding
+// goes to Tests/XenMigrationTests/Regression/TARGET/ with a test here that
+// replays it through FuzzReplay and expects its verdict.
 @Suite("Fuzz findings")
 struct FuzzRegressionTests {
-    static let directory = Paths.packageRoot.appendingPathComponent("Tests/XenMigrationTests/Regression")
-
-    static func inputs(_ target: String) -> [String] {
-        let dir = directory.appendingPathComponent(target)
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
-            .filter { !$0.hasPrefix(".") && $0 != "README.md" }.sorted().map { "\(target)/\($0)" }
-    }
-
     /// The seed corpus, decoded as the fuzz targets decode it: each seed
     /// must end as its conformance vector does. This keeps the mode bytes
     /// here, in fuzz/targets/FuzzMode.swift and in make-corpus.py in step.
@@ -1407,15 +1402,5 @@ struct FuzzRegressionTests {
             #expect((outcome?.error == nil) == (expected == 0),
                     "\(name): \(outcome?.error.map { "\($0)" } ?? "ok"), vector exits \(expected)")
         }
-    }
-
-    @Test("every saved fuzz finding now ends in a result or a clear error",
-          arguments: inputs("convert") + inputs("verify"))
-    func replay(_ name: String) throws {
-        let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent(name)))
-        let started = Date()
-        let outcome = name.hasPrefix("convert/") ? FuzzReplay.converted(bytes) : FuzzReplay.verified(bytes)
-        #expect(outcome != nil)
-        #expect(Date().timeIntervalSince(started) < 5)
     }
 }
