@@ -42,6 +42,14 @@ struct VersionTests {
         let readme = try packageText("README.md")
         #expect(readme.contains("convert-legacy-stream \(ToolVersion.current)"))
         #expect(readme.contains("verify-stream-v2 \(ToolVersion.current)"))
+        // Every version the README states is this one.
+        let stated = try NSRegularExpression(pattern: #"(?:convert-legacy-stream|verify-stream-v2|[Vv]ersion) (\d+\.\d+\.\d+)"#)
+        let matches = stated.matches(in: readme, range: NSRange(readme.startIndex..., in: readme))
+        #expect(matches.count >= 3)
+        for match in matches {
+            let version = Range(match.range(at: 1), in: readme).map { String(readme[$0]) }
+            #expect(version == ToolVersion.current)
+        }
     }
 
     @Test("LICENSE is the Apache License 2.0 text")
