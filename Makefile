@@ -1,16 +1,19 @@
 # Build, test and install convert-legacy-stream and verify-stream-v2 the way
-# Xen installs its own copies: the programs in LIBEXEC_BIN, where libxl runs
-# convert-legacy-stream from, with links in bindir for people.
+# Xen installs its own copies: in LIBEXEC_BIN, where libxl runs
+# convert-legacy-stream from, with links in bindir for people. They are one
+# program: verify-stream-v2 is a link to convert-legacy-stream, which runs
+# the verifier when started by that name.
 #
-#   make                                  release build
+#   make                                  release build (and the link)
 #   make install PREFIX=/usr/local        build, then install under PREFIX
 #   make install DESTDIR=/tmp/stage       stage for a package
-#   make install-strip                    the same, programs stripped
+#   make install-strip                    the same, the program stripped
 #   make install-only                     install what make built, no swift
 #                                         needed (sudo make install-only)
 #   make install-only BINDIR=DIR          install tools already built in DIR
 #   make uninstall PREFIX=/usr/local
 #   make test                             the test suite (also: make check)
+#   make version                          print the version
 #
 # SCRATCH_PATH is swift's build directory; SWIFT_FLAGS reaches every swift
 # invocation.
@@ -46,7 +49,13 @@ INSTALL_DIR  ?= $(INSTALL) -d -m 0755
 INSTALL_PROG ?= $(INSTALL) -m 0755
 INSTALL_DATA ?= $(INSTALL) -m 0644
 
-TOOLS = convert-legacy-stream verify-stream-v2
+PROGRAM = convert-legacy-stream
+LINKS   = verify-stream-v2
+TOOLS   = $(PROGRAM) $(LINKS)
+
+# The one place the version is written is the Swift source; the installed
+# man pages get it from there.
+VERSION := $(shell sed -n 's/^ *public static let current = "\([^"]*\)".*/\1/p' Sources/XenMigrationCLI/Version.swift)
 
 # Where the built tools are: swift links SCRATCH_PATH/release to the
 # platform's own directory.
@@ -58,48 +67,59 @@ swift_flags = --scratch-path "$(SCRATCH_PATH)" $(SWIFT_FLAGS)
 libexec_dest = $(abspath $(DESTDIR)$(LIBEXEC_BIN))
 bin_dest     = $(abspath $(DESTDIR)$(bindir))
 
-.PHONY: all build install install-strip install-only uninstall test check clean
+.PHONY: all build install install-strip install-only uninstall test check clean version
 
 all: build
 
+# The link lets the built verifier run from the build directory too.
 build:
-	$(SWIFT) build -c $(CONFIGURATION) $(swift_flags) $(SWIFT_BUILD_FLAGS) --product convert-legacy-stream
-	$(SWIFT) build -c $(CONFIGURATION) $(swift_flags) $(SWIFT_BUILD_FLAGS) --product verify-stream-v2
+	$(SWIFT) build -c $(CONFIGURATION) $(swift_flags) $(SWIFT_BUILD_FLAGS) --product $(PROGRAM)
+	for link in $(LINKS); do ln -sfn $(PROGRAM) "$(BINDIR)/$$link"; done
+
+version:
+	@echo $(VERSION)
 
 install: build
 	$(MAKE) install-only
 
-# Release builds keep their symbols; this drops them (about half the size).
+# Release builds keep their symbols; this drops them (12.7 MB to 7.3 MB).
 install-strip: build
 	$(MAKE) install-only INSTALL_PROG="$(INSTALL_PROG) -s"
 
-# The links in bindir are relative (../lib/xen/bin/NAME by default) so a
-# DESTDIR-staged tree still works once moved into place. No links when
-# bindir is LIBEXEC_BIN itself.
+# In LIBEXEC_BIN: the program, and verify-stream-v2 as a link to it. The
+# links in bindir are relative (../lib/xen/bin/NAME by default) so a
+# DESTDIR-staged tree still works once moved into place. No links in bindir
+# when it is LIBEXEC_BIN itself.
 install-only:
-	@set -e; src="$(BINDIR)"; \
-	for tool in $(TOOLS); do \
-	    if [ ! -x "$$src/$$tool" ]; then \
-	        echo "$$src/$$tool: not built (run make build, or set BINDIR)" >&2; exit 1; \
-	    fi; \
-	done
+	@if [ ! -x "$(BINDIR)/$(PROGRAM)" ]; then \
+	    echo "$(BINDIR)/$(PROGRAM): not built (run make build, or set BINDIR)" >&2; exit 1; \
+	fi
+	@if [ -z "$(VERSION)" ]; then echo "no version in Sources/XenMigrationCLI/Version.swift" >&2; exit 1; fi
 	$(INSTALL_DIR) "$(libexec_dest)" "$(bin_dest)" "$(DESTDIR)$(man1dir)" \
 	    "$(DESTDIR)$(bashcompdir)" "$(DESTDIR)$(zshcompdir)" "$(DESTDIR)$(fishcompdir)"
+	$(INSTALL_PROG) "$(BINDIR)/$(PROGRAM)" "$(libexec_dest)/$(PROGRAM)"
+	@set -e; for link in $(LINKS); do \
+	    echo "ln -s $(PROGRAM) $(libexec_dest)/$$link"; \
+	    rm -f "$(libexec_dest)/$$link"; \
+	    ln -s $(PROGRAM) "$(libexec_dest)/$$link"; \
+	done
 	@set -e; from="$(bin_dest)"; to="$(libexec_dest)"; up=""; \
+	[ "$$to" != "$$from" ] || exit 0; \
 	while :; do \
 	    case "$$to/" in "$$from"/*) break ;; esac; \
 	    from="$${from%/*}"; up="../$$up"; \
 	done; \
 	rel="$$up$${to#"$$from"/}"; \
 	for tool in $(TOOLS); do \
-	    echo "$(INSTALL_PROG) $(BINDIR)/$$tool $(libexec_dest)/$$tool"; \
-	    $(INSTALL_PROG) "$(BINDIR)/$$tool" "$(libexec_dest)/$$tool"; \
-	    [ "$$to" != "$(bin_dest)" ] || continue; \
 	    echo "ln -s $$rel/$$tool $(bin_dest)/$$tool"; \
 	    rm -f "$(bin_dest)/$$tool"; \
 	    ln -s "$$rel/$$tool" "$(bin_dest)/$$tool"; \
 	done
-	$(INSTALL_DATA) man/convert-legacy-stream.1 man/verify-stream-v2.1 "$(DESTDIR)$(man1dir)"
+	@set -e; for tool in $(TOOLS); do \
+	    echo "sed s/@VERSION@/$(VERSION)/ man/$$tool.1 > $(DESTDIR)$(man1dir)/$$tool.1"; \
+	    sed 's/@VERSION@/$(VERSION)/g' "man/$$tool.1" > "$(DESTDIR)$(man1dir)/$$tool.1"; \
+	    chmod 0644 "$(DESTDIR)$(man1dir)/$$tool.1"; \
+	done
 	$(INSTALL_DATA) completions/bash/convert-legacy-stream completions/bash/verify-stream-v2 \
 	    "$(DESTDIR)$(bashcompdir)"
 	$(INSTALL_DATA) completions/zsh/_convert-legacy-stream completions/zsh/_verify-stream-v2 \

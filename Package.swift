@@ -8,8 +8,8 @@ let package = Package(
     name: "xen-legacy-stream",
     products: [
         .library(name: "XenMigration", targets: ["XenMigration"]),
+        // One program for both tools: verify-stream-v2 is a link to it (see MultiCall.swift).
         .executable(name: "convert-legacy-stream", targets: ["convert-legacy-stream"]),
-        .executable(name: "verify-stream-v2", targets: ["verify-stream-v2"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,9 +26,10 @@ let package = Package(
         ),
         .target(
             name: "XenMigrationCLI",
+            // No ArgumentParser and no Foundation: the installed program
+            // stays small (the README's install section says how small).
             dependencies: [
                 "XenMigration",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -43,7 +44,6 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "convert-legacy-stream", dependencies: ["XenMigrationCLI"]),
-        .executableTarget(name: "verify-stream-v2", dependencies: ["XenMigrationCLI"]),
         // How a fuzz input's first byte selects options: used by the libFuzzer
         // targets in fuzz/ (built by fuzz/run.sh) and by the tests that replay
         // their seeds and findings.
@@ -70,6 +70,6 @@ let package = Package(
             dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator", "TestSupport"]
         ),
         // `make install` and what it installs: man pages, completions.
-        .testTarget(name: "InstallTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "InstallTests", dependencies: ["TestSupport", "XenMigrationCLI"]),
     ]
 )

@@ -77,6 +77,8 @@ BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 CONV=$BIN/convert-legacy-stream
 VERIFY=$BIN/verify-stream-v2
 GEN=$BIN/generate-legacy-stream
+# One program: the verifier is the converter run by that name (as make links it).
+[[ -L $VERIFY ]] || ln -sfn convert-legacy-stream "$VERIFY"
 for p in "$CONV" "$VERIFY" "$GEN"; do [[ -x $p ]] || die "missing $p (build first)"; done
 
 REF=()

@@ -1,5 +1,3 @@
-import ArgumentParser
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,60 +7,74 @@ import Darwin
 #endif
 
 /// A command of this package: optparse-style options, then its own run.
-public protocol ToolCommand: ParsableCommand {
+protocol ToolCommand {
+    /// The program name, as in messages and `--version`.
+    static var name: String { get }
+    /// The one-line usage, printed after a usage error and atop the help.
+    static var usage: String { get }
+    /// The rest of `--help`, after the usage line.
+    static var help: String { get }
     static var compat: OptParseCompat { get }
+    init()
+    /// Takes one option, in command-line order (repeated options: the last wins).
+    mutating func take(_ option: OptParseCompat.Given) throws(UsageError)
+    /// Once every option is taken: what is missing or does not fit together.
+    func validate() throws(UsageError)
     func execute() -> Int32
 }
 
-extension ToolCommand {
-    /// Parses `arguments` (without the program name), runs, and returns the exit status.
-    public static func main(arguments: [String]) -> Int32 {
-        signal(SIGPIPE, SIG_IGN)  // a closed reader is a write error, not a death
-        do {
-            return try CLIParsing.parse(Self.self, arguments, compat: compat).execute()
-        } catch let exit as CLIParsing.Exit {
-            return exit.status
+/// Parsing shared by the commands, with optparse's behaviour: options act in
+/// order (`--help` and `--version` print and exit 0 where they stand), usage
+/// errors exit 2 (a missing required option 1, as Xen's converter).
+enum CLIParsing {
+    /// The command, or the exit status when parsing ended the run.
+    static func parse<C: ToolCommand>(_ type: C.Type, _ arguments: [String]) -> Result<C, Exit> {
+        do throws(UsageError) {
+            switch try command(type, arguments) {
+            case .run(let command):
+                return .success(command)
+            case .help:
+                Console.write(C.usage + "\n\n" + C.help, to: .standardOutput)
+            case .version:
+                Console.write("\(C.name) \(ToolVersion.current)\n", to: .standardOutput)
+            }
+            return .failure(Exit(status: 0))
         } catch {
-            return 2
+            Console.write("\(C.name): \(error.message)\n\(C.usage)\n", to: .standardError)
+            return .failure(Exit(status: error.status))
         }
     }
-}
 
-/// Shared parsing: optparse-style normalisation, then swift-argument-parser,
-/// with optparse's exit statuses (help and version 0, usage errors 2).
-enum CLIParsing {
+    /// What a command line asks for, printing nothing.
+    enum Request<C: ToolCommand> {
+        case run(C)
+        case help
+        case version
+    }
+
+    static func command<C: ToolCommand>(_ type: C.Type, _ arguments: [String]) throws(UsageError) -> Request<C> {
+        let scanned = C.compat.scan(arguments)
+        var command = C()
+        for option in scanned.options {
+            switch option.long {
+            case "help": return .help
+            case "version": return .version
+            default: try command.take(option)
+            }
+        }
+        if let error = scanned.error { throw error }
+        try command.validate()
+        return .run(command)
+    }
+
     struct Exit: Error { var status: Int32 }
 
-    static func parse<C: ParsableCommand>(_ type: C.Type, _ arguments: [String],
-                                          compat: OptParseCompat) throws -> C {
-        let name = C.configuration.commandName ?? "command"
-        let normalized: [String]
-        do {
-            normalized = try compat.normalize(arguments)
-        } catch {
-            Console.write("Usage: \(C.configuration.usage ?? name)\n\n\(name): error: \(error.message)\n",
-                          to: .standardError)
-            throw Exit(status: 2)
-        }
-        do {
-            let parsed = try C.parseAsRoot(normalized)
-            guard let command = parsed as? C else {
-                // Only --help parses to another command (argument-parser's help).
-                Console.write(C.helpMessage() + "\n", to: .standardOutput)
-                throw Exit(status: 0)
-            }
-            return command
-        } catch let exit as Exit {
-            throw exit
-        } catch {
-            let message = C.fullMessage(for: error)
-            if C.exitCode(for: error) == .success {
-                Console.write(message + "\n", to: .standardOutput)
-                throw Exit(status: 0)
-            }
-            Console.write("Usage: \(C.configuration.usage ?? name)\n\n\(name): error: \(message)\n",
-                          to: .standardError)
-            throw Exit(status: 2)
+    /// Parses `arguments` (without the program name), runs, and returns the exit status.
+    static func main<C: ToolCommand>(_ type: C.Type, arguments: [String]) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)  // a closed reader is a write error, not a death
+        switch parse(type, arguments) {
+        case .success(let command): return command.execute()
+        case .failure(let exit): return exit.status
         }
     }
 }

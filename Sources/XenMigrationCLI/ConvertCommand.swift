@@ -1,4 +1,3 @@
-import ArgumentParser
 import SystemPackage
 import XenMigration
 
@@ -10,85 +9,77 @@ import Musl
 import Darwin
 #endif
 
-enum WidthChoice: String, ExpressibleByArgument, CaseIterable {
-    case bits32 = "32", bits64 = "64", auto
+enum WidthChoice {
+    case bits32, bits64, auto
     var width: ToolstackWidth? { self == .bits32 ? .bits32 : self == .bits64 ? .bits64 : nil }
 }
 
-enum GuestChoice: String, ExpressibleByArgument, CaseIterable {
+enum GuestChoice {
     case pv, hvm, auto
     var guest: GuestType? { self == .pv ? .pv : self == .hvm ? .hvm : nil }
 }
 
-extension OutputFormat: ExpressibleByArgument {}
-
-enum StreamVersionChoice: String, ExpressibleByArgument, CaseIterable {
-    case v2 = "2", v3 = "3"
-}
-
 /// `convert-legacy-stream`: a drop-in for Xen's converter of the same name.
-public struct ConvertCommand: ToolCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "convert-legacy-stream",
-        abstract: "Convert a legacy Xen save/migration stream (Xen 4.5 and older) to a v2 or v3 stream.",
-        usage: "convert-legacy-stream [options] -i INPUT -o OUTPUT -w WIDTH -g GUEST",
-        discussion: """
-            INPUT and OUTPUT are a path, an already-open descriptor number, or - for \
-            standard input/output. Exit status: 0 converted; 1 bad or truncated stream, \
-            or an input/output failure; 2 a stream feature that is not converted \
-            (tmem, Remus compression, unknown device model signature).
-            """,
-        version: "1"
-    )
+struct ConvertCommand: ToolCommand {
+    static let name = "convert-legacy-stream"
+    static let usage = "Usage: convert-legacy-stream [options] -i INPUT -o OUTPUT -w WIDTH -g GUEST"
+    static let help = """
+        Convert a legacy Xen save/migration stream (Xen 4.5 and older) to a v2 or v3
+        stream. INPUT and OUTPUT are a path, an open descriptor number, or - for
+        standard input or output.
 
-    @Option(name: [.customShort("i"), .customLong("in")], help: ArgumentHelp("Legacy stream to convert.", valueName: "FD or FILE"))
+        Options:
+          -i, --in FD|FILE        legacy stream to convert (required)
+          -o, --out FD|FILE       where to write the converted stream (required unless
+                                  --dry-run)
+          -w, --width 32|64|auto  bitness of the toolstack that wrote the stream
+                                  (required unless --auto)
+          -g, --guest-type pv|hvm|auto
+                                  guest type in the stream (required unless --auto)
+          -f, --format libxc|libxl
+                                  stream to write (default: libxc)
+          --stream-version 2|3    libxc stream version to write; 3 adds
+                                  STATIC_DATA_END, as Xen 4.14 and later (default: 2)
+          -x, --xl                the stream starts with an xl save header
+          --skip-qemu             with libxc output, do not read or copy the device
+                                  model record
+          --auto                  detect the toolstack width, the guest type and an
+                                  xl header
+          --dry-run               read and check the whole stream, write nothing
+          --report FILE           after success, write a JSON report to FILE; - for
+                                  standard output (not with -o -)
+          --progress              show a progress line on standard error
+          -v, --verbose           summarise the stream's contents on standard output
+          --syslog                send messages to syslog instead of the terminal
+          --version               print the version and exit
+          -h, --help              print this help and exit
+
+        Exit status: 0 converted (with --dry-run: checked); 1 a bad or truncated
+        stream, an input or output failure, or a missing required option; 2 a stream
+        feature that is not converted (tmem, Remus compression, an unknown device
+        model signature), an unknown option or an invalid option value. A usage
+        error prints one line saying what is wrong, then the usage line.
+
+        """
+
     var input: String?
-
-    @Option(name: [.customShort("o"), .customLong("out")], help: ArgumentHelp("Where to write the converted stream.", valueName: "FD or FILE"))
     var output: String?
-
-    @Option(name: [.customShort("w"), .customLong("width")], help: ArgumentHelp("Bitness of the toolstack that wrote the stream: 32, 64 or auto.", valueName: "32/64/auto"))
     var width: WidthChoice?
-
-    @Option(name: [.customShort("g"), .customLong("guest-type")], help: ArgumentHelp("Guest type in the stream: pv, hvm or auto.", valueName: "pv/hvm/auto"))
     var guestType: GuestChoice?
-
-    @Option(name: [.customShort("f"), .customLong("format")], help: ArgumentHelp("Stream to write: libxc (default) or libxl.", valueName: "libxc|libxl"))
     var format: OutputFormat = .libxc
-
-    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Summarise the stream's contents on standard output.")
     var verbose = false
-
-    @Flag(name: [.customShort("x"), .customLong("xl")], help: "The stream starts with an xl save header.")
     var xl = false
-
-    @Flag(name: .customLong("skip-qemu"), help: "With libxc output, do not read or copy the device model record.")
     var skipQemu = false
-
-    @Flag(name: .customLong("syslog"), help: "Send messages to syslog instead of the terminal.")
     var syslog = false
-
-    @Option(name: .customLong("stream-version"), help: ArgumentHelp("libxc stream version to write: 2 (default) or 3 (Xen 4.14 and later).", valueName: "2|3"))
-    var streamVersion: StreamVersionChoice = .v2
-
-    @Flag(name: .customLong("auto"), help: "Detect the toolstack width, the guest type and an xl header.")
+    var streamVersion: UInt32 = 2
     var auto = false
-
-    @Flag(name: .customLong("progress"), help: "Show a live progress line on standard error.")
     var progress = false
-
-    @Option(name: .customLong("report"), help: ArgumentHelp("Write a JSON report of the conversion to FILE.", valueName: "FILE"))
     var report: String?
-
-    @Flag(name: .customLong("dry-run"), help: "Read and check the whole stream; write no output (-o not needed).")
     var dryRun = false
 
-    @Argument(help: .hidden)
-    var ignored: [String] = []
+    init() {}
 
-    public init() {}
-
-    public static let compat = OptParseCompat(specs: [
+    static let compat = OptParseCompat(specs: [
         .init(long: "in", short: "i", takesValue: true),
         .init(long: "out", short: "o", takesValue: true),
         .init(long: "width", short: "w", takesValue: true),
@@ -107,14 +98,46 @@ public struct ConvertCommand: ToolCommand {
         .init(long: "help", short: "h", takesValue: false),
     ])
 
-    public func execute() -> Int32 {
-        let needOutput = !dryRun
-        let widthKnown = width != nil || auto
-        let guestKnown = guestType != nil || auto
-        guard input != nil, output != nil || !needOutput, widthKnown, guestKnown else {
-            Console.write(ConvertCommand.helpMessage() + "\n", to: .standardError)
-            return 1
+    mutating func take(_ option: OptParseCompat.Given) throws(UsageError) {
+        switch option.long {
+        case "in": input = option.value
+        case "out": output = option.value
+        case "width": width = try option.choice(["32": .bits32, "64": .bits64, "auto": .auto])
+        case "guest-type": guestType = try option.choice(["pv": .pv, "hvm": .hvm, "auto": .auto])
+        case "format": format = try option.choice(["libxc": .libxc, "libxl": .libxl])
+        case "stream-version": streamVersion = try option.choice(["2": 2, "3": 3])
+        case "verbose": verbose = true
+        case "xl": xl = true
+        case "skip-qemu": skipQemu = true
+        case "syslog": syslog = true
+        case "auto": auto = true
+        case "progress": progress = true
+        case "report": report = option.value
+        case "dry-run": dryRun = true
+        default: throw UsageError("no such option: \(option.name)")
         }
+    }
+
+    /// What Xen's converter requires (it prints its help and exits 1), and
+    /// the one combination that cannot work.
+    func validate() throws(UsageError) {
+        var missing: [String] = []
+        if input == nil { missing.append("-i/--in") }
+        if output == nil && !dryRun { missing.append("-o/--out") }
+        if width == nil && !auto { missing.append("-w/--width") }
+        if guestType == nil && !auto { missing.append("-g/--guest-type") }
+        if !missing.isEmpty {
+            // -w and -g come last, so the hint follows them.
+            let autoHint = (width == nil || guestType == nil) && !auto ? " (or --auto)" : ""
+            throw UsageError("missing " + UsageError.listed(missing, "and") + autoHint, status: 1)
+        }
+        if report == "-" && !dryRun && output.map(Endpoint.isStandardOutput) == true {
+            throw UsageError("--report - and -o \(output ?? "-") both write to standard output")
+        }
+    }
+
+    func execute() -> Int32 {
+        let needOutput = !dryRun
         let console = Console(verbose: verbose, syslogIdent: syslog ? "convert-legacy-stream" : nil)
 
         let inputFD: FileDescriptor
@@ -164,7 +187,7 @@ public struct ConvertCommand: ToolCommand {
         if let report {
             let document = ReportDocument(result, seconds: ProgressMeter.now() - started)
             do {
-                try ReportFile.write(document, to: report)
+                try ReportFile.write(document, dryRun: dryRun, to: report)
             } catch {
                 console.error("Unable to write report '\(report)': \(error)")
                 return 1

@@ -22,6 +22,11 @@ enum Endpoint {
         !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
+    /// `-o` naming standard output: `-`, or descriptor 1 (as `-o 1`).
+    static func isStandardOutput(_ value: String) -> Bool {
+        value == "-" || (isDescriptorNumber(value) && Int(value) == 1)
+    }
+
     static func descriptor(_ value: String) throws(OpenError) -> FileDescriptor {
         guard let number = Int32(value), fcntl(number, F_GETFD) != -1 else {
             throw OpenError(message: "Unable to open fd \(value): \(Errno(rawValue: EBADF))")

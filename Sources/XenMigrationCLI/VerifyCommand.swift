@@ -1,4 +1,3 @@
-import ArgumentParser
 import SystemPackage
 import XenMigration
 
@@ -10,47 +9,65 @@ import Musl
 import Darwin
 #endif
 
-extension VerifyFormat: ExpressibleByArgument {}
-
 /// `verify-stream-v2`: a drop-in for Xen's verifier, for v2 and v3 streams.
-public struct VerifyCommand: ToolCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "verify-stream-v2",
-        abstract: "Verify a Xen migration stream (libxc v2 or v3, libxl, or an xl save file).",
-        usage: "verify-stream-v2 [options]",
-        discussion: "Exit status: 0 valid; 1 a stream or record error; 2 an internal error or an input that cannot be opened."
-    )
+struct VerifyCommand: ToolCommand {
+    static let name = "verify-stream-v2"
+    static let usage = "Usage: verify-stream-v2 [options]"
+    static let help = """
+        Verify a Xen migration stream: a libxc stream of version 2 or 3, a libxl
+        stream, or a file written by xl save.
 
-    @Option(name: [.customShort("i"), .customLong("in")], help: ArgumentHelp("Stream to verify (default: standard input).", valueName: "FD or FILE"))
-    var input: String = "0"
+        Options:
+          -i, --in FD|FILE        stream to verify: a path, an open descriptor number,
+                                  or - (default: standard input)
+          -f, --format libxc|libxl|xl
+                                  what the stream is (default: libxc)
+          -v, --verbose           summarise the stream's contents on standard output
+          -q, --quiet             print nothing; report by exit status only
+          --syslog                send messages to syslog instead of the terminal
+          --version               print the version and exit
+          -h, --help              print this help and exit
 
-    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Summarise the stream's contents.")
+        Exit status: 0 valid; 1 a stream or record error; 2 an internal error, an
+        input that cannot be opened, an unknown option or an invalid option value.
+        A usage error prints one line saying what is wrong, then the usage line.
+
+        """
+
+    var input = "0"
     var verbose = false
-
-    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print nothing at all; report by exit status only.")
     var quiet = false
-
-    @Option(name: [.customShort("f"), .customLong("format")], help: ArgumentHelp("Format of the stream: libxc (default), libxl or xl.", valueName: "libxc|libxl|xl"))
     var format: VerifyFormat = .libxc
-
-    @Flag(name: .customLong("syslog"), help: "Send messages to syslog instead of the terminal.")
     var syslog = false
 
-    @Argument(help: .hidden)
-    var ignored: [String] = []
+    init() {}
 
-    public init() {}
-
-    public static let compat = OptParseCompat(specs: [
+    static let compat = OptParseCompat(specs: [
         .init(long: "in", short: "i", takesValue: true),
         .init(long: "verbose", short: "v", takesValue: false),
         .init(long: "quiet", short: "q", takesValue: false),
         .init(long: "format", short: "f", takesValue: true),
         .init(long: "syslog", short: nil, takesValue: false),
+        // Xen's verifier has no --version: in full only, so that --v and
+        // --ver still mean --verbose.
+        .init(long: "version", short: nil, takesValue: false, exactOnly: true),
         .init(long: "help", short: "h", takesValue: false),
     ])
 
-    public func execute() -> Int32 {
+    mutating func take(_ option: OptParseCompat.Given) throws(UsageError) {
+        switch option.long {
+        case "in": input = option.value ?? input
+        case "verbose": verbose = true
+        case "quiet": quiet = true
+        case "format": format = try option.choice(["libxc": .libxc, "libxl": .libxl, "xl": .xl])
+        case "syslog": syslog = true
+        default: throw UsageError("no such option: \(option.name)")
+        }
+    }
+
+    func validate() throws(UsageError) {}
+
+    func execute() -> Int32 {
         let console = Console(verbose: verbose, quiet: quiet, syslogIdent: syslog ? "verify-stream-v2" : nil)
         let fd: FileDescriptor
         do {

@@ -8,4 +8,5 @@ import Musl
 import Darwin
 #endif
 
-exit(ConvertCommand.main(arguments: Array(CommandLine.arguments.dropFirst())))
+// convert-legacy-stream, or verify-stream-v2 when run by that name.
+exit(MultiCall.main(CommandLine.arguments))

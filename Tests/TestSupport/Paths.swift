@@ -31,7 +31,8 @@ package enum Paths {
     }()
 
     package static var converter: String { binDir.appendingPathComponent("convert-legacy-stream").path }
-    package static var verifier: String { binDir.appendingPathComponent("verify-stream-v2").path }
+    /// The verifier is a link to the converter (one multi-call program).
+    package static var verifier: String { VerifierLink.path }
     package static var generator: String { binDir.appendingPathComponent("generate-legacy-stream").path }
 
     package static func temporaryDirectory() throws -> URL {

@@ -39,12 +39,12 @@ package struct Vector: CustomTestStringConvertible, Sendable {
 /// The converter options `args` ask for, read by convert-legacy-stream's own
 /// parser (so a test and the tool cannot read them differently).
 package func conversionOptions(_ args: [String]) throws -> ConversionOptions {
-    try parsedOptions.value(args) { try ConvertCommand.conversionOptions(arguments: args) }
+    try parsedOptions.value(args) { try ToolArguments.conversionOptions(args) }
 }
 
 /// The stream format `args` ask verify-stream-v2 for, read by its own parser.
 package func verifyFormat(_ args: [String]) throws -> VerifyFormat {
-    try parsedFormats.value(args) { try VerifyCommand.verifyFormat(arguments: args) }
+    try parsedFormats.value(args) { try ToolArguments.verifyFormat(args) }
 }
 
 // Each command line is parsed once: swift-argument-parser takes milliseconds

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import XenMigrationCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -85,7 +86,7 @@ struct CommandLineTests {
     func versionAndHelp() throws {
         let version = try Spawn.run(Paths.converter, ["--version"])
         #expect(version.status == 0)
-        #expect(version.stdoutText == "1\n")
+        #expect(version.stdoutText == "convert-legacy-stream \(ToolVersion.current)\n")
         let help = try Spawn.run(Paths.converter, ["-h"])
         #expect(help.status == 0)
         for option in ["--in", "--out", "--width", "--guest-type", "--format", "--verbose", "--xl", "--skip-qemu",

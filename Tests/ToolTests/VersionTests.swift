@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TestSupport
+import XenMigrationCLI
+
+private func packageText(_ path: String) throws -> String {
+    try String(contentsOf: Paths.packageRoot.appendingPathComponent(path), encoding: .utf8)
+}
+
+/// The version is written once, in Sources/XenMigrationCLI/Version.swift;
+/// these keep everything that shows it in step with that.
+@Suite("Version and licence")
+struct VersionTests {
+    @Test("--version prints the name and the package version, for both names", arguments: [
+        ("convert-legacy-stream", Paths.converter), ("verify-stream-v2", Paths.verifier),
+    ])
+    func version(_ name: String, _ path: String) throws {
+        let result = try Spawn.run(path, ["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdoutText == "\(name) \(ToolVersion.current)\n")
+        #expect(result.stderr.isEmpty)
+        // Semantic versioning: MAJOR.MINOR.PATCH.
+        let parts = ToolVersion.current.split(separator: ".", omittingEmptySubsequences: false)
+        #expect(parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) })
+    }
+
+    @Test("the Makefile reads the same version (it substitutes it into the installed man pages)")
+    func makefile() throws {
+        let result = try Spawn.run("/usr/bin/make", ["-s", "-C", Paths.packageRoot.path, "version"])
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stdoutText == ToolVersion.current + "\n")
+        for tool in ["convert-legacy-stream", "verify-stream-v2"] {
+            let header = try packageText("man/\(tool).1").split(separator: "\n").first { $0.hasPrefix(".TH ") }
+            #expect(header?.contains("\"xen-legacy-stream @VERSION@\"") == true, "man/\(tool).1: \(header ?? "no .TH")")
+        }
+    }
+
+    @Test("CHANGELOG.md's latest release and the README name the version")
+    func documents() throws {
+        let changelog = try packageText("CHANGELOG.md")
+        let latest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") }
+        #expect(latest?.hasPrefix("## \(ToolVersion.current) ") == true, "\(latest ?? "no release heading")")
+        let readme = try packageText("README.md")
+        #expect(readme.contains("convert-legacy-stream \(ToolVersion.current)"))
+        #expect(readme.contains("verify-stream-v2 \(ToolVersion.current)"))
+        // Every version the README states is this one.
+        let stated = try NSRegularExpression(pattern: #"(?:convert-legacy-stream|verify-stream-v2|[Vv]ersion) (\d+\.\d+\.\d+)"#)
+        let matches = stated.matches(in: readme, range: NSRange(readme.startIndex..., in: readme))
+        #expect(matches.count >= 3)
+        for match in matches {
+            let version = Range(match.range(at: 1), in: readme).map { String(readme[$0]) }
+            #expect(version == ToolVersion.current)
+        }
+    }
+
+    @Test("LICENSE is the Apache License 2.0 text")
+    func licence() throws {
+        let text = try packageText("LICENSE")
+        #expect(text.hasPrefix("\n                                 Apache License\n                           Version 2.0, January 2004\n"))
+        #expect(text.contains("END OF TERMS AND CONDITIONS"))
+        #expect(text.utf8.count == 11358)
+        #expect(try packageText("README.md").contains("Apache License 2.0"))
+    }
+}
