@@ -55,6 +55,21 @@ enum CLIParsing {
 
     struct Exit: Error { var status: Int32 }
 
+    /// The options of a command line, read as the tool reads them but
+    /// printing nothing and checking nothing required: for callers that turn
+    /// a command line (a conformance vector's `args`) into options, so that
+    /// they and the tool cannot read it two ways. `--help`/`--version` are
+    /// passed over.
+    static func read<C: ToolCommand>(_ type: C.Type, _ arguments: [String]) throws(UsageError) -> C {
+        let scanned = C.compat.scan(arguments)
+        var command = C()
+        for option in scanned.options where option.long != "help" && option.long != "version" {
+            try command.take(option)
+        }
+        if let error = scanned.error { throw error }
+        return command
+    }
+
     /// Parses `arguments` (without the program name), runs, and returns the exit status.
     static func main<C: ToolCommand>(_ type: C.Type, arguments: [String]) -> Int32 {
         signal(SIGPIPE, SIG_IGN)  // a closed reader is a write error, not a death
