@@ -29,45 +29,46 @@ protocol ToolCommand {
 enum CLIParsing {
     /// The command, or the exit status when parsing ended the run.
     static func parse<C: ToolCommand>(_ type: C.Type, _ arguments: [String]) -> Result<C, Exit> {
+        let scanned = C.compat.scan(arguments)
+        var command = C()
         do throws(UsageError) {
-            switch try command(type, arguments) {
-            case .run(let command):
-                return .success(command)
-            case .help:
-                Console.write(C.usage + "\n\n" + C.help, to: .standardOutput)
-            case .version:
-                Console.write("\(C.name) \(ToolVersion.current)\n", to: .standardOutput)
+            for option in scanned.options {
+                switch option.long {
+                case "help":
+                    Console.write(C.usage + "\n\n" + C.help, to: .standardOutput)
+                    return .failure(Exit(status: 0))
+                case "version":
+                    Console.write("\(C.name) \(ToolVersion.current)\n", to: .standardOutput)
+                    return .failure(Exit(status: 0))
+                default:
+                    try command.take(option)
+                }
             }
-            return .failure(Exit(status: 0))
+            if let error = scanned.error { throw error }
+            try command.validate()
         } catch {
             Console.write("\(C.name): \(error.message)\n\(C.usage)\n", to: .standardError)
             return .failure(Exit(status: error.status))
         }
-    }
-
-    /// What a command line asks for, printing nothing.
-    enum Request<C: ToolCommand> {
-        case run(C)
-        case help
-        case version
-    }
-
-    static func command<C: ToolCommand>(_ type: C.Type, _ arguments: [String]) throws(UsageError) -> Request<C> {
-        let scanned = C.compat.scan(arguments)
-        var command = C()
-        for option in scanned.options {
-            switch option.long {
-            case "help": return .help
-            case "version": return .version
-            default: try command.take(option)
-            }
-        }
-        if let error = scanned.error { throw error }
-        try command.validate()
-        return .run(command)
+        return .success(command)
     }
 
     struct Exit: Error { var status: Int32 }
+
+    /// The options of a command line, read as the tool reads them but
+    /// printing nothing and checking nothing required: for callers that turn
+    /// a command line (a conformance vector's `args`) into options, so that
+    /// they and the tool cannot read it two ways. `--help`/`--version` are
+    /// passed over.
+    static func read<C: ToolCommand>(_ type: C.Type, _ arguments: [String]) throws(UsageError) -> C {
+        let scanned = C.compat.scan(arguments)
+        var command = C()
+        for option in scanned.options where option.long != "help" && option.long != "version" {
+            try command.take(option)
+        }
+        if let error = scanned.error { throw error }
+        return command
+    }
 
     /// Parses `arguments` (without the program name), runs, and returns the exit status.
     static func main<C: ToolCommand>(_ type: C.Type, arguments: [String]) -> Int32 {

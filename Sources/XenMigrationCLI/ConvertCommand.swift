@@ -20,7 +20,7 @@ enum GuestChoice {
 }
 
 /// `convert-legacy-stream`: a drop-in for Xen's converter of the same name.
-struct ConvertCommand: ToolCommand {
+public struct ConvertCommand: ToolCommand {
     static let name = "convert-legacy-stream"
     static let usage = "Usage: convert-legacy-stream [options] -i INPUT -o OUTPUT -w WIDTH -g GUEST"
     static let help = """

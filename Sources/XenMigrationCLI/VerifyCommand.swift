@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// `verify-stream-v2`: a drop-in for Xen's verifier, for v2 and v3 streams.
-struct VerifyCommand: ToolCommand {
+public struct VerifyCommand: ToolCommand {
     static let name = "verify-stream-v2"
     static let usage = "Usage: verify-stream-v2 [options]"
     static let help = """

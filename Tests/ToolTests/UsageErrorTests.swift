@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
-import XenMigrationCLI
+import XenMigration
+@testable import XenMigrationCLI
 
 private let convertUsage = "Usage: convert-legacy-stream [options] -i INPUT -o OUTPUT -w WIDTH -g GUEST\n"
 private let verifyUsage = "Usage: verify-stream-v2 [options]\n"
@@ -140,6 +141,27 @@ struct HelpTextTests {
         #expect(text.contains("2 an internal error, an\ninput that cannot be opened, an unknown option or an invalid option value."))
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             #expect(line.count <= 80, "too wide: \(line)")
+        }
+    }
+}
+
+@Suite("Reading a command line without running it")
+struct CommandLineReadingTests {
+    @Test("CLIParsing.read takes the options as the tool does, in order, and throws the first usage error")
+    func read() throws {
+        let convert = try CLIParsing.read(ConvertCommand.self, ["-w", "32", "--guest", "pv", "-flibxl", "-vx",
+                                                                "--stream-version=3", "--width", "64", "positional"])
+        #expect(convert.width?.width == .bits64)
+        #expect(convert.guestType?.guest == .pv)
+        #expect(convert.format == .libxl && convert.streamVersion == 3 && convert.verbose && convert.xl)
+        #expect(convert.input == nil)
+        let verify = try CLIParsing.read(VerifyCommand.self, ["--form", "xl", "--ver"])
+        #expect(verify.format == .xl && verify.verbose)
+        #expect(throws: UsageError("invalid value '48' for -w/--width: expected 32, 64 or auto")) {
+            try CLIParsing.read(ConvertCommand.self, ["-w", "48", "--bogus"])
+        }
+        #expect(throws: UsageError("no such option: --bogus")) {
+            try CLIParsing.read(VerifyCommand.self, ["-f", "libxl", "--bogus"])
         }
     }
 }
