@@ -33,6 +33,8 @@ build=(swift build --scratch-path "$scratch" --target FuzzSupport -c release
 "${build[@]}"
 bin=$("${build[@]}" --show-bin-path)
 modulemap="$scratch/checkouts/swift-system/Sources/CSystem/include/module.modulemap"
+# The library's C shim (splice, F_SETPIPE_SZ): SwiftPM writes its module map.
+platform_modulemap="$bin/CXenPlatform.build/module.modulemap"
 mkdir -p fuzz/work/bin
 for target in "${targets[@]}"; do
     entry="fuzz/targets/Fuzz${target^}.swift"
@@ -40,7 +42,8 @@ for target in "${targets[@]}"; do
     # ld.gold warns about ASan's local symbols; harmless, so filtered out.
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g "$entry" \
         -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" \
-        "$bin"/FuzzSupport.build/*.o "$bin"/XenMigration.build/*.o \
+        -Xcc -fmodule-map-file="$platform_modulemap" -Xcc -I -Xcc Sources/CXenPlatform/include \
+        "$bin"/FuzzSupport.build/*.o "$bin"/XenMigration.build/*.o "$bin"/CXenPlatform.build/*.o \
         "$bin"/SystemPackage.build/*.o "$bin"/CSystem.build/*.o \
         -o "fuzz/work/bin/$target" 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
 done

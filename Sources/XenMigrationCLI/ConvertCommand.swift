@@ -140,12 +140,14 @@ public struct ConvertCommand: ToolCommand {
         let needOutput = !dryRun
         let console = Console(verbose: verbose, syslogIdent: syslog ? "convert-legacy-stream" : nil)
 
+        let cleanup = SignalCleanup()
+        cleanup.install()
         let inputFD: FileDescriptor
         let target: OutputTarget?
         do {
             inputFD = try Endpoint.openInput(input ?? "-")
             if needOutput, let output {
-                target = try OutputTarget.open(output, input: inputFD)
+                target = try OutputTarget.open(output, input: inputFD, cleanup: cleanup)
             } else {
                 target = nil
             }
@@ -153,7 +155,6 @@ public struct ConvertCommand: ToolCommand {
             console.error(error.message)
             return 1
         }
-        target?.removeOnSignals()
 
         let options = conversionOptions
 
@@ -173,9 +174,12 @@ public struct ConvertCommand: ToolCommand {
             result = try converter.run()
         } catch {
             meter?.finish(bytesRead: reader.offset, pages: nil)
-            console.error((error.kind == .unsupported ? "Script Error: " : "Stream Error: ") + error.description)
             target?.abandon()
-            return error.exitStatus
+            // Say what the input really is when it is not what the options say.
+            let shown = Diagnosis.conversion(error, head: reader.head(), imageHead: reader.head(ofImage: true),
+                                             options: options) ?? error
+            console.error((shown.kind == .unsupported ? "Script Error: " : "Stream Error: ") + shown.description)
+            return shown.exitStatus
         }
         meter?.finish(bytesRead: reader.offset, pages: nil)
         do {

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import SystemPackage
 import XenMigration
 
@@ -83,7 +84,6 @@ final class OutputTarget {
     let descriptor: FileDescriptor
     private let temporaryPath: String?
     private let finalPath: String?
-    private var signalSources: [DispatchSourceSignal] = []
 
     private init(descriptor: FileDescriptor, temporaryPath: String?, finalPath: String?) {
         self.descriptor = descriptor
@@ -91,7 +91,9 @@ final class OutputTarget {
         self.finalPath = finalPath
     }
 
-    static func open(_ value: String, input: FileDescriptor) throws(OpenError) -> OutputTarget {
+    /// `cleanup` learns the temporary file's name before the file exists,
+    /// so a signal at any moment finds it (install its handlers first).
+    static func open(_ value: String, input: FileDescriptor, cleanup: SignalCleanup) throws(OpenError) -> OutputTarget {
         if value == "-" { return OutputTarget(descriptor: .standardOutput, temporaryPath: nil, finalPath: nil) }
         if Endpoint.isDescriptorNumber(value) {
             return OutputTarget(descriptor: try Endpoint.descriptor(value), temporaryPath: nil, finalPath: nil)
@@ -117,41 +119,29 @@ final class OutputTarget {
         let path = FilePath(value)
         let directory = path.removingLastComponent().isEmpty ? "." : path.removingLastComponent().string
         let base = path.lastComponent?.string ?? "output"
-        var template = Array("\(directory)/.\(base).partial.XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return -1 }
-            let fd = mkstemp(base)
-            if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            return fd
+        // The name is made here, not by mkstemp, so that it is registered
+        // for removal before the file is created.
+        var fd: Int32 = -1
+        var temporary = ""
+        for _ in 0..<100 where fd < 0 {
+            temporary = "\(directory)/.\(base).partial.\(randomSuffix())"
+            cleanup.register(temporary)
+            fd = temporary.withCString { Glibc.open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+            if fd < 0 {
+                let error = errno
+                cleanup.register(nil)
+                guard error == EEXIST else { break }
+            }
         }
         guard fd >= 0 else {
             throw OpenError(message: "Unable to open file '\(value)': \(Errno(rawValue: errno))")
         }
-        let temporary = template.withUnsafeBufferPointer { buffer in
-            String(decoding: buffer.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        // mkstemp makes 0600; give the file the mode open() would have.
+        // Made 0600; give the file the mode open() would have.
         let mask = umask(0)
         umask(mask)
         let mode = exists ? (st.st_mode & 0o7777) : (0o666 & ~mask)
         fchmod(fd, mode)
         return OutputTarget(descriptor: FileDescriptor(rawValue: fd), temporaryPath: temporary, finalPath: value)
-    }
-
-    /// On SIGTERM or SIGINT (libxl aborts with SIGTERM), remove the
-    /// temporary file and exit at once.
-    func removeOnSignals() {
-        let path = temporaryPath
-        for signo in [SIGTERM, SIGINT, SIGHUP] {
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler {
-                if let path { unlink(path) }
-                _exit(128 + signo)
-            }
-            source.resume()
-            signalSources.append(source)
-        }
     }
 
     /// Makes the output final: fsync and rename for a temporary file.
@@ -175,5 +165,44 @@ final class OutputTarget {
         guard let temporaryPath else { return }
         try? descriptor.close()
         unlink(temporaryPath)
+    }
+}
+
+/// Six random letters and digits for a temporary name.
+private func randomSuffix() -> String {
+    let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    var generator = SystemRandomNumberGenerator()
+    return String((0..<6).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
+}
+
+/// On SIGTERM, SIGINT or SIGHUP (libxl aborts with SIGTERM): remove the
+/// partial output file, if there is one yet, and exit at once. Installed
+/// before the output is opened, so there is no moment in which a signal
+/// leaves a partial file behind.
+final class SignalCleanup {
+    /// The file to remove, shared with the signal handlers.
+    private final class Registered: Sendable {
+        let path = Mutex<String?>(nil)
+    }
+
+    private let registered = Registered()
+    private var sources: [DispatchSourceSignal] = []
+
+    func install() {
+        for signo in [SIGTERM, SIGINT, SIGHUP] {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { [registered] in
+                registered.path.withLock { if let path = $0 { _ = unlink(path) } }
+                _exit(128 + signo)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// The file to remove (nil: none), set before the file is created.
+    func register(_ file: String?) {
+        registered.path.withLock { $0 = file }
     }
 }

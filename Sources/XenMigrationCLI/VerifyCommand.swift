@@ -81,7 +81,8 @@ public struct VerifyCommand: ToolCommand {
             try StreamVerifier.verify(reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy,
                                       verbose: console.infoSink)
         } catch {
-            console.error("Stream Error: " + error.description)
+            let shown = Diagnosis.verification(error, head: reader.head(), format: format) ?? error
+            console.error("Stream Error: " + shown.description)
             return 1
         }
         return 0

@@ -70,12 +70,12 @@ struct DiagnosisTests {
     func wrongWidthOrGuest() throws {
         let hvm64 = try #require(Vector(kind: "convert", name: "hvm64-libxc").bytes("input.legacy"))
         let width = try #require(diagnoseConversion(hvm64, ConversionOptions(width: .bits32, guest: .hvm)))
-        #expect(width.message == "Input is a legacy HVM image from a 64-bit toolstack: it looks like a 64-bit toolstack image: try `-w 64` or `--auto`")
+        #expect(width.message == "Input looks like a legacy HVM image from a 64-bit toolstack, not a 32-bit one: try `-w 64` or `--auto`")
         #expect(width.kind == .malformed)
 
         let pv32 = try #require(Vector(kind: "convert", name: "pv32-libxc").bytes("input.legacy"))
         let guest = try #require(diagnoseConversion(pv32, ConversionOptions(width: .bits32, guest: .hvm)))
-        #expect(guest.message == "Input is a legacy PV image from a 32-bit toolstack: it looks like a PV guest: try `-g pv` or `--auto`")
+        #expect(guest.message == "Input looks like a legacy PV image from a 32-bit toolstack, not an HVM guest: try `-g pv` or `--auto`")
     }
 
     @Test("a bad stream that is what the options say keeps its own error")

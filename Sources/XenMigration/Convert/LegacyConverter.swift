@@ -124,11 +124,12 @@ final class Conversion {
             info(VerboseText.detectedXLHeader(hasXL))
         }
         report.xlHeader = hasXL
-        guard hasXL else { return }
+        guard hasXL else { return input.markImageStart() }
         var header = try XL.Header.read(from: input)
         if isLibxl { header.mandatoryFlags |= XL.mandatoryFlagStreamV2 }
         try header.write(to: records.output)
         try transfer.copy(UInt64(header.optionalDataLength), "xl header optional data")
+        input.markImageStart()
         info(VerboseText.processedXLHeader)
     }
 

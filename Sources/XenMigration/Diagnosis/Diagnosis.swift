@@ -5,7 +5,10 @@ public enum Diagnosis {
     /// say (the stream's own error stands), else a one-line error that
     /// replaces it. A wrong width or guest type is a bad stream for those
     /// options (`.malformed`), whatever the parser tripped on.
-    public static func conversion(_ error: StreamError, head: [UInt8], options: ConversionOptions) -> StreamError? {
+    /// `imageHead`: the first bytes of the legacy image inside an xl save
+    /// file (`StreamReader.head(ofImage:)`).
+    public static func conversion(_ error: StreamError, head: [UInt8], imageHead: [UInt8] = [],
+                                  options: ConversionOptions) -> StreamError? {
         guard error.kind != .io, !head.isEmpty else { return nil }
         let kind = InputKind.identify(head)
         func explained(_ text: String) -> StreamError {
@@ -19,31 +22,62 @@ public enum Diagnosis {
         case .xlSave(streamV2: true):
             return explained("it is already converted; check it with `verify-stream-v2 -f xl`")
         case .xlSave(streamV2: false):
-            guard options.xlHeader == false else { return nil }
+            guard options.xlHeader == false else {
+                // The image inside: is it what the options say?
+                guard case .legacy(let width, let guest) = InputKind.identify(imageHead) else { return nil }
+                return mismatch(imageHead, width, guest, options: options).map {
+                    StreamError(.malformed, "Input looks like an xl save file holding "
+                        + InputKind.legacy(width, guest).description + $0, offset: 0)
+                }
+            }
             return explained("add `-x` (or use `--auto`)")
         case .xendImage:
             return nil
         case .legacy(let width, let guest):
             guard options.xlHeader != true else { return explained("it has no xl header; drop `-x`") }
-            return mismatch(detected: (width, guest), options: options).map(explained)
+            return mismatch(head, width, guest, options: options).map {
+                StreamError(.malformed, "Input looks like \(kind.description)" + $0, offset: 0)
+            }
         case .unknown:
             return nil
         }
     }
 
-    /// A legacy image whose given width or guest type detection disagrees
-    /// with: the option to change, or nil. Octets 4-7 are zero only in a
-    /// 64-bit image (a 32-bit image's first body marker is never the end
-    /// marker), and the markers that follow tell PV from HVM.
-    private static func mismatch(detected: (ToolstackWidth, GuestType), options: ConversionOptions) -> String? {
-        let (width, guest) = detected
-        if let given = options.width, given != width {
-            return "it looks like a \(width.rawValue)-bit toolstack image: try `-w \(width.rawValue)` or `--auto`"
+    /// Where the given width or guest type cannot read the image but
+    /// detection's can: what was given and the option to change
+    /// (", not …: try …"), or nil. A bogus image that the given options can
+    /// read keeps its own error.
+    private static func mismatch(_ head: [UInt8], _ width: ToolstackWidth, _ guest: GuestType,
+                                 options: ConversionOptions) -> String? {
+        let givenWidth = options.width ?? width
+        guard !plausible(head, givenWidth, options.guest), plausible(head, width, guest) else { return nil }
+        if givenWidth != width {
+            return ", not a \(givenWidth.rawValue)-bit one: try `-w \(width.rawValue)` or `--auto`"
         }
         if let given = options.guest, given != guest {
-            return "it looks like a\(guest == .pv ? " PV" : "n HVM") guest: try `-g \(guest.rawValue)` or `--auto`"
+            return ", not a\(given == .pv ? " PV" : "n HVM") guest: try `-g \(guest.rawValue)` or `--auto`"
         }
         return nil
+    }
+
+    /// Whether the word after `p2m_size` fits an image of this width and
+    /// guest type (either, for nil): the extended-info marker (PV) or a
+    /// chunk marker or page count (HVM). An HVM body never starts with the
+    /// end marker (it has pages), and all ones reads as the PV marker, as
+    /// the spec's detection table reads it.
+    static func plausible(_ head: [UInt8], _ width: ToolstackWidth, _ guest: GuestType?) -> Bool {
+        let bytes = ByteCursor(head)
+        let at = width.ulongSize
+        guard let low = bytes.peek(UInt32.self, at: at) else { return false }
+        let high = width == .bits64 ? bytes.peek(UInt32.self, at: at + 4) : 0xffff_ffff
+        let pv = low == 0xffff_ffff && high == 0xffff_ffff
+        let marker = Int32(bitPattern: low)
+        let hvm = !pv && marker >= -20 && marker <= Legacy.maxBatch && marker != 0 && (width == .bits32 || high != nil)
+        switch guest {
+        case .pv: return pv
+        case .hvm: return hvm
+        case nil: return pv || hvm
+        }
     }
 
     /// For a failed verification: a one-line error naming the input and

@@ -207,24 +207,43 @@ public final class StreamReader {
     /// How many of the stream's first bytes are kept.
     public static let headLength = 64
     private var headBytes: [UInt8] = []
+    /// Where the image inside the stream starts (after an xl header), and
+    /// its first bytes.
+    private var imageStart: UInt64?
+    private var imageHeadBytes: [UInt8] = []
 
-    /// Keeps the first `headLength` bytes of the stream as they arrive.
+    /// Keeps the first `headLength` bytes of the stream, and of the image,
+    /// as they arrive.
     private func keepHead(from index: Int, count: Int) {
-        guard headBytes.count < StreamReader.headLength,
-            offset &+ UInt64(index - start) == UInt64(headBytes.count)
-        else { return }
-        let n = min(count, StreamReader.headLength - headBytes.count)
-        headBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[index..<(index + n)]))
+        let position = offset &+ UInt64(index - start)
+        func keep(_ bytes: inout [UInt8], from origin: UInt64) {
+            guard bytes.count < StreamReader.headLength, position == origin &+ UInt64(bytes.count) else { return }
+            let n = min(count, StreamReader.headLength - bytes.count)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[index..<(index + n)]))
+        }
+        keep(&headBytes, from: 0)
+        if let imageStart { keep(&imageHeadBytes, from: imageStart) }
     }
 
-    /// The stream's first bytes (up to `headLength`), reading more if the
-    /// stream has not delivered that many yet. For explaining a failure:
-    /// it may read past what the stream needed.
-    public func head() -> [UInt8] {
-        if headBytes.count < StreamReader.headLength && !sawEndOfInput {
-            _ = try? fill(min(storage.count, buffered + StreamReader.headLength - headBytes.count))
+    /// Notes that the image proper starts here (after a header of another
+    /// layer), so that `head(ofImage: true)` can show its first bytes.
+    public func markImageStart() {
+        imageStart = offset
+        imageHeadBytes = Array(UnsafeRawBufferPointer(rebasing: storage[start..<(start + min(buffered, StreamReader.headLength))]))
+    }
+
+    /// The stream's first bytes (up to `headLength`), or with `ofImage` the
+    /// image's, reading more if the stream has not delivered that many yet.
+    /// For explaining a failure: it may read past what the stream needed.
+    public func head(ofImage: Bool = false) -> [UInt8] {
+        let kept = ofImage ? imageHeadBytes : headBytes
+        let origin = ofImage ? imageStart : 0
+        if let origin, kept.count < StreamReader.headLength, !sawEndOfInput,
+            origin &+ UInt64(kept.count) == offset &+ UInt64(buffered)
+        {
+            _ = try? fill(min(storage.count, buffered + StreamReader.headLength - kept.count))
         }
-        return headBytes
+        return ofImage ? imageHeadBytes : headBytes
     }
 
     // MARK: end of stream
