@@ -193,8 +193,12 @@ extension SXP {
             c >= 0x20 && c < 0x7f ? "character '\(String(UnicodeScalar(c)))'" : "byte 0x" + String(c, radix: 16)
         }
 
+        /// An atom: its first byte (printable, checked by the caller; a
+        /// separator such as `{` may start one, as in sxp.py), then every
+        /// byte up to a separator, white space or `#`.
         mutating func atom() throws -> SXP {
             let start = i
+            i += 1
             while i < bytes.count && !Self.endsAtom(bytes[i]) {
                 // sxp.py would take control bytes into an atom; xend never wrote one.
                 if bytes[i] < 0x20 || bytes[i] == 0x7f { throw error("invalid \(describe(bytes[i])) in an atom", i) }

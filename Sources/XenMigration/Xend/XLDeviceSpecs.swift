@@ -24,8 +24,12 @@ enum XLDeviceSpecs {
 
     static func disks(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
         var specs: [[UInt8]] = []
+        var perClass: [String: Int] = [:]
         for (index, disk) in c.disks.enumerated() {
             let what = "disk \(index) (\(SXP.printable(disk.dev)))"
+            // Named as in the record's notes: "device tap 1" is the second tap.
+            let label = "device \(disk.deviceClass) \(perClass[disk.deviceClass, default: 0])"
+            perClass[disk.deviceClass, default: 0] += 1
             let vdev = disk.vdev
             guard !vdev.isEmpty else { throw w.malformed("\(what) has no device name") }
             var format = "raw"
@@ -73,13 +77,13 @@ enum XLDeviceSpecs {
             case "w", "rw": access = cdrom ? "ro" : "rw"
             case "w!":
                 access = cdrom ? "ro" : "rw"
-                w.note("device \(disk.deviceClass) \(index) mode", "w!", "xl has no forced shared write access; written as rw")
+                w.note("\(label) mode", "w!", "xl has no forced shared write access; written as rw")
             case let other?:
                 throw w.malformed("\(what) mode '\(other)' is not r, w or w!")
             }
             let type = disk.deviceType
             if type != Array("disk".utf8) && type != Array("cdrom".utf8) {
-                w.note("device \(disk.deviceClass) \(index) dev", SXP.printable(disk.dev), "unknown device type, written as a disk")
+                w.note("\(label) dev", SXP.printable(disk.dev), "unknown device type, written as a disk")
             }
             var fields = [bytes("format=" + format), try field("vdev", vdev, in: "disk", w), bytes("access=" + access)]
             if cdrom { fields.append(bytes("devtype=cdrom")) }
@@ -89,7 +93,7 @@ enum XLDeviceSpecs {
             fields.append(bytes("target=") + target)
             specs.append(joined(fields))
             if !disk.otherKeys.isEmpty {
-                w.note("device \(disk.deviceClass) \(index)", disk.otherKeys.joined(separator: ", "), "not used by xl")
+                w.note(label, disk.otherKeys.joined(separator: ", "), "not used by xl")
             }
         }
         if !specs.isEmpty { try w.list("disk", specs) }
