@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import XenLegacyGenerator
 import XenMigration
@@ -135,5 +136,40 @@ struct XendImageTests {
         let text = try check.readBytes(xl.text.count, "config")
         #expect(text == xl.text)
         try StreamVerifier.verify(reader: StreamReader(MemorySource(sink.bytes)), format: .xl)
+    }
+
+    /// The fuzz target's decoding (fuzz/targets/FuzzSXP.swift): byte 0 bit 0
+    /// clear, a configuration; set, an image front (bit 1: slow reads).
+    static func fuzzReplay(_ input: [UInt8]) -> Result<XLConfig, StreamError> {
+        guard let mode = input.first else { return .failure(StreamError(.malformed, "empty")) }
+        let bytes = Array(input.dropFirst())
+        do {
+            if mode & 1 == 0 {
+                return .success(try XLConfig(try XendDomainConfig(parsing: bytes, baseOffset: 1)))
+            }
+            let reader = mode & 2 != 0 ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64)
+                                       : StreamReader(MemorySource(bytes))
+            return .success(try Xend.readConfiguration(from: reader).xl)
+        } catch {
+            return .failure(error as? StreamError ?? StreamError(.io, "\(error)"))
+        }
+    }
+
+    @Test("the sxp fuzz seeds, and any saved findings, translate as the target decodes them")
+    func fuzzSeeds() throws {
+        var found = 0
+        for dir in ["fuzz/corpus/sxp", "Tests/XenMigrationTests/Regression/sxp"] {
+            let url = Paths.packageRoot.appendingPathComponent(dir)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+            for name in names where !name.hasPrefix(".") && name != "README.md" {
+                let bytes = [UInt8](try Data(contentsOf: url.appendingPathComponent(name)))
+                let outcome = Self.fuzzReplay(bytes)
+                if dir.hasPrefix("fuzz/") {
+                    found += 1
+                    if case .failure(let error) = outcome { Issue.record("\(name): \(error)") }
+                }
+            }
+        }
+        #expect(found >= 10)
     }
 }
