@@ -86,6 +86,11 @@ struct XendTranslationTests {
         #expect(t["nomigrate"] == "1")
         #expect(t["vcpus"] == "1")
         #expect(t["maxvcpus"] == nil)
+        let low = try Self.translate(top: [.pair("maxmem", 256)], image: [.pair("vncpasswd", "secret")])
+        #expect(low["maxmem"] == nil && low.noted("maxmem"))
+        let password = low.xl.untranslated.first { $0.key == "image linux vncpasswd" }
+        #expect(password?.value == "(hidden)" && password?.reason == "applies to HVM guests only")
+        #expect(!String(decoding: low.xl.text, as: UTF8.self).contains("secret"))
     }
 
     @Test("vcpus and vcpu_avail")

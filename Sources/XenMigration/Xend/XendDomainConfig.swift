@@ -166,13 +166,15 @@ public struct XendDomainConfig: Sendable, Equatable {
         vifs = devices.vifs
         vfbs = devices.vfbs
         pciDevices = devices.pci
+        // Like xend's scrub_password: no password in a message or comment.
+        func shown(_ key: String, _ value: SXP) -> String { key.contains("passwd") ? "(hidden)" : value.description }
         for (key, value) in top.leftovers {
-            notes.append(XendUntranslated(key: key, value: value.description,
+            notes.append(XendUntranslated(key: key, value: shown(key, value),
                                           reason: XendTranslation.reason(forUnused: key, guest: guest)))
         }
         let imageTag = guest == .pv ? "linux" : "hvm"
         for (key, value) in image.leftovers {
-            notes.append(XendUntranslated(key: "image \(imageTag) \(key)", value: value.description,
+            notes.append(XendUntranslated(key: "image \(imageTag) \(key)", value: shown(key, value),
                                           reason: XendTranslation.reason(forUnused: key, guest: guest)))
         }
         untranslated = notes

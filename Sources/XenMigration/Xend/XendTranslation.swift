@@ -78,8 +78,13 @@ public struct XendTranslation: Sendable {
         .init("memory", "memory", .all, "MiB; refused when not a number") { c, w in
             w.number("memory", Int64(c.memory))
         },
-        .init("maxmem", "maxmem", .all, "MiB, when given") { c, w in
-            if let maxmem = c.maxmem { w.number("maxmem", Int64(maxmem)) }
+        .init("maxmem", "maxmem", .all, "MiB, when given and not below memory (xend refused that too)") { c, w in
+            guard let maxmem = c.maxmem else { return }
+            if maxmem >= c.memory {
+                w.number("maxmem", Int64(maxmem))
+            } else {
+                w.note("maxmem", "\(maxmem)", "below memory (\(c.memory)); xl's default, memory, applies")
+            }
         },
         .init("vcpus, vcpu_avail", "vcpus, maxvcpus", .all,
               "`vcpus` = the vcpus online by `vcpu_avail` (all when absent); `maxvcpus` = xend's `vcpus` when fewer are online. xl starts vcpus 0 to N-1 (noted when `vcpu_avail` named others)",
