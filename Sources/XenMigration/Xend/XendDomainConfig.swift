@@ -66,7 +66,7 @@ public struct XendDomainConfig: Sendable, Equatable {
             throw StreamError(.malformed, "Bad xend domain config: the record is not (domain ...)", offset: record.offset)
         }
         offset = record.offset
-        var top = Settings(items.dropFirst(), skipping: ["device", "image"])
+        var top = XendSettings(items.dropFirst(), skipping: ["device", "image"])
         guard let imageEntry = record.childValue("image") else {
             throw StreamError(.malformed, "Bad xend domain config: no (image (linux|hvm ...))", offset: record.offset)
         }
@@ -77,7 +77,7 @@ public struct XendDomainConfig: Sendable, Equatable {
             throw StreamError(.unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
                               offset: imageEntry.offset)
         }
-        var image = Settings((imageEntry.items ?? []).dropFirst(), skipping: [])
+        var image = XendSettings((imageEntry.items ?? []).dropFirst(), skipping: [])
 
         // Required: what xl must have and xend always wrote.
         guard let nameValue = top.take("name"), let nameBytes = nameValue.scalar else {
@@ -299,7 +299,7 @@ extension SXP {
 
 /// The `(key value)` entries of one level of the record, first one of a
 /// key winning (as sxp.child_value does); tracks which were used.
-struct Settings {
+struct XendSettings {
     private var order: [String] = []
     private var values: [String: SXP] = [:]
     private var used: Set<String> = []

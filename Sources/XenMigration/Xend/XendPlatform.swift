@@ -44,7 +44,7 @@ public struct XendHVMOptions: Sendable, Equatable {
 
     typealias Entry = (key: String, value: SXP)
 
-    init(_ image: inout Settings, _ top: inout Settings,
+    init(_ image: inout XendSettings, _ top: inout XendSettings,
          number: (Entry?) -> Int64?, flag: (Entry?) -> Bool?, text: (Entry?) -> [UInt8]?) {
         func find(_ key: String) -> Entry? { image.entry(key) ?? top.entry(key) }
         acpi = flag(find("acpi"))
