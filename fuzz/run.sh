@@ -3,7 +3,7 @@
 # after the other. Fails on any crash, leak, timeout or out-of-memory, and
 # first replays every saved regression input.
 #
-#   fuzz/run.sh [SECONDS] [TARGET...]      targets: convert verify io (default: all)
+#   fuzz/run.sh [SECONDS] [TARGET...]      targets: convert verify io sxp (default: all)
 #
 # Environment: FUZZ_SCRATCH (SwiftPM scratch path, default .build-fuzzers),
 # FUZZ_ARGS (extra libFuzzer flags).
@@ -14,7 +14,7 @@ if [ -d /opt/swift/usr/bin ]; then export PATH="/opt/swift/usr/bin:$PATH"; fi
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(convert verify io); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(convert verify io sxp); fi
 scratch=${FUZZ_SCRATCH:-.build-fuzzers}
 
 # libFuzzer and the sanitizers' runtimes ship with the Swift toolchain (its
@@ -37,8 +37,9 @@ modulemap="$scratch/checkouts/swift-system/Sources/CSystem/include/module.module
 platform_modulemap="$bin/CXenPlatform.build/module.modulemap"
 mkdir -p fuzz/work/bin
 for target in "${targets[@]}"; do
-    entry="fuzz/targets/Fuzz${target^}.swift"
-    [ -f "$entry" ] || { echo "fuzz/run.sh: no target '$target'" >&2; exit 2; }
+    # fuzz/targets/FuzzNAME.swift, NAME matched without regard to case (sxp: FuzzSXP.swift).
+    entry=$(find fuzz/targets -maxdepth 1 -iname "Fuzz${target}.swift" | head -n 1)
+    [ -n "$entry" ] && [ "$entry" != fuzz/targets/FuzzMode.swift ] || { echo "fuzz/run.sh: no target '$target'" >&2; exit 2; }
     # ld.gold warns about ASan's local symbols; harmless, so filtered out.
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g "$entry" \
         -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" \

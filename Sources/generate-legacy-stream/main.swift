@@ -24,6 +24,10 @@ struct GenerateLegacyStream: ParsableCommand {
             With --random SEED: a small random image covering every legacy feature (and, with \
             probability --fault-rate, one planted fault).
 
+            With --xend PRESET: an image as xend's `xm save` wrote it: "LinuxGuestRecord", the \
+            domain's configuration as an S-expression (a realistic running domain of that preset), \
+            then a legacy stream of --width, --pages and --seed (HVM: ending in a QemuDeviceModelRecord).
+
             --expected FILE also writes the exact stream a correct `convert-legacy-stream` produces \
             with --format/--stream-version/--skip-qemu (and -x when the image has an xl header), built \
             independently of the converter. When conversion must fail, FILE is left empty; --summary \
@@ -32,6 +36,7 @@ struct GenerateLegacyStream: ParsableCommand {
             Examples:
               generate-legacy-stream --guest hvm --pages 262144 --batch 1024 -o hvm-1g.legacy
               generate-legacy-stream --random 7 -o in.legacy --expected out.v2 --format libxl --summary
+              generate-legacy-stream --xend hvm-windows --width 32 -o win.xm-save
             """)
 
     @Option(help: ArgumentHelp("Toolstack width: 32 or 64.", valueName: "32|64"))
@@ -71,6 +76,10 @@ struct GenerateLegacyStream: ParsableCommand {
     @Option(help: ArgumentHelp("Write a small random image made from SEED instead.", valueName: "SEED"))
     var random: UInt64?
 
+    @Option(help: ArgumentHelp("Write an xend (xm save) image of this preset domain instead.",
+                               valueName: "pv-kernel|pv-pygrub|hvm-windows|hvm-linux"))
+    var xend: String?
+
     @Option(name: .customLong("fault-rate"), help: "With --random: probability of planting one fault.")
     var faultRate: Double = 0.15
 
@@ -98,12 +107,32 @@ struct GenerateLegacyStream: ParsableCommand {
         guard PageFill(rawValue: fill) != nil else { throw ValidationError("--fill must be random or stamp") }
         guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format must be libxc or libxl") }
         guard streamVersion == 2 || streamVersion == 3 else { throw ValidationError("--stream-version must be 2 or 3") }
+        if let xend {
+            guard XendPreset(rawValue: xend) != nil else {
+                throw ValidationError("--xend must be one of " + XendPreset.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard random == nil && !xl && expected == nil else {
+                throw ValidationError("--xend cannot be combined with --random, --xl or --expected")
+            }
+        }
         if expected != nil && expected == output && output == "-" {
             throw ValidationError("the image and the expected stream cannot both go to stdout")
         }
     }
 
     func run() throws {
+        if let xend, let preset = XendPreset(rawValue: xend) {
+            let image = XendImage.preset(preset, width: width == 32 ? .bits32 : .bits64, seed: seed, pages: pages)
+            let fd = try openOutput(output)
+            let counter = CountingSink(FileDescriptorSink(FileDescriptor(rawValue: fd)))
+            try image.write(to: counter)
+            if fd != 1 { close(fd) }
+            if summary {
+                FileHandleErr.write("width=\(width) guest=\(preset.guest.rawValue) xend=\(preset.rawValue)"
+                    + " config_bytes=\(image.config.count) legacy_bytes=\(counter.count)\n")
+            }
+            return
+        }
         let image: LegacyImage
         if let random {
             image = LegacyImage.random(seed: random, faultRate: faultRate)

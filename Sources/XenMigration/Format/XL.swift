@@ -5,6 +5,8 @@ public enum XL {
     public static let byteOrderMark: UInt32 = 0x0102_0304
     /// Mandatory flag: a libxl v2 stream follows (not a legacy or libxc one).
     public static let mandatoryFlagStreamV2: UInt32 = 2
+    /// Mandatory flag: the config in the optional data is libxl JSON (clear: xl.cfg text).
+    public static let mandatoryFlagJSON: UInt32 = 1
 
     /// The fixed part after the magic (native, little-endian on x86).
     public struct Header: Sendable, Equatable {

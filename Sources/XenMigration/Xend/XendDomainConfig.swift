@@ -1,0 +1,332 @@
+/// A typed view of the `(domain ...)` record that `xm save` puts at the
+/// front of an image (`XendConfig.to_sxp`), as much as xl can use.
+///
+/// Where keys live follows xend: the domain-wide keys (`name`, `memory`,
+/// `vcpus`, `on_crash` ...) at the top level; kernel, command line and the
+/// platform keys (`acpi`, `vnc`, `timer_mode` ...) inside
+/// `(image (linux ...))` or `(image (hvm ...))`. Configurations written by
+/// `xm create` put some platform keys (`localtime`, `vcpus`) at the top
+/// level: a key missing where xend stores it is looked for in the other place.
+public struct XendDomainConfig: Sendable, Equatable {
+    public var guest: GuestType
+    public var name: [UInt8]
+    public var uuid: String?
+    /// MiB.
+    public var memory: UInt64
+    public var maxmem: UInt64?
+    /// The most vcpus the domain may have (xend's `vcpus`).
+    public var vcpus: Int
+    /// Which of them are online (`vcpu_avail`), one bit per vcpu from bit 0
+    /// of word 0; nil when not given (all).
+    public var vcpuAvail: [UInt64]?
+    public var cpus: XendCPUs?
+    public var cpuWeight: Int64?
+    public var cpuCap: Int64?
+    public var onPoweroff: [UInt8]?
+    public var onReboot: [UInt8]?
+    public var onCrash: [UInt8]?
+    /// MiB.
+    public var shadowMemory: Int64?
+    public var pool: [UInt8]?
+    public var localtime: Bool?
+    public var tscMode: Int64?
+    public var nomigrate: Bool?
+    // PV
+    public var kernel: [UInt8]?
+    public var ramdisk: [UInt8]?
+    /// The kernel command line (`args`).
+    public var args: [UInt8]?
+    /// `root` and `ip` as `xm create` wrote them (xend put them in front of `args`).
+    public var root: [UInt8]?
+    public var ip: [UInt8]?
+    public var bootloader: [UInt8]?
+    public var bootloaderArgs: [UInt8]?
+    public var hvm = XendHVMOptions()
+    // Devices, in the order xend listed them.
+    public var disks: [XendDisk] = []
+    public var vifs: [XendVIF] = []
+    public var vfbs: [XendVFB] = []
+    public var pciDevices: [XendPCIDevice] = []
+    /// Settings read but not carried into this model, and why (runtime
+    /// state, xend-only options, unknown keys, devices xl cannot take).
+    public var untranslated: [XendUntranslated] = []
+    /// Input offset of the `(domain ...)` record.
+    public var offset: UInt64
+
+    /// Parses and reads a configuration; `baseOffset` is the input offset of
+    /// `bytes[0]`. Malformed S-expressions, a record that is not
+    /// `(domain ...)`, a missing or unknown image, a non-numeric memory or
+    /// vcpus, or a name xl cannot take are `.malformed` errors.
+    public init(parsing bytes: [UInt8], baseOffset: UInt64 = 0) throws {
+        try self.init(try SXP.parse(bytes, baseOffset: baseOffset))
+    }
+
+    public init(_ record: SXP) throws {
+        guard record.isTagged("domain"), let items = record.items else {
+            throw StreamError(.malformed, "Bad xend domain config: the record is not (domain ...)", offset: record.offset)
+        }
+        offset = record.offset
+        var top = XendSettings(items.dropFirst(), skipping: ["device", "image"])
+        guard let imageEntry = record.childValue("image") else {
+            throw StreamError(.malformed, "Bad xend domain config: no (image (linux|hvm ...))", offset: record.offset)
+        }
+        switch imageEntry.tag.map({ String(decoding: $0, as: UTF8.self) }) {
+        case "linux": guest = .pv
+        case "hvm": guest = .hvm
+        case let other:
+            throw StreamError(.unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
+                              offset: imageEntry.offset)
+        }
+        var image = XendSettings((imageEntry.items ?? []).dropFirst(), skipping: [])
+
+        // Required: what xl must have and xend always wrote.
+        guard let nameValue = top.take("name"), let nameBytes = nameValue.scalar else {
+            throw StreamError(.malformed, "Bad xend domain config: no domain name", offset: record.offset)
+        }
+        try XendDomainConfig.checkName(nameBytes, at: nameValue.offset)
+        name = nameBytes
+        guard let memoryValue = top.take("memory") ?? image.take("memory") else {
+            throw StreamError(.malformed, "Bad xend domain config: no memory size", offset: record.offset)
+        }
+        memory = try XendDomainConfig.requiredCount(memoryValue, "memory", range: 1...(1 << 40))
+        if let v = top.take("maxmem") ?? image.take("maxmem") {
+            maxmem = try XendDomainConfig.requiredCount(v, "maxmem", range: 1...(1 << 40))
+        }
+        if let v = top.take("vcpus") ?? image.take("vcpus") {
+            vcpus = Int(try XendDomainConfig.requiredCount(v, "vcpus", range: 1...4096))
+        } else {
+            vcpus = 1  // xend's default
+        }
+        if let v = top.take("uuid") {
+            guard let text = v.text, XendDomainConfig.isUUID(text) else {
+                throw StreamError(.malformed, "Bad xend domain config: uuid \(v) is not a UUID", offset: v.offset)
+            }
+            uuid = text
+        }
+
+        // Optional: an unreadable value is reported, not fatal.
+        var notes: [XendUntranslated] = []
+        func number(_ entry: (key: String, value: SXP)?) -> Int64? {
+            guard let entry else { return nil }
+            if let n = XendDomainConfig.integer(entry.value) { return n }
+            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a number"))
+            return nil
+        }
+        func flag(_ entry: (key: String, value: SXP)?) -> Bool? {
+            guard let entry else { return nil }
+            if let b = XendDomainConfig.boolean(entry.value) { return b }
+            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a boolean"))
+            return nil
+        }
+        func text(_ entry: (key: String, value: SXP)?) -> [UInt8]? {
+            guard let entry else { return nil }
+            if let b = entry.value.scalar { return b }
+            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "a list where a value was expected"))
+            return nil
+        }
+        if let entry = top.entry("vcpu_avail") {
+            vcpuAvail = XendDomainConfig.bitmap(entry.value, bits: vcpus)
+            if vcpuAvail == nil {
+                notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a vcpu bitmap"))
+            }
+        }
+        if let entry = top.entry("cpus") {
+            cpus = XendCPUs(entry.value)
+            if cpus == nil {
+                notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a CPU list"))
+            }
+        }
+        cpuWeight = number(top.entry("cpu_weight"))
+        cpuCap = number(top.entry("cpu_cap"))
+        onPoweroff = text(top.entry("on_poweroff"))
+        onReboot = text(top.entry("on_reboot"))
+        onCrash = text(top.entry("on_crash"))
+        shadowMemory = number(top.entry("shadow_memory") ?? image.entry("shadow_memory"))
+        pool = text(top.entry("pool_name"))
+        localtime = flag(image.entry("localtime") ?? top.entry("localtime"))
+        tscMode = number(image.entry("tsc_mode") ?? top.entry("tsc_mode"))
+        nomigrate = flag(image.entry("nomigrate") ?? top.entry("nomigrate"))
+        bootloader = text(top.entry("bootloader"))
+        bootloaderArgs = text(top.entry("bootloader_args"))
+        kernel = text(image.entry("kernel"))
+        ramdisk = text(image.entry("ramdisk"))
+        args = text(image.entry("args"))
+        root = text(image.entry("root"))
+        ip = text(image.entry("ip"))
+        if guest == .hvm {
+            hvm = XendHVMOptions(&image, &top, number: number, flag: flag, text: text)
+        }
+
+        // Devices, then everything nobody took.
+        var devices = XendDevices()
+        for device in record.children("device") {
+            try devices.add(device, notes: &notes)
+        }
+        disks = devices.disks
+        vifs = devices.vifs
+        vfbs = devices.vfbs
+        pciDevices = devices.pci
+        // Like xend's scrub_password: no password in a message or comment.
+        func shown(_ key: String, _ value: SXP) -> String { key.contains("passwd") ? "(hidden)" : value.description }
+        for (key, value) in top.leftovers {
+            notes.append(XendUntranslated(key: key, value: shown(key, value),
+                                          reason: XendTranslation.reason(forUnused: key, guest: guest)))
+        }
+        let imageTag = guest == .pv ? "linux" : "hvm"
+        for (key, value) in image.leftovers {
+            notes.append(XendUntranslated(key: "image \(imageTag) \(key)", value: shown(key, value),
+                                          reason: XendTranslation.reason(forUnused: key, guest: guest)))
+        }
+        untranslated = notes
+    }
+
+    /// Online vcpus by `vcpu_avail` (all when not given).
+    public var onlineVCPUs: Int {
+        guard let vcpuAvail else { return vcpus }
+        return vcpuAvail.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
+    // MARK: checks and conversions
+
+    /// xl must be able to name and find the domain: not empty, not all
+    /// digits (xl reads those as a domain id), no control characters, not
+    /// dom0's name.
+    static func checkName(_ name: [UInt8], at offset: UInt64) throws {
+        let problem: String?
+        if name.isEmpty {
+            problem = "is empty"
+        } else if name.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            problem = "is all digits (xl would take it for a domain id)"
+        } else if name.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
+            problem = "contains control characters"
+        } else if name == Array("Domain-0".utf8) {
+            problem = "is the name of dom0"
+        } else {
+            problem = nil
+        }
+        if let problem {
+            throw StreamError(.malformed, "Bad xend domain config: domain name \"\(SXP.printable(name, escapingQuote: true))\" \(problem)",
+                              offset: offset)
+        }
+    }
+
+    static func isUUID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        for (i, b) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(i) {
+                if b != UInt8(ascii: "-") { return false }
+            } else if SXP.hexDigit(b) == nil {
+                return false
+            }
+        }
+        return true
+    }
+
+    static func requiredCount(_ value: SXP, _ key: String, range: ClosedRange<Int64>) throws -> UInt64 {
+        guard let n = integer(value) else {
+            throw StreamError(.malformed, "Bad xend domain config: \(key) \(value) is not a number", offset: value.offset)
+        }
+        guard range.contains(n) else {
+            throw StreamError(.malformed, "Bad xend domain config: \(key) \(n) is out of range", offset: value.offset)
+        }
+        return UInt64(n)
+    }
+
+    /// A decimal integer as Python's `int()` reads one (sign, surrounding
+    /// spaces); nil when it is not one or does not fit.
+    static func integer(_ value: SXP) -> Int64? {
+        guard var bytes = value.scalar?[...] else { return nil }
+        while let f = bytes.first, f == 0x20 || f == 0x09 { bytes.removeFirst() }
+        while let l = bytes.last, l == 0x20 || l == 0x09 { bytes.removeLast() }
+        var negative = false
+        if let f = bytes.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") {
+            negative = f == UInt8(ascii: "-")
+            bytes.removeFirst()
+        }
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var n: Int64 = 0
+        for b in bytes {
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
+            n = n * 10 + Int64(b - UInt8(ascii: "0"))
+        }
+        return negative ? -n : n
+    }
+
+    /// An integer (non-zero is true) or Python's True/False.
+    static func boolean(_ value: SXP) -> Bool? {
+        if let n = integer(value) { return n != 0 }
+        switch value.text {
+        case "True", "true", "yes": return true
+        case "False", "false", "no": return false
+        default: return nil
+        }
+    }
+
+    /// A decimal number of any length (Python long) as bitmap words, only
+    /// the low `bits` bits kept.
+    static func bitmap(_ value: SXP, bits: Int) -> [UInt64]? {
+        guard let digits = value.scalar, !digits.isEmpty, digits.count <= 1300 else { return nil }
+        var words = [UInt64](repeating: 0, count: (bits + 63) / 64)
+        for d in digits {
+            guard d >= UInt8(ascii: "0") && d <= UInt8(ascii: "9") else { return nil }
+            // words = words * 10 + d, dropping what overflows the top word.
+            var carry = UInt64(d - UInt8(ascii: "0"))
+            for w in words.indices {
+                let (high, low) = words[w].multipliedFullWidth(by: 10)
+                let (sum, overflow) = low.addingReportingOverflow(carry)
+                words[w] = sum
+                carry = high &+ (overflow ? 1 : 0)
+            }
+        }
+        if bits % 64 != 0, let last = words.indices.last {
+            words[last] &= (UInt64(1) << UInt64(bits % 64)) &- 1
+        }
+        return words
+    }
+}
+
+extension SXP {
+    static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// The `(key value)` entries of one level of the record, first one of a
+/// key winning (as sxp.child_value does); tracks which were used.
+struct XendSettings {
+    private var order: [String] = []
+    private var values: [String: SXP] = [:]
+    private var used: Set<String> = []
+
+    init(_ items: ArraySlice<SXP>, skipping: Set<String>) {
+        for item in items {
+            guard let entry = item.items, let tag = entry.first?.scalar else { continue }
+            let key = String(decoding: tag, as: UTF8.self)
+            if skipping.contains(key) || values[key] != nil { continue }
+            // `(key)` has no value: sxp.child_value reads it as absent.
+            guard entry.count > 1 else { continue }
+            order.append(key)
+            values[key] = entry[1]
+        }
+    }
+
+    mutating func take(_ key: String) -> SXP? {
+        guard let v = values[key] else { return nil }
+        used.insert(key)
+        return v
+    }
+
+    mutating func entry(_ key: String) -> (key: String, value: SXP)? {
+        take(key).map { (key, $0) }
+    }
+
+    var leftovers: [(String, SXP)] {
+        order.filter { !used.contains($0) }.compactMap { key in values[key].map { (key, $0) } }
+    }
+}
