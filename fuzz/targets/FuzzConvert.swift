@@ -26,18 +26,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let sink = MemorySink()
     let converter = LegacyConverter(options: mode.options, reader: mode.reader(for: image),
                                     writer: StreamWriter(sink), verbose: mode.verboseSink)
+    let report: ConversionReport
     do {
-        try converter.run()
+        report = try converter.run()
     } catch {
         return 0
     }
     // Converted: the output must stream through the verifier too.
-    let format: VerifyFormat = converter.report.xlHeader ? .xl : (mode.options.format == .libxl ? .libxl : .libxc)
+    let format: VerifyFormat = report.xlHeader ? .xl : (mode.options.format == .libxl ? .libxl : .libxc)
     do {
         try StreamVerifier.verify(reader: StreamReader(MemorySource(sink.bytes)), format: format,
                                   verbose: mode.verboseSink)
     } catch {
-        if surveyRoundTrip, let error = error as? StreamError,
+        if surveyRoundTrip,
            complaintsSeen.insert(String(error.message.prefix(while: { !$0.isNumber }))).inserted {
             fputs("ROUNDTRIP mode 0x\(String(data[0], radix: 16)): \(error)\n", stderr)
         }
