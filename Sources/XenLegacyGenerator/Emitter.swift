@@ -1,11 +1,11 @@
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Buffered byte writer for generated streams: to a `ByteSink` in 1 MiB

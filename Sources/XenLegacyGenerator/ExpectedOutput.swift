@@ -78,13 +78,16 @@ extension LegacyImage {
         }
     }
 
-    public func expectedOutcome(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false) -> ExpectedOutcome {
+    public func expectedOutcome(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false)
+        -> ExpectedOutcome
+    {
         expectedOutcome(ConversionSettings(format: format, streamVersion: streamVersion, skipQemu: skipQemu))
     }
 
     /// The expected output bytes, or nil when conversion must fail.
     public func expectedOutput(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false) -> [UInt8]? {
-        if case .success(let bytes) = expectedOutcome(format: format, streamVersion: streamVersion, skipQemu: skipQemu) {
+        if case .success(let bytes) = expectedOutcome(format: format, streamVersion: streamVersion, skipQemu: skipQemu)
+        {
             return bytes
         }
         return nil
@@ -362,7 +365,9 @@ private struct ExpectedWriter {
         var n: UInt64 = 0
         while n < count {
             guard data.count - at >= 28 else { throw fail(.malformed, "physmap entry header cut short") }
-            let phys = u64(at), start = u64(at + 8), size = u64(at + 16)
+            let phys = u64(at)
+            let start = u64(at + 8)
+            let size = u64(at + 16)
             let nameLength = Int(u32(at + 24))
             at += 28
             guard nameLength > 0 else { throw fail(.malformed, "physmap name length 0") }
@@ -396,7 +401,9 @@ private struct ExpectedWriter {
                 try e.zeros(pad)
             }
             if layout.xsaveLength != 0 {
-                guard layout.xsaveLength >= 16 else { throw fail(.malformed, "xsave length \(layout.xsaveLength) < 16") }
+                guard layout.xsaveLength >= 16 else {
+                    throw fail(.malformed, "xsave length \(layout.xsaveLength) < 16")
+                }
                 let size = Int(layout.xsaveLength) - 16
                 pad = try recordHeader(Self.recVCPUXsave, length: 8 + UInt64(size))
                 try e.u32(UInt32(id))
@@ -442,8 +449,9 @@ private struct ExpectedWriter {
         case DeviceModel.qemu:
             // The data runs to the end of the stream: the trailer is part of it.
             if isLibxl {
-                let pad = try recordHeader(Self.libxlEmulatorContext,
-                                           length: 8 + UInt64(dm.data.count) + UInt64(image.trailer.count))
+                let pad = try recordHeader(
+                    Self.libxlEmulatorContext,
+                    length: 8 + UInt64(dm.data.count) + UInt64(image.trailer.count))
                 try e.u32(0)
                 try e.u32(0)
                 try dm.data.write(to: e)

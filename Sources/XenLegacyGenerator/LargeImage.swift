@@ -19,9 +19,11 @@ public struct LargeImageSpec: Sendable, Equatable {
     /// PV: extended contexts and 0x340 bytes of xsave state per vcpu.
     public var xsave: Bool
 
-    public init(width: ToolstackWidth = .bits64, guest: GuestType = .hvm, pages: UInt64 = 256, batchSize: Int = 1024,
-                xl: Bool = false, seed: UInt64 = 1, vcpus: Int = 1, fill: PageFill = .random, guestWidth: Int = 8,
-                xsave: Bool = false) {
+    public init(
+        width: ToolstackWidth = .bits64, guest: GuestType = .hvm, pages: UInt64 = 256, batchSize: Int = 1024,
+        xl: Bool = false, seed: UInt64 = 1, vcpus: Int = 1, fill: PageFill = .random, guestWidth: Int = 8,
+        xsave: Bool = false
+    ) {
         self.width = width
         self.guest = guest
         self.pages = pages
@@ -44,14 +46,17 @@ extension LegacyImage {
         var image = LegacyImage(width: spec.width, guest: spec.guest, p2mSize: max(spec.pages, 1))
         image.p2mFrameSeed = derived(1)
         if spec.xl {
-            let config = "{\n    \"c_info\": {\n        \"type\": \"\(spec.guest.rawValue)\",\n        \"name\": \"bench\"\n    },\n"
+            let config =
+                "{\n    \"c_info\": {\n        \"type\": \"\(spec.guest.rawValue)\",\n        \"name\": \"bench\"\n    },\n"
                 + "    \"b_info\": {\n        \"max_vcpus\": \(spec.vcpus),\n        \"max_memkb\": \(spec.pages * 4)\n    }\n}\n"
             image.xlHeader = XLHeader(mandatoryFlags: 1, optionalData: Array(config.utf8) + [0])
         }
         let online = Array(0..<max(0, min(spec.vcpus, 4096)))
         var body: [BodyItem] = [
-            .pageRun(PageRun(count: spec.pages, batchSize: spec.batchSize, seed: derived(2), fill: spec.fill,
-                             pagetableEvery: spec.guest == .pv ? 64 : 0)),
+            .pageRun(
+                PageRun(
+                    count: spec.pages, batchSize: spec.batchSize, seed: derived(2), fill: spec.fill,
+                    pagetableEvery: spec.guest == .pv ? 64 : 0)),
             .vcpuInfo(online: online),
             .tscInfo(mode: 0, nsec: 1_234_567_890, khz: 2_400_000, incarnation: 1),
         ]
@@ -61,16 +66,22 @@ extension LegacyImage {
             image.pvTail = PVTail(contextSeed: derived(4), xsaveMask: 7, sharedInfoSeed: derived(5))
         } else {
             body += [
-                .hvmParam(chunk: ChunkID.hvmIdentPT, value: 0xfeffd000, padding: 0),
-                .hvmParam(chunk: ChunkID.hvmVM86TSS, value: 0xfeffb000, padding: 0),
+                .hvmParam(chunk: ChunkID.hvmIdentPT, value: 0xfeff_d000, padding: 0),
+                .hvmParam(chunk: ChunkID.hvmVM86TSS, value: 0xfeff_b000, padding: 0),
                 .hvmParam(chunk: ChunkID.hvmConsolePFN, value: 0xfefff, padding: 0),
                 .hvmParam(chunk: ChunkID.hvmACPIIOPortsLocation, value: 1, padding: 0),
                 .hvmParam(chunk: ChunkID.hvmViridian, value: 0, padding: 0),
-                .toolstack(Toolstack.physmap([.init(physOffset: 0xf000_0000, startAddr: 0xf000_0000, size: 0x80_0000,
-                                                    name: Array("vga.vram".utf8))], width: spec.width)),
+                .toolstack(
+                    Toolstack.physmap(
+                        [
+                            .init(
+                                physOffset: 0xf000_0000, startAddr: 0xf000_0000, size: 0x80_0000,
+                                name: Array("vga.vram".utf8))
+                        ], width: spec.width)),
             ]
             image.hvmTail = HVMTail(context: .random(count: 8192 + 40 * online.count, seed: derived(6)))
-            image.deviceModel = DeviceModel(signature: DeviceModel.record0002, data: .random(count: 128 << 10, seed: derived(7)))
+            image.deviceModel = DeviceModel(
+                signature: DeviceModel.record0002, data: .random(count: 128 << 10, seed: derived(7)))
         }
         body.append(.lastCheckpoint)
         image.body = body

@@ -32,10 +32,12 @@ public struct LegacyImage: Sendable, Equatable {
     /// image has no device model record (keep it free of known signatures).
     public var trailer: [UInt8]
 
-    public init(width: ToolstackWidth, guest: GuestType, xlHeader: XLHeader? = nil, p2mSize: UInt64,
-                extendedInfo: [ExtendedInfoBlock] = [], p2mFrameSeed: UInt64 = 0, body: [BodyItem] = [],
-                pvTail: PVTail = PVTail(), hvmTail: HVMTail = HVMTail(), deviceModel: DeviceModel? = nil,
-                trailer: [UInt8] = []) {
+    public init(
+        width: ToolstackWidth, guest: GuestType, xlHeader: XLHeader? = nil, p2mSize: UInt64,
+        extendedInfo: [ExtendedInfoBlock] = [], p2mFrameSeed: UInt64 = 0, body: [BodyItem] = [],
+        pvTail: PVTail = PVTail(), hvmTail: HVMTail = HVMTail(), deviceModel: DeviceModel? = nil,
+        trailer: [UInt8] = []
+    ) {
         self.width = width
         self.guest = guest
         self.xlHeader = xlHeader
@@ -59,8 +61,10 @@ public struct XLHeader: Sendable, Equatable {
     /// The optional data (the domain config); its length is written before it.
     public var optionalData: [UInt8]
 
-    public init(byteOrder: UInt32 = 0x0102_0304, mandatoryFlags: UInt32 = 0, optionalFlags: UInt32 = 0,
-                optionalData: [UInt8] = []) {
+    public init(
+        byteOrder: UInt32 = 0x0102_0304, mandatoryFlags: UInt32 = 0, optionalFlags: UInt32 = 0,
+        optionalData: [UInt8] = []
+    ) {
         self.byteOrder = byteOrder
         self.mandatoryFlags = mandatoryFlags
         self.optionalFlags = optionalFlags
@@ -248,8 +252,10 @@ public struct PageRun: Sendable, Equatable {
     /// than a plain page (0: none), as in a PV guest.
     public var pagetableEvery: UInt64
 
-    public init(firstPFN: UInt64 = 0, count: UInt64, batchSize: Int, seed: UInt64, fill: PageFill = .random,
-                pagetableEvery: UInt64 = 0) {
+    public init(
+        firstPFN: UInt64 = 0, count: UInt64, batchSize: Int, seed: UInt64, fill: PageFill = .random,
+        pagetableEvery: UInt64 = 0
+    ) {
         self.firstPFN = firstPFN
         self.count = count
         self.batchSize = batchSize
@@ -282,7 +288,8 @@ public struct PVTail: Sendable, Equatable {
     public var xsaveMask: UInt64
     public var sharedInfoSeed: UInt64
 
-    public init(unmappedPFNs: [UInt64] = [], contextSeed: UInt64 = 1, xsaveMask: UInt64 = 7, sharedInfoSeed: UInt64 = 2) {
+    public init(unmappedPFNs: [UInt64] = [], contextSeed: UInt64 = 1, xsaveMask: UInt64 = 7, sharedInfoSeed: UInt64 = 2)
+    {
         self.unmappedPFNs = unmappedPFNs
         self.contextSeed = contextSeed
         self.xsaveMask = xsaveMask
@@ -303,8 +310,10 @@ public struct HVMTail: Sendable, Equatable {
     public var storePFN: UInt64
     public var context: Blob
 
-    public init(ioreqPFN: UInt64 = 0xfeffe, bufioreqPFN: UInt64 = 0xfeffd, storePFN: UInt64 = 0xfeffc,
-                context: Blob = .random(count: 1024, seed: 3)) {
+    public init(
+        ioreqPFN: UInt64 = 0xfeffe, bufioreqPFN: UInt64 = 0xfeffd, storePFN: UInt64 = 0xfeffc,
+        context: Blob = .random(count: 1024, seed: 3)
+    ) {
         self.ioreqPFN = ioreqPFN
         self.bufioreqPFN = bufioreqPFN
         self.storePFN = storePFN
@@ -351,9 +360,11 @@ public enum Toolstack {
     /// `uint32 version; uint32 count;` then each entry
     /// `{u64 phys_offset, start_addr, size; u32 namelen; name\0}` with the
     /// 4 leaked padding bytes (`leak`) after each name on 64-bit toolstacks.
-    public static func physmap(_ entries: [PhysmapEntry], width: ToolstackWidth, version: UInt32 = 1,
-                               count: UInt32? = nil, leak: [UInt8] = [0xde, 0xad, 0xbe, 0xef],
-                               trailing: [UInt8] = []) -> [UInt8] {
+    public static func physmap(
+        _ entries: [PhysmapEntry], width: ToolstackWidth, version: UInt32 = 1,
+        count: UInt32? = nil, leak: [UInt8] = [0xde, 0xad, 0xbe, 0xef],
+        trailing: [UInt8] = []
+    ) -> [UInt8] {
         var out = le32(version) + le32(count ?? UInt32(entries.count))
         for entry in entries {
             out += le64(entry.physOffset) + le64(entry.startAddr) + le64(entry.size)
@@ -383,13 +394,17 @@ extension LegacyImage {
             switch block.id {
             case Array("vcpu".utf8):
                 layout.basicSize = block.data.count
-                layout.guestWidth = block.data.count == ExtendedInfoBlock.vcpuSize64 ? 8
+                layout.guestWidth =
+                    block.data.count == ExtendedInfoBlock.vcpuSize64
+                    ? 8
                     : block.data.count == ExtendedInfoBlock.vcpuSize32 ? 4 : 0
             case Array("extv".utf8):
                 layout.extended = true
             case Array("xcnt".utf8):
                 let b = block.data.contents
-                if b.count >= 4 { layout.xsaveLength = UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24 }
+                if b.count >= 4 {
+                    layout.xsaveLength = UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+                }
             default: break
             }
         }

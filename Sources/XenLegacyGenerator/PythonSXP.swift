@@ -56,7 +56,8 @@ public indirect enum PyValue: Sendable, Equatable {
     /// the text has a single quote and no double one; backslash, the quote,
     /// `\t \n \r` escaped, other bytes outside 0x20-0x7e as `\xhh`.
     public static func repr(_ bytes: [UInt8]) -> [UInt8] {
-        let quote: UInt8 = bytes.contains(UInt8(ascii: "'")) && !bytes.contains(UInt8(ascii: "\""))
+        let quote: UInt8 =
+            bytes.contains(UInt8(ascii: "'")) && !bytes.contains(UInt8(ascii: "\""))
             ? UInt8(ascii: "\"") : UInt8(ascii: "'")
         var out: [UInt8] = [quote]
         for b in bytes {

@@ -36,20 +36,23 @@ private struct RandomBuilder {
         image.p2mFrameSeed = r.next()
 
         if r.chance(0.3) {
-            image.xlHeader = XLHeader(mandatoryFlags: r.pick([0, 1]),
-                                      optionalFlags: r.pick([0, 0, 1, 0x8000_0000]),
-                                      optionalData: r.chance(0.15) ? [] : config())
+            image.xlHeader = XLHeader(
+                mandatoryFlags: r.pick([0, 1]),
+                optionalFlags: r.pick([0, 0, 1, 0x8000_0000]),
+                optionalData: r.chance(0.15) ? [] : config())
         }
 
         if isPV {
             image.extendedInfo = extendedInfo()
             let guestWidth = max(image.pvLayout.guestWidth, 4)
             let framesPerPage = UInt64(4096 / guestWidth)
-            image.p2mSize = r.chance(0.25)
+            image.p2mSize =
+                r.chance(0.25)
                 ? framesPerPage * r.u64(1...6) + r.pick([0, 1, framesPerPage - 1])
                 : r.u64(1...0x40000)
         } else {
-            image.p2mSize = r.pick([r.u64(0x100...0x10_0000), r.u64(0x10_0000...0x40_0000_0000), r.u64(0...4)])
+            image.p2mSize =
+                r.pick([r.u64(0x100...0x10_0000), r.u64(0x10_0000...0x40_0000_0000), r.u64(0...4)])
                 & width.allOnes
         }
         pfnLimit = max(1, min(image.p2mSize, 1 << 28))
@@ -63,8 +66,11 @@ private struct RandomBuilder {
             case 0..<50: body.append(.pages(batch()))
             case 50..<64 where !isPV: body.append(hvmParam())
             case 50..<64: body.append(.pages(batch()))
-            case 64..<70: body.append(.tscInfo(mode: UInt32(r.int(0...3)), nsec: r.next(), khz: UInt32(truncatingIfNeeded: r.next()),
-                                               incarnation: UInt32(truncatingIfNeeded: r.next())))
+            case 64..<70:
+                body.append(
+                    .tscInfo(
+                        mode: UInt32(r.int(0...3)), nsec: r.next(), khz: UInt32(truncatingIfNeeded: r.next()),
+                        incarnation: UInt32(truncatingIfNeeded: r.next())))
             case 70..<80: body.append(.toolstack(toolstack()))
             case 80..<85: body.append(.lastCheckpoint)
             case 85..<92 where !verifyMode:
@@ -82,14 +88,17 @@ private struct RandomBuilder {
         }
         image.body = body
 
-        image.pvTail = PVTail(unmappedPFNs: (0..<r.int(0...4)).map { _ in r.next() & width.allOnes },
-                              contextSeed: r.next(), xsaveMask: r.pick([3, 7, 0x1f, r.next()]), sharedInfoSeed: r.next())
-        image.hvmTail = HVMTail(ioreqPFN: r.pick([0xfeffe, r.next()]), bufioreqPFN: r.pick([0xfeffd, r.next()]),
-                                storePFN: r.pick([0xfeffc, r.next()]),
-                                context: .random(count: r.chance(0.02) ? 0 : r.int(1...6000), seed: r.next()))
+        image.pvTail = PVTail(
+            unmappedPFNs: (0..<r.int(0...4)).map { _ in r.next() & width.allOnes },
+            contextSeed: r.next(), xsaveMask: r.pick([3, 7, 0x1f, r.next()]), sharedInfoSeed: r.next())
+        image.hvmTail = HVMTail(
+            ioreqPFN: r.pick([0xfeffe, r.next()]), bufioreqPFN: r.pick([0xfeffd, r.next()]),
+            storePFN: r.pick([0xfeffc, r.next()]),
+            context: .random(count: r.chance(0.02) ? 0 : r.int(1...6000), seed: r.next()))
         let signature = r.int(0...19)
-        image.deviceModel = DeviceModel(signature: signature == 0 ? DeviceModel.remus : signature == 1 ? DeviceModel.qemu : DeviceModel.record0002,
-                                        data: .random(count: r.chance(0.05) ? 0 : r.int(1...6000), seed: r.next()))
+        image.deviceModel = DeviceModel(
+            signature: signature == 0 ? DeviceModel.remus : signature == 1 ? DeviceModel.qemu : DeviceModel.record0002,
+            data: .random(count: r.chance(0.05) ? 0 : r.int(1...6000), seed: r.next()))
         if r.chance(0.1) { image.trailer = r.bytes(r.int(1...100)) }
 
         if r.chance(faultRate) { plantFault(in: &image) }
@@ -100,7 +109,8 @@ private struct RandomBuilder {
     mutating func config() -> [UInt8] {
         var text = "{\n    \"c_info\": {\n        \"type\": \"\(isPV ? "pv" : "hvm")\",\n        \"name\": \""
         text += String(decoding: r.text(r.int(1...16)).map { $0 == 0x22 || $0 == 0x5c ? 0x5f : $0 }, as: UTF8.self)
-        text += "\"\n    },\n    \"b_info\": {\n        \"max_vcpus\": \(r.int(1...128)),\n        \"max_memkb\": \(r.int(1...1 << 24))\n    }\n}\n"
+        text +=
+            "\"\n    },\n    \"b_info\": {\n        \"max_vcpus\": \(r.int(1...128)),\n        \"max_memkb\": \(r.int(1...1 << 24))\n    }\n}\n"
         return Array(text.utf8) + (r.chance(0.5) ? [0] : [])
     }
 
@@ -164,7 +174,8 @@ private struct RandomBuilder {
         for i in 0..<count {
             let pfn = (base &+ UInt64(positions[i]) &* stride) & 0x0fff_ffff
             if withData.contains(i) {
-                let type: UInt64 = isPV ? r.pick([0, 0, 0, 1, 2, 3, 4, 9, 0xa, 0xb, 0xc]) : (r.chance(0.05) ? r.pick([1, 9]) : 0)
+                let type: UInt64 =
+                    isPV ? r.pick([0, 0, 0, 1, 2, 3, 4, 9, 0xa, 0xb, 0xc]) : (r.chance(0.05) ? r.pick([1, 9]) : 0)
                 entries.append(PageBatch.entry(pfn: pfn, type: type))
             } else if r.chance(0.3) {
                 entries.append(PageBatch.padding)
@@ -198,11 +209,13 @@ private struct RandomBuilder {
                     physOffset: r.pick([0xf000_0000 + r.u64(0...15) << 24, r.next()]),
                     startAddr: r.pick([r.u64(0...0xffff_ffff) & ~0xfff, r.next()]),
                     size: r.pick([0x80_0000, 0x100_0000, r.next()]),
-                    name: r.chance(0.7) ? Array(r.pick(["vga.vram", "cirrus_vga.vram", "xen.ram", "e1000.rom", "vga.rom"]).utf8)
+                    name: r.chance(0.7)
+                        ? Array(r.pick(["vga.vram", "cirrus_vga.vram", "xen.ram", "e1000.rom", "vga.rom"]).utf8)
                         : r.text(r.int(1...40)))
             }
-            return Toolstack.physmap(entries, width: width, leak: r.bytes(4),
-                                     trailing: r.chance(0.1) ? r.bytes(r.int(1...16)) : [])
+            return Toolstack.physmap(
+                entries, width: width, leak: r.bytes(4),
+                trailing: r.chance(0.1) ? r.bytes(r.int(1...16)) : [])
         }
     }
 
@@ -230,21 +243,27 @@ private struct RandomBuilder {
         case 7: insert(.vcpuInfo(maxID: Int32(r.int(4096...100_000)), bitmap: []))
         case 8: insert(.hvmParam(chunk: r.pick(ChunkID.hvmParamChunks), value: r.next(), padding: 0))
         case 9 where isPV:
-            image.extendedInfo.insert(.vcpu(guestWidth: 8, size: r.pick([0, 8, 0x1000, 0x142f, 0xaf8])),
-                                      at: r.int(0...image.extendedInfo.count))
+            image.extendedInfo.insert(
+                .vcpu(guestWidth: 8, size: r.pick([0, 8, 0x1000, 0x142f, 0xaf8])),
+                at: r.int(0...image.extendedInfo.count))
         case 10 where isPV:
-            image.extendedInfo.insert(ExtendedInfoBlock(id: Array(r.pick(["xsav", "VCPU", "extd", "\0\0\0\0"]).utf8),
-                                                        data: .random(count: r.int(0...32), seed: r.next())),
-                                      at: r.int(0...image.extendedInfo.count))
+            image.extendedInfo.insert(
+                ExtendedInfoBlock(
+                    id: Array(r.pick(["xsav", "VCPU", "extd", "\0\0\0\0"]).utf8),
+                    data: .random(count: r.int(0...32), seed: r.next())),
+                at: r.int(0...image.extendedInfo.count))
         case 11 where isPV:
             image.extendedInfo.append(ExtendedInfoBlock(id: Array("xcnt".utf8), data: .bytes(r.bytes(r.int(0...3)))))
         case 12 where isPV:
             image.extendedInfo.append(.xcnt(UInt32(r.int(1...15))))
             if image.onlineVCPUs.isEmpty { image.body.insert(.vcpuInfo(online: [0]), at: 0) }
         case 9, 10, 11, 12:
-            image.deviceModel = DeviceModel(signature: r.pick([Array("DeviceModelRecord0001".utf8),
-                                                                Array("DeviceModelRecord0003".utf8), r.text(21)]),
-                                            data: .random(count: r.int(0...100), seed: r.next()))
+            image.deviceModel = DeviceModel(
+                signature: r.pick([
+                    Array("DeviceModelRecord0001".utf8),
+                    Array("DeviceModelRecord0003".utf8), r.text(21),
+                ]),
+                data: .random(count: r.int(0...100), seed: r.next()))
         case 13:
             // No device model record (and nothing after the HVM context).
             if isPV { insert(.tmem(payload: [])) }
@@ -252,7 +271,8 @@ private struct RandomBuilder {
             image.trailer = []
         case 14:
             // Bad libxl toolstack data: only libxl output decodes it.
-            let good = Toolstack.physmap([.init(physOffset: 1, startAddr: 2, size: 3, name: Array("vga".utf8))], width: width)
+            let good = Toolstack.physmap(
+                [.init(physOffset: 1, startAddr: 2, size: 3, name: Array("vga".utf8))], width: width)
             let bad: [UInt8]
             switch r.int(0...4) {
             case 0: bad = Toolstack.physmap([], width: width, version: r.pick([0, 2, 0xffff_ffff]))

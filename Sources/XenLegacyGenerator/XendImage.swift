@@ -80,10 +80,14 @@ public enum XendPreset: String, Sendable, CaseIterable {
 
 extension XendImage {
     /// `preset` around a small legacy stream of a `width` toolstack.
-    public static func preset(_ preset: XendPreset, width: ToolstackWidth = .bits64, seed: UInt64 = 1,
-                              pages: UInt64 = 48) -> XendImage {
-        let legacy = LegacyImage.large(LargeImageSpec(width: width, guest: preset.guest, pages: pages, batchSize: 16,
-                                                      seed: seed, vcpus: preset.onlineVCPUs))
+    public static func preset(
+        _ preset: XendPreset, width: ToolstackWidth = .bits64, seed: UInt64 = 1,
+        pages: UInt64 = 48
+    ) -> XendImage {
+        let legacy = LegacyImage.large(
+            LargeImageSpec(
+                width: width, guest: preset.guest, pages: pages, batchSize: 16,
+                seed: seed, vcpus: preset.onlineVCPUs))
         return XendImage(record: XendRecords.record(preset, seed: seed), legacy: xendLegacy(legacy, seed: seed))
     }
 }
@@ -94,10 +98,12 @@ enum XendRecords {
     typealias P = PyValue
 
     static func uuid(_ seed: UInt64, _ salt: UInt64) -> String {
-        let a = SplitMix64.derive(seed, salt), b = SplitMix64.derive(seed, salt &+ 1)
+        let a = SplitMix64.derive(seed, salt)
+        let b = SplitMix64.derive(seed, salt &+ 1)
         let hex = String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16)
         let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
+            + String(c[20..<32])
     }
 
     static func mac(_ seed: UInt64, _ salt: UInt64) -> String {
@@ -107,16 +113,21 @@ enum XendRecords {
     }
 
     /// The keys every running domain's record starts with.
-    static func common(name: [UInt8], uuid: String, vcpus: Int64, avail: Int64, cpus: P, memory: Int64, maxmem: Int64,
-                       onCrash: String, bootloader: P = .s(""), bootloaderArgs: P = .s(""), shadow: Int64 = 0) -> [P] {
-        [.s("domain"), .pair("domid", 7), .pair("cpu_weight", 256), .pair("cpu_cap", 0), .pair("on_crash", onCrash),
-         .pair("uuid", uuid), .list([.s("bootloader_args"), bootloaderArgs]), .pair("vcpus", vcpus),
-         .list([.s("name"), .str(name)]), .list([.s("cpus"), cpus]), .pair("on_reboot", "restart"),
-         .pair("on_poweroff", "destroy"), .pair("pool_name", "Pool-0"), .pair("description", ""),
-         .list([.s("bootloader"), bootloader]), .pair("maxmem", maxmem), .pair("memory", memory),
-         .pair("shadow_memory", shadow), .pair("vcpu_avail", avail), .pair("features", ""),
-         .pair("on_xend_start", "ignore"), .pair("on_xend_stop", "ignore"), .list([.s("start_time"), .raw("1388534400.52")]),
-         .list([.s("cpu_time"), .raw("42.184215291")]), .pair("online_vcpus", Int64(avail.nonzeroBitCount))]
+    static func common(
+        name: [UInt8], uuid: String, vcpus: Int64, avail: Int64, cpus: P, memory: Int64, maxmem: Int64,
+        onCrash: String, bootloader: P = .s(""), bootloaderArgs: P = .s(""), shadow: Int64 = 0
+    ) -> [P] {
+        [
+            .s("domain"), .pair("domid", 7), .pair("cpu_weight", 256), .pair("cpu_cap", 0), .pair("on_crash", onCrash),
+            .pair("uuid", uuid), .list([.s("bootloader_args"), bootloaderArgs]), .pair("vcpus", vcpus),
+            .list([.s("name"), .str(name)]), .list([.s("cpus"), cpus]), .pair("on_reboot", "restart"),
+            .pair("on_poweroff", "destroy"), .pair("pool_name", "Pool-0"), .pair("description", ""),
+            .list([.s("bootloader"), bootloader]), .pair("maxmem", maxmem), .pair("memory", memory),
+            .pair("shadow_memory", shadow), .pair("vcpu_avail", avail), .pair("features", ""),
+            .pair("on_xend_start", "ignore"), .pair("on_xend_stop", "ignore"),
+            .list([.s("start_time"), .raw("1388534400.52")]),
+            .list([.s("cpu_time"), .raw("42.184215291")]), .pair("online_vcpus", Int64(avail.nonzeroBitCount)),
+        ]
     }
 
     static func runtime(store: Int64) -> [P] {
@@ -126,20 +137,24 @@ enum XendRecords {
     static func device(_ items: [P]) -> P { .list([.s("device"), .list(items)]) }
 
     static func vbd(_ seed: UInt64, _ salt: UInt64, uname: String?, dev: String, mode: String, bootable: Int64) -> P {
-        var items: [P] = [.s("vbd"), .pair("protocol", "x86_64-abi"), .pair("uuid", uuid(seed, salt)),
-                          .pair("bootable", bootable), .pair("dev", dev)]
+        var items: [P] = [
+            .s("vbd"), .pair("protocol", "x86_64-abi"), .pair("uuid", uuid(seed, salt)),
+            .pair("bootable", bootable), .pair("dev", dev),
+        ]
         if let uname { items.append(.pair("uname", uname)) }
         items += [.pair("mode", mode), .pair("backend", 0), .pair("VDI", "")]
         return device(items)
     }
 
-    static let pvNotes: P = .list([.s("notes"), .list([.s("HV_START_LOW"), .raw("18446603336221196288")]),
-                                   .pair("FEATURES", "!writable_page_tables|pae_pgdir_above_4gb"),
-                                   .list([.s("VIRT_BASE"), .raw("18446744071562067968")]), .pair("GUEST_VERSION", "2.6"),
-                                   .pair("PADDR_OFFSET", 0), .pair("GUEST_OS", "linux"),
-                                   .list([.s("HYPERCALL_PAGE"), .raw("18446744071578882048")]), .pair("LOADER", "generic"),
-                                   .pair("SUSPEND_CANCEL", 1), .pair("PAE_MODE", "yes"),
-                                   .list([.s("ENTRY"), .raw("18446744071584289280")]), .pair("XEN_VERSION", "xen-3.0")])
+    static let pvNotes: P = .list([
+        .s("notes"), .list([.s("HV_START_LOW"), .raw("18446603336221196288")]),
+        .pair("FEATURES", "!writable_page_tables|pae_pgdir_above_4gb"),
+        .list([.s("VIRT_BASE"), .raw("18446744071562067968")]), .pair("GUEST_VERSION", "2.6"),
+        .pair("PADDR_OFFSET", 0), .pair("GUEST_OS", "linux"),
+        .list([.s("HYPERCALL_PAGE"), .raw("18446744071578882048")]), .pair("LOADER", "generic"),
+        .pair("SUSPEND_CANCEL", 1), .pair("PAE_MODE", "yes"),
+        .list([.s("ENTRY"), .raw("18446744071584289280")]), .pair("XEN_VERSION", "xen-3.0"),
+    ])
 
     static func record(_ preset: XendPreset, seed: UInt64) -> PyValue {
         switch preset {

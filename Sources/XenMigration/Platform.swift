@@ -5,11 +5,11 @@ import CXenPlatform
 import SystemPackage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What kind of file a descriptor refers to, as far as moving bytes cares.
@@ -55,9 +55,9 @@ enum Platform {
     /// One `sendfile(2)` from the input's current offset.
     static func sendfile(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
         #if os(Linux)
-        return outcome(Glibc.sendfile(output.rawValue, input.rawValue, nil, count))
+            return outcome(Glibc.sendfile(output.rawValue, input.rawValue, nil, count))
         #else
-        return .failed(.noFunction)
+            return .failed(.noFunction)
         #endif
     }
 
@@ -101,7 +101,7 @@ enum Platform {
     }
 
     static func unlink(_ path: String) {
-        _ = path.withCString { system_unlink($0) }
+        _ = path.withCString { cUnlink($0) }
     }
 
     static func environment(_ name: String) -> String? {
@@ -109,4 +109,5 @@ enum Platform {
     }
 }
 
-private func system_unlink(_ path: UnsafePointer<CChar>) -> Int32 { unlink(path) }
+/// The C library's unlink(2), named apart from `Platform.unlink`.
+private func cUnlink(_ path: UnsafePointer<CChar>) -> Int32 { unlink(path) }

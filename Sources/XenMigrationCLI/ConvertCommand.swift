@@ -2,11 +2,11 @@ import SystemPackage
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 enum WidthChoice {
@@ -176,8 +176,10 @@ public struct ConvertCommand: ToolCommand {
             meter?.finish(bytesRead: reader.offset, pages: nil)
             target?.abandon()
             // Say what the input really is when it is not what the options say.
-            let shown = Diagnosis.conversion(error, head: reader.head(), imageHead: reader.head(ofImage: true),
-                                             options: options) ?? error
+            let shown =
+                Diagnosis.conversion(
+                    error, head: reader.head(), imageHead: reader.head(ofImage: true),
+                    options: options) ?? error
             console.error((shown.kind == .unsupported ? "Script Error: " : "Stream Error: ") + shown.description)
             return shown.exitStatus
         }

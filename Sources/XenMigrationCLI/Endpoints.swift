@@ -4,11 +4,11 @@ import SystemPackage
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failure to open an input or output, reported before any conversion.

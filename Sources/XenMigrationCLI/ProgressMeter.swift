@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The `--progress` line on standard error, redrawn at most ten times a second.
@@ -41,7 +41,10 @@ final class ProgressMeter {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = bytes
         var unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
         return unit == 0 ? "\(Int(value)) B" : fixed(value, 1) + " " + units[unit]
     }
 

@@ -2,11 +2,11 @@ import SystemPackage
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `verify-stream-v2`: a drop-in for Xen's verifier, for v2 and v3 streams.
@@ -78,8 +78,9 @@ public struct VerifyCommand: ToolCommand {
         }
         let reader = StreamReader(FileDescriptorSource(fd))
         do {
-            try StreamVerifier.verify(reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy,
-                                      verbose: console.infoSink)
+            try StreamVerifier.verify(
+                reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy,
+                verbose: console.infoSink)
         } catch {
             let shown = Diagnosis.verification(error, head: reader.head(), format: format) ?? error
             console.error("Stream Error: " + shown.description)

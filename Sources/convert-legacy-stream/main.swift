@@ -1,11 +1,11 @@
 import XenMigrationCLI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // convert-legacy-stream, or verify-stream-v2 when run by that name.

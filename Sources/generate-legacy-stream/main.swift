@@ -1,14 +1,14 @@
 import ArgumentParser
-import XenLegacyGenerator
 import SystemPackage
+import XenLegacyGenerator
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 struct GenerateLegacyStream: ParsableCommand {
@@ -66,18 +66,23 @@ struct GenerateLegacyStream: ParsableCommand {
     @Flag(help: "PV: add extended (128-byte) and xsave (0x340-byte) contexts to every vcpu.")
     var xsave = false
 
-    @Option(help: ArgumentHelp("Page contents: random bytes, or a cheap stamp (pfn and seed, then zeros).",
-                               valueName: "random|stamp"))
+    @Option(
+        help: ArgumentHelp(
+            "Page contents: random bytes, or a cheap stamp (pfn and seed, then zeros).",
+            valueName: "random|stamp"))
     var fill: String = "random"
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where the legacy image goes.", valueName: "FILE|-"))
+    @Option(
+        name: [.short, .customLong("output")], help: ArgumentHelp("Where the legacy image goes.", valueName: "FILE|-"))
     var output: String = "-"
 
     @Option(help: ArgumentHelp("Write a small random image made from SEED instead.", valueName: "SEED"))
     var random: UInt64?
 
-    @Option(help: ArgumentHelp("Write an xend (xm save) image of this preset domain instead.",
-                               valueName: "pv-kernel|pv-pygrub|hvm-windows|hvm-linux"))
+    @Option(
+        help: ArgumentHelp(
+            "Write an xend (xm save) image of this preset domain instead.",
+            valueName: "pv-kernel|pv-pygrub|hvm-windows|hvm-linux"))
     var xend: String?
 
     @Option(name: .customLong("fault-rate"), help: "With --random: probability of planting one fault.")
@@ -89,7 +94,8 @@ struct GenerateLegacyStream: ParsableCommand {
     @Option(help: ArgumentHelp("Format of the expected stream.", valueName: "libxc|libxl"))
     var format: String = "libxc"
 
-    @Option(name: .customLong("stream-version"), help: ArgumentHelp("Version of the expected stream.", valueName: "2|3"))
+    @Option(
+        name: .customLong("stream-version"), help: ArgumentHelp("Version of the expected stream.", valueName: "2|3"))
     var streamVersion: UInt32 = 2
 
     @Flag(name: .customLong("skip-qemu"), help: "The expected stream is for --skip-qemu.")
@@ -109,7 +115,8 @@ struct GenerateLegacyStream: ParsableCommand {
         guard streamVersion == 2 || streamVersion == 3 else { throw ValidationError("--stream-version must be 2 or 3") }
         if let xend {
             guard XendPreset(rawValue: xend) != nil else {
-                throw ValidationError("--xend must be one of " + XendPreset.allCases.map(\.rawValue).joined(separator: ", "))
+                throw ValidationError(
+                    "--xend must be one of " + XendPreset.allCases.map(\.rawValue).joined(separator: ", "))
             }
             guard random == nil && !xl && expected == nil else {
                 throw ValidationError("--xend cannot be combined with --random, --xl or --expected")
@@ -128,8 +135,9 @@ struct GenerateLegacyStream: ParsableCommand {
             try image.write(to: counter)
             if fd != 1 { close(fd) }
             if summary {
-                FileHandleErr.write("width=\(width) guest=\(preset.guest.rawValue) xend=\(preset.rawValue)"
-                    + " config_bytes=\(image.config.count) legacy_bytes=\(counter.count)\n")
+                FileHandleErr.write(
+                    "width=\(width) guest=\(preset.guest.rawValue) xend=\(preset.rawValue)"
+                        + " config_bytes=\(image.config.count) legacy_bytes=\(counter.count)\n")
             }
             return
         }
@@ -137,13 +145,15 @@ struct GenerateLegacyStream: ParsableCommand {
         if let random {
             image = LegacyImage.random(seed: random, faultRate: faultRate)
         } else {
-            image = LegacyImage.large(LargeImageSpec(
-                width: width == 32 ? .bits32 : .bits64, guest: guest == "pv" ? .pv : .hvm, pages: pages,
-                batchSize: batch, xl: xl, seed: seed, vcpus: vcpus, fill: PageFill(rawValue: fill) ?? .random,
-                guestWidth: guestWidth / 8, xsave: xsave))
+            image = LegacyImage.large(
+                LargeImageSpec(
+                    width: width == 32 ? .bits32 : .bits64, guest: guest == "pv" ? .pv : .hvm, pages: pages,
+                    batchSize: batch, xl: xl, seed: seed, vcpus: vcpus, fill: PageFill(rawValue: fill) ?? .random,
+                    guestWidth: guestWidth / 8, xsave: xsave))
         }
-        let settings = ConversionSettings(format: OutputFormat(rawValue: format) ?? .libxc,
-                                          streamVersion: streamVersion, skipQemu: skipQemu)
+        let settings = ConversionSettings(
+            format: OutputFormat(rawValue: format) ?? .libxc,
+            streamVersion: streamVersion, skipQemu: skipQemu)
 
         let legacyFD = try openOutput(output)
         let legacySink = FileDescriptorSink(FileDescriptor(rawValue: legacyFD))

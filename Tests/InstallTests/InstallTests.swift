@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigrationCLI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `make install-only` from the debug build into a temporary prefix: the
@@ -27,9 +27,11 @@ private enum Install {
     static func files(under root: URL) -> [String] {
         var paths: [String] = []
         for tool in tools {
-            paths += ["lib/xen/bin/\(tool)", "bin/\(tool)", "share/man/man1/\(tool).1",
-                      "share/bash-completion/completions/\(tool)", "share/zsh/site-functions/_\(tool)",
-                      "share/fish/vendor_completions.d/\(tool).fish"]
+            paths += [
+                "lib/xen/bin/\(tool)", "bin/\(tool)", "share/man/man1/\(tool).1",
+                "share/bash-completion/completions/\(tool)", "share/zsh/site-functions/_\(tool)",
+                "share/fish/vendor_completions.d/\(tool).fish",
+            ]
         }
         return paths.map { root.appendingPathComponent($0).path }
     }
@@ -69,18 +71,21 @@ struct InstallTests {
             } else {
                 // One multi-call program: the verifier is a link to it (MultiCallTests check more).
                 #expect(programMode & S_IFMT == S_IFLNK)
-                #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: program)) == "convert-legacy-stream")
+                #expect(
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: program)) == "convert-legacy-stream")
             }
 
             // A relative link, so a staged tree can be moved into place.
             #expect(mode(link).map { $0 & S_IFMT } == S_IFLNK)
             #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == "../lib/xen/bin/\(tool)")
-            #expect(URL(fileURLWithPath: link).resolvingSymlinksInPath().path
+            #expect(
+                URL(fileURLWithPath: link).resolvingSymlinksInPath().path
                     == URL(fileURLWithPath: program).resolvingSymlinksInPath().path)
 
             let page = prefix.appendingPathComponent("share/man/man1/\(tool).1").path
             // The source's @VERSION@ becomes the version.
-            let source = try String(contentsOf: Paths.packageRoot.appendingPathComponent("man/\(tool).1"), encoding: .utf8)
+            let source = try String(
+                contentsOf: Paths.packageRoot.appendingPathComponent("man/\(tool).1"), encoding: .utf8)
             #expect(bytes(page) == Array(source.replacingOccurrences(of: "@VERSION@", with: ToolVersion.current).utf8))
             #expect(mode(page).map { $0 & 0o777 } == 0o644)
         }
@@ -96,8 +101,9 @@ struct InstallTests {
 
         let vector = Vector(kind: "convert", name: "hvm64-libxl-toolstack-xl")
         let out = dir.appendingPathComponent("converted").path
-        let converted = try Spawn.run(bin.appendingPathComponent("convert-legacy-stream").path,
-                                      ["-i", vector.file("input.legacy").path, "-o", out] + vector.args)
+        let converted = try Spawn.run(
+            bin.appendingPathComponent("convert-legacy-stream").path,
+            ["-i", vector.file("input.legacy").path, "-o", out] + vector.args)
         #expect(converted.status == 0, "\(converted.stderrText)")
         #expect(bytes(out) == vector.bytes("expected.out"))
         #expect(converted.stdoutText == vector.text("expected.stdout"))
@@ -118,11 +124,17 @@ struct InstallTests {
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let stage = dir.appendingPathComponent("stage")
-        let result = try Install.run("install-only", ["DESTDIR": stage.path + "/", "PREFIX": "/usr",
-                                                      "LIBEXEC_BIN": "/usr/libexec/xen/bin"])
+        let result = try Install.run(
+            "install-only",
+            [
+                "DESTDIR": stage.path + "/", "PREFIX": "/usr",
+                "LIBEXEC_BIN": "/usr/libexec/xen/bin",
+            ])
         #expect(result.status == 0, "make: \(result.stderrText)")
         let link = stage.appendingPathComponent("usr/bin/convert-legacy-stream").path
-        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == "../libexec/xen/bin/convert-legacy-stream")
+        #expect(
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: link))
+                == "../libexec/xen/bin/convert-legacy-stream")
         #expect(exists(stage.appendingPathComponent("usr/libexec/xen/bin/verify-stream-v2").path))
         #expect(!exists(stage.appendingPathComponent("usr/lib/xen").path))
         // Nothing escaped the stage.
@@ -139,8 +151,12 @@ struct InstallTests {
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let prefix = dir.appendingPathComponent("prefix")
-        let result = try Install.run("install-only", ["PREFIX": prefix.path,
-                                                      "BINDIR": dir.appendingPathComponent("nothing-built").path])
+        let result = try Install.run(
+            "install-only",
+            [
+                "PREFIX": prefix.path,
+                "BINDIR": dir.appendingPathComponent("nothing-built").path,
+            ])
         #expect(result.status != 0)
         #expect(result.stderrText.contains("convert-legacy-stream: not built"))
         #expect(!exists(prefix.path))
@@ -149,8 +165,9 @@ struct InstallTests {
     /// Every option the parser accepts (its optparse table), read from the
     /// command's source so that a new option cannot go undocumented.
     private static func options(of source: String) throws -> [(long: String, short: String?)] {
-        let text = try String(contentsOf: Paths.packageRoot.appendingPathComponent("Sources/XenMigrationCLI/\(source)"),
-                              encoding: .utf8)
+        let text = try String(
+            contentsOf: Paths.packageRoot.appendingPathComponent("Sources/XenMigrationCLI/\(source)"),
+            encoding: .utf8)
         let pattern = try NSRegularExpression(pattern: #"\.init\(long: "([a-z-]+)", short: (?:"([a-z])"|nil)"#)
         let range = NSRange(text.startIndex..., in: text)
         return pattern.matches(in: text, range: range).compactMap { match in
@@ -160,9 +177,11 @@ struct InstallTests {
         }
     }
 
-    @Test("man pages and completions cover every option", arguments: [
-        ("convert-legacy-stream", "ConvertCommand.swift"), ("verify-stream-v2", "VerifyCommand.swift"),
-    ])
+    @Test(
+        "man pages and completions cover every option",
+        arguments: [
+            ("convert-legacy-stream", "ConvertCommand.swift"), ("verify-stream-v2", "VerifyCommand.swift"),
+        ])
     func documentationCoversOptions(_ tool: String, _ source: String) throws {
         let options = try Self.options(of: source)
         #expect(options.count >= 6, "no option table found in \(source)")
@@ -176,15 +195,19 @@ struct InstallTests {
         // Checked into named Bools so a failure names the option, not the whole file.
         for option in options {
             let troffLong = "\\-\\-" + option.long.replacingOccurrences(of: "-", with: "\\-")
-            let inPage = page.contains(troffLong), inBash = bash.contains("--\(option.long)")
-            let inZsh = zsh.contains("--\(option.long)"), inFish = fish.contains("-l \(option.long)")
+            let inPage = page.contains(troffLong)
+            let inBash = bash.contains("--\(option.long)")
+            let inZsh = zsh.contains("--\(option.long)")
+            let inFish = fish.contains("-l \(option.long)")
             #expect(inPage, "man page lacks --\(option.long)")
             #expect(inBash, "bash completion lacks --\(option.long)")
             #expect(inZsh, "zsh completion lacks --\(option.long)")
             #expect(inFish, "fish completion lacks --\(option.long)")
             if let short = option.short {
-                let shortInPage = page.contains("\\-\(short)"), shortInBash = bash.contains("-\(short) ")
-                let shortInZsh = zsh.contains("-\(short)"), shortInFish = fish.contains("-s \(short) -l \(option.long)")
+                let shortInPage = page.contains("\\-\(short)")
+                let shortInBash = bash.contains("-\(short) ")
+                let shortInZsh = zsh.contains("-\(short)")
+                let shortInFish = fish.contains("-s \(short) -l \(option.long)")
                 #expect(shortInPage, "man page lacks -\(short)")
                 #expect(shortInBash, "bash completion lacks -\(short)")
                 #expect(shortInZsh, "zsh completion lacks -\(short)")
@@ -193,9 +216,10 @@ struct InstallTests {
         }
     }
 
-    @Test("man pages render without groff warnings",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff"), "needs groff"),
-          arguments: Install.tools)
+    @Test(
+        "man pages render without groff warnings",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff"), "needs groff"),
+        arguments: Install.tools)
     func manPageRenders(_ tool: String) throws {
         let page = Paths.packageRoot.appendingPathComponent("man/\(tool).1").path
         let result = try Spawn.run("/usr/bin/groff", ["-man", "-Tutf8", "-ww", "-z", page])

@@ -3,7 +3,7 @@ import Testing
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Hostile inputs built field by field: legacy images and v2/v3 streams whose
@@ -88,10 +88,12 @@ package enum Build {
 
     /// An HVM image: p2m size, body chunks, end, magic pfns, context, and a
     /// DeviceModelRecord0002 record (or what `deviceModel` writes).
-    package static func hvm(width: ToolstackWidth = .bits64, xl: (UInt32, Int)? = nil, p2m: UInt64 = 0x100,
-                    body: (inout Image) -> Void = { _ in },
-                    contextLength: UInt32 = 16, contextBytes: Int? = nil,
-                    deviceModel: ((inout Image) -> Void)? = nil) -> Image {
+    package static func hvm(
+        width: ToolstackWidth = .bits64, xl: (UInt32, Int)? = nil, p2m: UInt64 = 0x100,
+        body: (inout Image) -> Void = { _ in },
+        contextLength: UInt32 = 16, contextBytes: Int? = nil,
+        deviceModel: ((inout Image) -> Void)? = nil
+    ) -> Image {
         var image = Image()
         if let (length, bytes) = xl { xlHeader(&image, optionalLength: length, optionalBytes: bytes) }
         image.ulong(p2m, width)
@@ -117,10 +119,12 @@ package enum Build {
     }
 
     /// A PV image for a 64-bit guest with one online vcpu.
-    package static func pv(width: ToolstackWidth = .bits64, p2m: UInt64 = 1, p2mFrames: Int? = nil,
-                   extTotal: UInt32? = nil, blocks: [(id: String, size: UInt32, bytes: Int)]? = nil,
-                   body: (inout Image) -> Void = { _ in },
-                   unmapped: UInt32 = 0, tail: ((inout Image) -> Void)? = nil) -> Image {
+    package static func pv(
+        width: ToolstackWidth = .bits64, p2m: UInt64 = 1, p2mFrames: Int? = nil,
+        extTotal: UInt32? = nil, blocks: [(id: String, size: UInt32, bytes: Int)]? = nil,
+        body: (inout Image) -> Void = { _ in },
+        unmapped: UInt32 = 0, tail: ((inout Image) -> Void)? = nil
+    ) -> Image {
         var image = Image()
         image.ulong(p2m, width)
         image.ulong(.max, width)
@@ -178,16 +182,30 @@ package let hostileImages: [String: Image] = {
     var images: [String: Image] = [:]
     let big: UInt32 = 0xffff_ffff
     func toolstack(_ size: UInt32) -> (inout Image) -> Void {
-        { image in image.i32(-18); image.u32(size); image.zeros(64) }
+        { image in
+            image.i32(-18)
+            image.u32(size)
+            image.zeros(64)
+        }
     }
     images["toolstack 2^32-1, libxc"] = Build.hvm(body: toolstack(big))
     images["toolstack 2^32-1, libxl"] = Build.hvm(body: toolstack(big))
     images["toolstack 1 MiB + 1, libxl"] = Build.hvm(body: toolstack((1 << 20) + 1))
     images["HVM context 2^32-1"] = Build.hvm(contextLength: big, contextBytes: 100)
-    images["device model 2^32-1, libxc"] = Build.hvm(deviceModel: { Build.deviceModel0002(&$0, length: big, bytes: 100) })
-    images["device model 2^32-1, libxl"] = Build.hvm(deviceModel: { Build.deviceModel0002(&$0, length: big, bytes: 100) })
-    images["device model 2^32-9, libxl"] = Build.hvm(deviceModel: { Build.deviceModel0002(&$0, length: big - 8, bytes: 100) })
-    images["compressed data 2^32-1"] = Build.hvm(body: { $0.i32(-12); $0.u32(big); $0.zeros(64) })
+    images["device model 2^32-1, libxc"] = Build.hvm(deviceModel: {
+        Build.deviceModel0002(&$0, length: big, bytes: 100)
+    })
+    images["device model 2^32-1, libxl"] = Build.hvm(deviceModel: {
+        Build.deviceModel0002(&$0, length: big, bytes: 100)
+    })
+    images["device model 2^32-9, libxl"] = Build.hvm(deviceModel: {
+        Build.deviceModel0002(&$0, length: big - 8, bytes: 100)
+    })
+    images["compressed data 2^32-1"] = Build.hvm(body: {
+        $0.i32(-12)
+        $0.u32(big)
+        $0.zeros(64)
+    })
     images["xl optional data 2^32-1"] = Build.hvm(xl: (big, 100))
     images["extended-info total 2^32-1"] = Build.pv(extTotal: big, tail: { _ in })
     images["extended-info block 2^32-1"] = Build.pv(blocks: [("vcpu", big, 0x1430)], tail: { _ in })
@@ -200,12 +218,24 @@ package let hostileImages: [String: Image] = {
     images["unmapped pfn count 2^32-1"] = Build.pv(unmapped: big, tail: { $0.zeros(100) })
     images["xsave size 2^64-1"] = Build.pv(
         blocks: [("vcpu", 0x1430, 0x1430), ("xcnt", 4, 4)],
-        tail: { $0.zeros(0x1430); $0.u64(7); $0.u64(.max); $0.zeros(100) })
+        tail: {
+            $0.zeros(0x1430)
+            $0.u64(7)
+            $0.u64(.max)
+            $0.zeros(100)
+        })
     for (label, id) in [("-1", Int32(-1)), ("-2^31", .min), ("4096", 4096), ("2^31-1", .max)] {
-        images["vcpu max_id \(label)"] = Build.hvm(body: { $0.i32(-2); $0.i32(id); $0.zeros(64) })
+        images["vcpu max_id \(label)"] = Build.hvm(body: {
+            $0.i32(-2)
+            $0.i32(id)
+            $0.zeros(64)
+        })
     }
     for (label, marker) in [("1025", Int32(1025)), ("2^31-1", .max), ("-2^31", .min), ("-21", -21)] {
-        images["batch marker \(label)"] = Build.hvm(body: { $0.i32(marker); $0.zeros(64) })
+        images["batch marker \(label)"] = Build.hvm(body: {
+            $0.i32(marker)
+            $0.zeros(64)
+        })
     }
     // One HVM-param chunk more than the 2^18 collected in memory.
     images["HVM params past the limit"] = Build.hvm(body: { image in
@@ -228,60 +258,83 @@ package let hostileImages: [String: Image] = {
 
 package let hostileCases: [HostileCase] = [
     HostileCase(name: "toolstack 2^32-1, libxc", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .truncated),
-    HostileCase(name: "toolstack 2^32-1, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
-                kind: .malformed, message: "exceeds the 1048576-byte limit"),
-    HostileCase(name: "toolstack 1 MiB + 1, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
-                kind: .malformed, message: "exceeds the 1048576-byte limit"),
+    HostileCase(
+        name: "toolstack 2^32-1, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
+        kind: .malformed, message: "exceeds the 1048576-byte limit"),
+    HostileCase(
+        name: "toolstack 1 MiB + 1, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
+        kind: .malformed, message: "exceeds the 1048576-byte limit"),
     HostileCase(name: "HVM context 2^32-1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .truncated),
     HostileCase(name: "device model 2^32-1, libxc", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .truncated),
-    HostileCase(name: "device model 2^32-1, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
-                kind: .malformed, message: "does not fit in one record"),
-    HostileCase(name: "device model 2^32-9, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
-                kind: .truncated),
+    HostileCase(
+        name: "device model 2^32-1, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
+        kind: .malformed, message: "does not fit in one record"),
+    HostileCase(
+        name: "device model 2^32-9, libxl", arguments: ["-w", "64", "-g", "hvm", "-f", "libxl"], status: 1,
+        kind: .truncated),
     HostileCase(name: "compressed data 2^32-1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .truncated),
-    HostileCase(name: "xl optional data 2^32-1", arguments: ["-w", "64", "-g", "hvm", "-x"], status: 1, kind: .truncated),
-    HostileCase(name: "extended-info total 2^32-1", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
-                message: "Unrecognised extended block"),
+    HostileCase(
+        name: "xl optional data 2^32-1", arguments: ["-w", "64", "-g", "hvm", "-x"], status: 1, kind: .truncated),
+    HostileCase(
+        name: "extended-info total 2^32-1", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
+        message: "Unrecognised extended block"),
     HostileCase(name: "extended-info block 2^32-1", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .truncated),
     HostileCase(name: "xcnt block 2^32-1", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .truncated),
-    HostileCase(name: "p2m size 2^64-1, PV", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
-                message: "out of range"),
+    HostileCase(
+        name: "p2m size 2^64-1, PV", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
+        message: "out of range"),
     HostileCase(name: "p2m size 2^64-1, HVM", arguments: ["-w", "64", "-g", "hvm"], status: 0, kind: nil),
-    HostileCase(name: "p2m size 2^32+1, PV", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
-                message: "out of range"),
-    HostileCase(name: "p2m size 2^32, PV, frames missing", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .truncated),
-    HostileCase(name: "p2m size 2^32-1, 32-bit PV, frames missing", arguments: ["-w", "32", "-g", "pv"], status: 1,
-                kind: .truncated),
+    HostileCase(
+        name: "p2m size 2^32+1, PV", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
+        message: "out of range"),
+    HostileCase(
+        name: "p2m size 2^32, PV, frames missing", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .truncated),
+    HostileCase(
+        name: "p2m size 2^32-1, 32-bit PV, frames missing", arguments: ["-w", "32", "-g", "pv"], status: 1,
+        kind: .truncated),
     HostileCase(name: "unmapped pfn count 2^32-1", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .truncated),
-    HostileCase(name: "xsave size 2^64-1", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
-                message: "does not match xcnt length"),
-    HostileCase(name: "vcpu max_id -1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "Vcpu max_id out of range"),
-    HostileCase(name: "vcpu max_id -2^31", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "Vcpu max_id out of range"),
-    HostileCase(name: "vcpu max_id 4096", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "Vcpu max_id out of range"),
-    HostileCase(name: "vcpu max_id 2^31-1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "Vcpu max_id out of range"),
-    HostileCase(name: "batch marker 1025", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "exceeded MAX_BATCH"),
-    HostileCase(name: "batch marker 2^31-1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "exceeded MAX_BATCH"),
-    HostileCase(name: "batch marker -2^31", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "Unrecognised chunk"),
-    HostileCase(name: "batch marker -21", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "Unrecognised chunk"),
-    HostileCase(name: "vcpu_info repeated", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "online vcpus"),
-    HostileCase(name: "HVM params past the limit", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
-                message: "More than 262144 HVM params"),
+    HostileCase(
+        name: "xsave size 2^64-1", arguments: ["-w", "64", "-g", "pv"], status: 1, kind: .malformed,
+        message: "does not match xcnt length"),
+    HostileCase(
+        name: "vcpu max_id -1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "Vcpu max_id out of range"),
+    HostileCase(
+        name: "vcpu max_id -2^31", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "Vcpu max_id out of range"),
+    HostileCase(
+        name: "vcpu max_id 4096", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "Vcpu max_id out of range"),
+    HostileCase(
+        name: "vcpu max_id 2^31-1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "Vcpu max_id out of range"),
+    HostileCase(
+        name: "batch marker 1025", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "exceeded MAX_BATCH"),
+    HostileCase(
+        name: "batch marker 2^31-1", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "exceeded MAX_BATCH"),
+    HostileCase(
+        name: "batch marker -2^31", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "Unrecognised chunk"),
+    HostileCase(
+        name: "batch marker -21", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "Unrecognised chunk"),
+    HostileCase(
+        name: "vcpu_info repeated", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "online vcpus"),
+    HostileCase(
+        name: "HVM params past the limit", arguments: ["-w", "64", "-g", "hvm"], status: 1, kind: .malformed,
+        message: "More than 262144 HVM params"),
 ]
 
 /// v2/v3 streams with absurd record lengths and counts.
 package let hostileStreams: [(name: String, format: VerifyFormat, bytes: [UInt8])] = {
     func libxcHeader(_ image: inout Image, version: UInt32 = 2) {
-        image.raw([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x58, 0x45, 0x4e, 0x46, 0, 0, 0, UInt8(version),
-                   0, 0, 0, 0, 0, 0, 0, 0])
+        image.raw([
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x58, 0x45, 0x4e, 0x46, 0, 0, 0, UInt8(version),
+            0, 0, 0, 0, 0, 0, 0, 0,
+        ])
         image.u32(2)  // x86 HVM
         image.raw([12, 0, 0, 0])
         image.u32(0)
@@ -302,8 +355,11 @@ package let hostileStreams: [(name: String, format: VerifyFormat, bytes: [UInt8]
             image.u32(0)
             // Not zeros: those would read as an END record after a short body.
             image.raw([UInt8](repeating: 0xab, count: 32))
-            streams.append(("libxc record 0x\(String(type, radix: 16)) length 0x\(String(length, radix: 16))", .libxc,
-                            image.bytes))
+            streams.append(
+                (
+                    "libxc record 0x\(String(type, radix: 16)) length 0x\(String(length, radix: 16))", .libxc,
+                    image.bytes
+                ))
         }
     }
     for length: UInt32 in [.max, (16 << 20) + 1, 16 << 20] {

@@ -41,19 +41,24 @@ private func source(_ bytes: [UInt8], chunkLimit: Int, cut: Int?) -> any ByteSou
 /// of thousands of runs cheap, and exercise the reader's refills. `cut`
 /// ends the input there; `marks` is told the input offset at each verbose
 /// line and progress report (chunk, batch and record boundaries).
-package func convert(_ bytes: [UInt8], _ options: ConversionOptions, chunkLimit: Int = .max,
-                     readerCapacity: Int = 64 * 1024, cut: Int? = nil,
-                     marks: ((UInt64) -> Void)? = nil) -> Outcome {
+package func convert(
+    _ bytes: [UInt8], _ options: ConversionOptions, chunkLimit: Int = .max,
+    readerCapacity: Int = 64 * 1024, cut: Int? = nil,
+    marks: ((UInt64) -> Void)? = nil
+) -> Outcome {
     let reader = StreamReader(source(bytes, chunkLimit: chunkLimit, cut: cut), capacity: readerCapacity)
     return convert(reader, options, verbose: marks.map { mark in { _ in mark(reader.offset) } }, marks: marks)
 }
 
 /// Converts from `reader`, output discarded.
-package func convert(_ reader: StreamReader, _ options: ConversionOptions, verbose: ((String) -> Void)? = nil,
-                     marks: ((UInt64) -> Void)? = nil) -> Outcome {
-    let converter = LegacyConverter(options: options, reader: reader,
-                                    writer: StreamWriter(NullSink(), capacity: 64 * 1024), verbose: verbose,
-                                    progress: marks.map { mark in { offset, _ in mark(offset) } })
+package func convert(
+    _ reader: StreamReader, _ options: ConversionOptions, verbose: ((String) -> Void)? = nil,
+    marks: ((UInt64) -> Void)? = nil
+) -> Outcome {
+    let converter = LegacyConverter(
+        options: options, reader: reader,
+        writer: StreamWriter(NullSink(), capacity: 64 * 1024), verbose: verbose,
+        progress: marks.map { mark in { offset, _ in mark(offset) } })
     do {
         _ = try converter.run()
         return Outcome(error: nil, bytesRead: reader.offset)
@@ -62,8 +67,10 @@ package func convert(_ reader: StreamReader, _ options: ConversionOptions, verbo
     }
 }
 
-package func verify(_ bytes: [UInt8], _ format: VerifyFormat, chunkLimit: Int = .max,
-                    readerCapacity: Int = 64 * 1024, cut: Int? = nil) -> Outcome {
+package func verify(
+    _ bytes: [UInt8], _ format: VerifyFormat, chunkLimit: Int = .max,
+    readerCapacity: Int = 64 * 1024, cut: Int? = nil
+) -> Outcome {
     verify(StreamReader(source(bytes, chunkLimit: chunkLimit, cut: cut), capacity: readerCapacity), format)
 }
 

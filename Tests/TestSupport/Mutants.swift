@@ -15,7 +15,8 @@ package struct Mutant: Sendable {
 /// structure boundaries (where the fields are) and half anywhere.
 package func mutants(count: Int, seed: UInt64) throws -> [Mutant] {
     var rng = SplitMix64(seed: seed)
-    let vectors = Vector.all("convert").filter { $0.expectedStatus == 0 } + Vector.all("verify").filter { $0.expectedStatus == 0 }
+    let vectors =
+        Vector.all("convert").filter { $0.expectedStatus == 0 } + Vector.all("verify").filter { $0.expectedStatus == 0 }
     var boundaryCache: [String: [Int]] = [:]
     func boundaries(_ v: Vector, _ bytes: [UInt8]) throws -> [Int] {
         if let b = boundaryCache[v.testDescription] { return b }
@@ -35,7 +36,8 @@ package func mutants(count: Int, seed: UInt64) throws -> [Mutant] {
         let marks = try boundaries(v, bytes)
         var what: [String] = []
         for _ in 0...rng.below(3) {
-            var at = rng.below(2) == 0 && !marks.isEmpty
+            var at =
+                rng.below(2) == 0 && !marks.isEmpty
                 ? max(0, marks[rng.below(marks.count)] - 12 + rng.below(24)) : rng.below(bytes.count)
             at = min(at, bytes.count - 1)
             switch rng.below(4) {
@@ -48,7 +50,8 @@ package func mutants(count: Int, seed: UInt64) throws -> [Mutant] {
                 let value: UInt64 = [0, 0x7fff_ffff, .max][rng.below(3)]
                 at -= at % width
                 for i in 0..<width where at + i < bytes.count {
-                    bytes[at + i] = width == 8 || value != 0x7fff_ffff
+                    bytes[at + i] =
+                        width == 8 || value != 0x7fff_ffff
                         ? UInt8(truncatingIfNeeded: value >> (8 * i)) : (i == 3 ? 0x7f : 0xff)
                 }
                 what.append("\(width) bytes at \(at) = 0x\(String(value, radix: 16))")
@@ -60,14 +63,19 @@ package func mutants(count: Int, seed: UInt64) throws -> [Mutant] {
             var i = 0
             var kept: [String] = []
             while i < args.count {
-                if ["-w", "-g", "--width", "--guest"].contains(args[i]) { i += 2; continue }
+                if ["-w", "-g", "--width", "--guest"].contains(args[i]) {
+                    i += 2
+                    continue
+                }
                 kept.append(args[i])
                 i += 1
             }
             args = kept + ["--auto"]
         }
-        result.append(Mutant(kind: v.kind, vector: v.name, arguments: args, bytes: bytes,
-                             description: "\(v.testDescription) \(args.joined(separator: " ")): \(what.joined(separator: ", "))"))
+        result.append(
+            Mutant(
+                kind: v.kind, vector: v.name, arguments: args, bytes: bytes,
+                description: "\(v.testDescription) \(args.joined(separator: " ")): \(what.joined(separator: ", "))"))
     }
     return result
 }

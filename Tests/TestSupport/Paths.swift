@@ -20,11 +20,13 @@ package enum Paths {
     /// The directory of the running test binary: swift test builds the
     /// command-line tools beside it.
     package static let binDir: URL = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // On Linux the test binary may sit inside a .xctest bundle directory.
         while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("convert-legacy-stream").path),
-              dir.path != "/" {
+            dir.path != "/"
+        {
             dir = dir.deletingLastPathComponent()
         }
         return dir

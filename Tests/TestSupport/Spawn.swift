@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The one way the tests start a program. Written with posix_spawn rather than
@@ -56,10 +56,13 @@ package final class Child {
     /// Nothing else is inherited: every descriptor the tests open is
     /// close-on-exec. `environment` is added to the test process's.
     /// Signals sent to a measured child reach GNU time, not the program.
-    package init(_ path: String, _ arguments: [String], descriptors: [(Int32, Int32)] = [],
-                 environment: [String: String] = [:], measure: Bool = false) throws {
+    package init(
+        _ path: String, _ arguments: [String], descriptors: [(Int32, Int32)] = [],
+        environment: [String: String] = [:], measure: Bool = false
+    ) throws {
         Child.ignoreSIGPIPE
-        statsPath = measure && Child.canMeasure
+        statsPath =
+            measure && Child.canMeasure
             ? FileManager.default.temporaryDirectory.appendingPathComponent("rss-\(UUID().uuidString)").path : nil
         let command = statsPath.map { [Child.timeTool, "-f", "%M", "-o", $0, path] + arguments } ?? [path] + arguments
 
@@ -70,7 +73,7 @@ package final class Child {
         // another's source, and dup2 always clears close-on-exec.
         let floor = max(100, (descriptors.map(\.1).max() ?? 0) + 1)
         let copies = descriptors.map { (fcntl($0.0, F_DUPFD_CLOEXEC, floor), $0.1) }
-        defer { copies.forEach { close($0.0) } }
+        defer { for (copy, _) in copies { close(copy) } }
         guard copies.allSatisfy({ $0.0 >= 0 }) else { throw POSIXError(.EBADF) }
         for (source, target) in copies { posix_spawn_file_actions_adddup2(&actions, source, target) }
 
@@ -91,15 +94,15 @@ package final class Child {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let argv = command.map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+            for pointer in argv + envp { free(pointer) }
         }
         var child: pid_t = 0
         Spawn.lock.lock()
@@ -126,8 +129,9 @@ package final class Child {
         }
         reaped = true
         let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
-        var exit = RunResult(status: signaled ? nil : (status >> 8) & 0xff, signal: signaled ? status & 0x7f : nil,
-                             seconds: Date().timeIntervalSince(started))
+        var exit = RunResult(
+            status: signaled ? nil : (status >> 8) & 0xff, signal: signaled ? status & 0x7f : nil,
+            seconds: Date().timeIntervalSince(started))
         if let statsPath, let stats = try? String(contentsOfFile: statsPath, encoding: .utf8) {
             try? FileManager.default.removeItem(atPath: statsPath)
             // "Command terminated by signal N" comes first when it did.
@@ -160,13 +164,15 @@ package final class Child {
 /// extra descriptors inherited under chosen numbers (as libxl passes
 /// `--in N --out M`). A run past `timeout` is killed and recorded as an issue.
 package enum Spawn {
-    package static func run(_ path: String, _ arguments: [String], stdin: [UInt8]? = nil,
-                            stdinFile: String? = nil, stdoutFile: String? = nil,
-                            inherit: [(source: Int32, target: Int32)] = [],
-                            environment: [String: String] = [:], measure: Bool = false, timeout: Double = 60,
-                            sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
+    package static func run(
+        _ path: String, _ arguments: [String], stdin: [UInt8]? = nil,
+        stdinFile: String? = nil, stdoutFile: String? = nil,
+        inherit: [(source: Int32, target: Int32)] = [],
+        environment: [String: String] = [:], measure: Bool = false, timeout: Double = 60,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> RunResult {
         var opened: [Int32] = []
-        defer { opened.forEach { close($0) } }
+        defer { for fd in opened { close(fd) } }
         var descriptors: [(Int32, Int32)] = []
 
         var feed: [Int32]?
@@ -197,7 +203,7 @@ package enum Spawn {
         do {
             child = try Child(path, arguments, descriptors: descriptors, environment: environment, measure: measure)
         } catch {
-            [feed, outPipe, errPipe].compactMap { $0 }.flatMap { $0 }.forEach { close($0) }
+            for fd in [feed, outPipe, errPipe].compactMap({ $0 }).flatMap({ $0 }) { close(fd) }
             throw error
         }
         // Our copies of the child's ends go, so end of file is seen.

@@ -71,8 +71,10 @@ package func verifyFormat(of options: ConversionOptions) -> VerifyFormat {
 }
 
 /// A vector's input and arguments.
-package func loadVector(_ kind: String, _ name: String,
-                        sourceLocation: SourceLocation = #_sourceLocation) throws -> (input: [UInt8], args: [String]) {
+package func loadVector(
+    _ kind: String, _ name: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws -> (input: [UInt8], args: [String]) {
     let vector = Vector(kind: kind, name: name)
     let input = try #require(vector.input, sourceLocation: sourceLocation)
     return (input, vector.args)
@@ -80,12 +82,15 @@ package func loadVector(_ kind: String, _ name: String,
 
 /// A vector's input as thinned into the fuzz seed corpus (its first byte,
 /// the fuzz mode, dropped).
-package func thinnedVector(_ kind: String, _ name: String,
-                           sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {
+package func thinnedVector(
+    _ kind: String, _ name: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws -> [UInt8] {
     let dir = Paths.fuzzCorpus.appendingPathComponent(kind)
     let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-    let file = try #require(files.first { $0.hasPrefix(name + "-") && $0.count == name.count + 9 },
-                            "no seed for \(name) in \(dir.path)", sourceLocation: sourceLocation)
+    let file = try #require(
+        files.first { $0.hasPrefix(name + "-") && $0.count == name.count + 9 },
+        "no seed for \(name) in \(dir.path)", sourceLocation: sourceLocation)
     return Array(try Data(contentsOf: dir.appendingPathComponent(file)).dropFirst())
 }
 

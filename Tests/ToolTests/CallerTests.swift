@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The tools as their callers run them: on a descriptor the caller shares
@@ -29,17 +29,20 @@ struct CallerRun {
 }
 
 /// Bytes a caller puts after the stream, to be read back whole.
-let callerTrailer: [UInt8] = Array("TRAILER: the rest of this descriptor belongs to the caller.\n".utf8)
+let callerTrailer: [UInt8] =
+    Array("TRAILER: the rest of this descriptor belongs to the caller.\n".utf8)
     + (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37) }
 
 /// Runs `tool` with the input on descriptor 4 (0 for `.stdin`) and the
 /// output on descriptor 5; `arguments` gets the two numbers. With
 /// `keepOpen` the sender never closes its end (pipe and socket only).
-func runAsCaller(_ tool: String, input bytes: [UInt8], via kind: CallerInput, keepOpen: Bool = false,
-                 _ arguments: (_ input: String, _ output: String) -> [String]) throws -> CallerRun {
-    var ours: Int32 = -1      // our end of the input, read back afterwards
-    var theirs: Int32 = -1    // the tool's end
-    var feederEnd: Int32 = -1 // where a feeder thread writes (pipe, socket)
+func runAsCaller(
+    _ tool: String, input bytes: [UInt8], via kind: CallerInput, keepOpen: Bool = false,
+    _ arguments: (_ input: String, _ output: String) -> [String]
+) throws -> CallerRun {
+    var ours: Int32 = -1  // our end of the input, read back afterwards
+    var theirs: Int32 = -1  // the tool's end
+    var feederEnd: Int32 = -1  // where a feeder thread writes (pipe, socket)
     Spawn.lock.lock()
     switch kind {
     case .file:
@@ -51,21 +54,21 @@ func runAsCaller(_ tool: String, input bytes: [UInt8], via kind: CallerInput, ke
     case .pipe, .stdin:
         var fds: [Int32] = [-1, -1]
         _ = pipe(&fds)
-        fds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         theirs = fds[0]
         ours = fds[0]
         feederEnd = fds[1]
     case .socket:
         var fds: [Int32] = [-1, -1]
         _ = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds)
-        fds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         theirs = fds[0]
         ours = fds[0]
         feederEnd = fds[1]
     }
     var outFDs: [Int32] = [-1, -1]
     _ = pipe(&outFDs)
-    outFDs.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+    for fd in outFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     Spawn.lock.unlock()
     #expect(theirs >= 0 && outFDs[0] >= 0)
     defer {
@@ -123,10 +126,14 @@ private func vectorInput(_ name: String) throws -> [UInt8] {
 
 /// What the library writes for `input` under `options`, and how many input
 /// bytes that conversion consumed.
-private func expectedConversion(_ input: [UInt8], _ options: ConversionOptions) throws -> (output: [UInt8], consumed: Int) {
+private func expectedConversion(_ input: [UInt8], _ options: ConversionOptions) throws -> (
+    output: [UInt8], consumed: Int
+) {
     let sink = MemorySink()
-    let report = try LegacyConverter(options: options, reader: StreamReader(MemorySource(input)),
-                                     writer: StreamWriter(sink)).run()
+    let report = try LegacyConverter(
+        options: options, reader: StreamReader(MemorySource(input)),
+        writer: StreamWriter(sink)
+    ).run()
     return (sink.bytes, Int(report.bytesRead))
 }
 
@@ -135,34 +142,40 @@ struct CallerTests {
     /// xenopsd's restore of an image from an older 32-bit host.
     static func xenopsdArguments(guest: String) -> (String, String) -> [String] {
         { input, output in
-            ["--in", input, "--out", output, "--width", "32", "--skip-qemu", "--guest-type", guest, "--syslog",
-             "--verbose"]
+            [
+                "--in", input, "--out", output, "--width", "32", "--skip-qemu", "--guest-type", guest, "--syslog",
+                "--verbose",
+            ]
         }
     }
 
-    @Test("xenopsd, HVM with a device model record: the record and the trailer stay unread",
-          arguments: CallerInput.allCases)
+    @Test(
+        "xenopsd, HVM with a device model record: the record and the trailer stay unread",
+        arguments: CallerInput.allCases)
     func xenopsdHVM(_ kind: CallerInput) throws {
         let image = try vectorInput("hvm32-libxc")
         let options = ConversionOptions(width: .bits32, guest: .hvm, skipQemu: true)
         let expected = try expectedConversion(image, options)
         #expect(expected.consumed < image.count, "the vector has a device model record")
-        let run = try runAsCaller(Paths.converter, input: image + callerTrailer, via: kind,
-                                  Self.xenopsdArguments(guest: "hvm"))
+        let run = try runAsCaller(
+            Paths.converter, input: image + callerTrailer, via: kind,
+            Self.xenopsdArguments(guest: "hvm"))
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.output == expected.output)
         #expect(run.leftover == Array(image[expected.consumed...]) + callerTrailer)
     }
 
-    @Test("xenopsd, HVM without a device model record, and PV: the trailer stays unread",
-          arguments: CallerInput.allCases)
+    @Test(
+        "xenopsd, HVM without a device model record, and PV: the trailer stays unread",
+        arguments: CallerInput.allCases)
     func xenopsdNoDeviceModelAndPV(_ kind: CallerInput) throws {
         let hvm = try vectorInput("hvm32-libxc")
         let hvmOptions = ConversionOptions(width: .bits32, guest: .hvm, skipQemu: true)
         let cut = try expectedConversion(hvm, hvmOptions)
         let bare = Array(hvm[..<cut.consumed])
-        let run = try runAsCaller(Paths.converter, input: bare + callerTrailer, via: kind,
-                                  Self.xenopsdArguments(guest: "hvm"))
+        let run = try runAsCaller(
+            Paths.converter, input: bare + callerTrailer, via: kind,
+            Self.xenopsdArguments(guest: "hvm"))
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.output == cut.output)
         #expect(run.leftover == callerTrailer)
@@ -170,15 +183,17 @@ struct CallerTests {
         let pv = try vectorInput("pv32-libxc")
         let pvExpected = try expectedConversion(pv, ConversionOptions(width: .bits32, guest: .pv, skipQemu: true))
         #expect(pvExpected.consumed == pv.count)
-        let pvRun = try runAsCaller(Paths.converter, input: pv + callerTrailer, via: kind,
-                                    Self.xenopsdArguments(guest: "pv"))
+        let pvRun = try runAsCaller(
+            Paths.converter, input: pv + callerTrailer, via: kind,
+            Self.xenopsdArguments(guest: "pv"))
         #expect(pvRun.status == 0, "\(pvRun.stderr)")
         #expect(pvRun.output == pvExpected.output)
         #expect(pvRun.leftover == callerTrailer)
     }
 
-    @Test("libxl, libxl output for HVM and PV: the trailer after the stream stays unread",
-          arguments: CallerInput.allCases)
+    @Test(
+        "libxl, libxl output for HVM and PV: the trailer after the stream stays unread",
+        arguments: CallerInput.allCases)
     func libxl(_ kind: CallerInput) throws {
         for (name, guest) in [("hvm64-libxl", "hvm"), ("pv64-libxl", "pv")] {
             let vector = Vector(kind: "convert", name: name)
@@ -217,8 +232,9 @@ struct CallerTests {
         }
     }
 
-    @Test("a sender that never closes: the tools finish without waiting for end of input",
-          arguments: [CallerInput.pipe, .socket])
+    @Test(
+        "a sender that never closes: the tools finish without waiting for end of input",
+        arguments: [CallerInput.pipe, .socket])
     func senderKeepsOpen(_ kind: CallerInput) throws {
         let image = try vectorInput("hvm64-libxl")
         let started = Date()

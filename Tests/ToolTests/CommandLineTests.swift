@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigrationCLI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Command line: as libxl and users run it")
@@ -17,9 +17,10 @@ struct CommandLineTests {
         let fds = Spawn.pipePair()
         #expect(fds[0] >= 0)
         let reader = Drain(fds[0])
-        let result = try Spawn.run(Paths.converter,
-                                   ["--in", "5", "--out", "6", "--width", "64", "--guest", "hvm", "--format", "libxl"],
-                                   inherit: [(input, 5), (fds[1], 6)])
+        let result = try Spawn.run(
+            Paths.converter,
+            ["--in", "5", "--out", "6", "--width", "64", "--guest", "hvm", "--format", "libxl"],
+            inherit: [(input, 5), (fds[1], 6)])
         close(fds[1])
         close(input)
         let streamed = reader.finish()
@@ -27,20 +28,22 @@ struct CommandLineTests {
         #expect(streamed == v.bytes("expected.out"))
     }
 
-    @Test("option forms: --opt=value, -oVALUE, unique prefixes, clustered flags",
-          arguments: [
+    @Test(
+        "option forms: --opt=value, -oVALUE, unique prefixes, clustered flags",
+        arguments: [
             ["--in=IN", "--out=OUT", "--width=64", "--guest-type=hvm", "--format=libxl", "--verbose"],
             ["-iIN", "-oOUT", "-w64", "-ghvm", "-flibxl", "-v"],
             ["--i", "IN", "--ou", "OUT", "--wid", "64", "--guest", "hvm", "--form", "libxl", "--verb"],
             ["-v", "-i", "IN", "-o", "OUT", "-w", "64", "-g", "hvm", "-f", "libxl", "extra-positional"],
-          ])
+        ])
     func optionForms(_ template: [String]) throws {
         let v = vector("hvm64-libxl")
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
         let args = template.map {
-            $0.replacingOccurrences(of: "IN", with: v.file("input.legacy").path).replacingOccurrences(of: "OUT", with: out)
+            $0.replacingOccurrences(of: "IN", with: v.file("input.legacy").path).replacingOccurrences(
+                of: "OUT", with: out)
         }
         let result = try Spawn.run(Paths.converter, args)
         #expect(result.status == 0, "\(result.stderrText)")
@@ -54,15 +57,20 @@ struct CommandLineTests {
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
-        let result = try Spawn.run(Paths.converter, ["-vx", "-i", v.file("input.legacy").path, "-o", out,
-                                                     "-w", "64", "-g", "hvm", "-f", "libxl"])
+        let result = try Spawn.run(
+            Paths.converter,
+            [
+                "-vx", "-i", v.file("input.legacy").path, "-o", out,
+                "-w", "64", "-g", "hvm", "-f", "libxl",
+            ])
         #expect(result.status == 0)
         #expect(readFile(out) == v.bytes("expected.out"))
         #expect(result.stdoutText == v.text("expected.stdout"))
     }
 
-    @Test("usage errors exit 2 with a message; a missing required option prints usage and exits 1",
-          arguments: [
+    @Test(
+        "usage errors exit 2 with a message; a missing required option prints usage and exits 1",
+        arguments: [
             (["-i", "x", "-o", "y", "-w", "16", "-g", "hvm"], Int32(2), "16"),
             (["-i", "x", "-o", "y", "-w", "64", "-g", "kvm"], Int32(2), "kvm"),
             (["-i", "x", "-o", "y", "-w", "64", "-g", "hvm", "--bogus"], Int32(2), "no such option: --bogus"),
@@ -74,7 +82,7 @@ struct CommandLineTests {
             (["-i", "x", "-o", "y", "-w", "64"], Int32(1), "Usage"),
             (["-o", "y", "-w", "64", "-g", "pv"], Int32(1), "Usage"),
             (["-i", "x", "-w", "64", "-g", "pv"], Int32(1), "Usage"),
-          ] as [([String], Int32, String)])
+        ] as [([String], Int32, String)])
     func usageErrors(_ args: [String], _ status: Int32, _ message: String) throws {
         let result = try Spawn.run(Paths.converter, args)
         #expect(result.status == status)
@@ -89,8 +97,10 @@ struct CommandLineTests {
         #expect(version.stdoutText == "convert-legacy-stream \(ToolVersion.current)\n")
         let help = try Spawn.run(Paths.converter, ["-h"])
         #expect(help.status == 0)
-        for option in ["--in", "--out", "--width", "--guest-type", "--format", "--verbose", "--xl", "--skip-qemu",
-                       "--syslog", "--stream-version", "--auto", "--progress", "--report", "--dry-run"] {
+        for option in [
+            "--in", "--out", "--width", "--guest-type", "--format", "--verbose", "--xl", "--skip-qemu",
+            "--syslog", "--stream-version", "--auto", "--progress", "--report", "--dry-run",
+        ] {
             #expect(help.stdoutText.contains(option), "help lacks \(option)")
         }
         let verifyHelp = try Spawn.run(Paths.verifier, ["--help"])
@@ -115,8 +125,9 @@ struct CommandLineTests {
     func dashMeansStdio() throws {
         let v = vector("pv64-libxl")
         let input = try #require(v.bytes("input.legacy"))
-        let result = try Spawn.run(Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "pv", "-f", "libxl"],
-                                   stdin: input)
+        let result = try Spawn.run(
+            Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "pv", "-f", "libxl"],
+            stdin: input)
         #expect(result.status == 0)
         #expect(result.stdout == v.bytes("expected.out"))
         // The verifier reads standard input by default.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Xen's reference tools' conformance vectors through the built tools: the
 /// exact output bytes, standard output and exit status of each.

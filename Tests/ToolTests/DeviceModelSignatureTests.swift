@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Older device-model records")
 struct DeviceModelSignatureTests {
@@ -20,7 +20,8 @@ struct DeviceModelSignatureTests {
     func remus() throws {
         for (name, format) in [("hvm64-libxc", "libxc"), ("hvm64-libxl", "libxl")] {
             let input = try rewrite(name, signature: "RemusDeviceModelState", lengthField: true)
-            let result = try Spawn.run(Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "hvm", "-f", format], stdin: input)
+            let result = try Spawn.run(
+                Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "hvm", "-f", format], stdin: input)
             #expect(result.status == 0, "\(result.stderrText)")
             var expected = try #require(vector(name).bytes("expected.out"))
             if format == "libxc" {
@@ -45,7 +46,8 @@ struct DeviceModelSignatureTests {
         let fromFile = try Spawn.run(Paths.converter, ["-i", path, "-o", "-", "-w", "64", "-g", "hvm", "-f", "libxl"])
         #expect(fromFile.status == 0, "\(fromFile.stderrText)")
         #expect(fromFile.stdout == expected)
-        let fromPipe = try Spawn.run(Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "hvm", "-f", "libxl"], stdin: input)
+        let fromPipe = try Spawn.run(
+            Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "hvm", "-f", "libxl"], stdin: input)
         #expect(fromPipe.stdout == expected)
         #expect(try Spawn.run(Paths.verifier, ["-f", "libxl"], stdin: fromPipe.stdout).status == 0)
         let libxc = try Spawn.run(Paths.converter, ["-i", path, "-o", "-", "-w", "64", "-g", "hvm"])
@@ -60,7 +62,8 @@ struct DeviceModelSignatureTests {
     @Test("an unknown signature is still exit 2")
     func unknown() throws {
         let input = try rewrite("hvm64-libxl", signature: "SomethingElseEntirely", lengthField: true)
-        let result = try Spawn.run(Paths.converter, ["-i", "-", "-o", "/dev/null", "-w", "64", "-g", "hvm", "-f", "libxl"], stdin: input)
+        let result = try Spawn.run(
+            Paths.converter, ["-i", "-", "-o", "/dev/null", "-w", "64", "-g", "hvm", "-f", "libxl"], stdin: input)
         #expect(result.status == 2)
         #expect(result.stderrText.hasPrefix("Script Error: "))
     }

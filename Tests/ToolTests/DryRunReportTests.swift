@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigration
+
 @testable import XenMigrationCLI
 
 private func json(_ bytes: [UInt8]) throws -> [String: Any] {
@@ -13,8 +14,9 @@ private func quietArgs(_ v: Vector) -> [String] { v.args.filter { $0 != "-v" } }
 
 @Suite("Report: what a dry run would write, and the JSON itself")
 struct DryRunReportTests {
-    @Test("a dry run reports bytesWritten 0 and bytesThatWouldBeWritten; a conversion only bytesWritten",
-          arguments: ["hvm64-libxl-toolstack-xl", "pv32-xsave-vcpus70", "hvm64-libxc-v3"])
+    @Test(
+        "a dry run reports bytesWritten 0 and bytesThatWouldBeWritten; a conversion only bytesWritten",
+        arguments: ["hvm64-libxl-toolstack-xl", "pv32-xsave-vcpus70", "hvm64-libxc-v3"])
     func dryRunField(_ name: String) throws {
         let v = Vector(kind: "convert", name: name)
         let expected = try #require(v.bytes("expected.out")).count
@@ -22,7 +24,8 @@ struct DryRunReportTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let report = dir.appendingPathComponent("report.json").path
 
-        let dry = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "--dry-run", "--report", report] + quietArgs(v))
+        let dry = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "--dry-run", "--report", report] + quietArgs(v))
         #expect(dry.status == 0, "\(dry.stderrText)")
         let dryReport = try json(try #require(try? [UInt8](Data(contentsOf: URL(fileURLWithPath: report)))))
         #expect(dryReport["bytesWritten"] as? Int == 0)
@@ -31,14 +34,16 @@ struct DryRunReportTests {
 
         // The same conversion for real; its report on standard output.
         let out = dir.appendingPathComponent("out").path
-        let real = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--report", "-"] + quietArgs(v))
+        let real = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--report", "-"] + quietArgs(v))
         #expect(real.status == 0, "\(real.stderrText)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)).count == expected)
         let realReport = try json(real.stdout)
         #expect(realReport["bytesWritten"] as? Int == expected)
         #expect(realReport["bytesThatWouldBeWritten"] == nil)
         // Apart from these and the time taken, the two reports agree.
-        var dryDecoded = try JSONDecoder().decode(ReportDocument.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
+        var dryDecoded = try JSONDecoder().decode(
+            ReportDocument.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
         let realDecoded = try JSONDecoder().decode(ReportDocument.self, from: Data(real.stdout))
         dryDecoded.report.bytesWritten = UInt64(expected)
         #expect(dryDecoded.report == realDecoded.report)
@@ -47,7 +52,8 @@ struct DryRunReportTests {
     /// A real report, read back into the library's type.
     private func report(_ name: String) throws -> ReportDocument {
         let v = Vector(kind: "convert", name: name)
-        let result = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "-o", "/dev/null", "--report", "-"] + quietArgs(v))
+        let result = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "-o", "/dev/null", "--report", "-"] + quietArgs(v))
         #expect(result.status == 0, "\(result.stderrText)")
         return try JSONDecoder().decode(ReportDocument.self, from: Data(result.stdout))
     }
@@ -58,8 +64,9 @@ struct DryRunReportTests {
         return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
     }
 
-    @Test("the hand-written JSON is byte for byte what JSONEncoder writes for the report",
-          arguments: ["hvm64-libxl-toolstack-xl", "pv32-xsave-vcpus70", "pv64-libxc", "hvm32-batch1"])
+    @Test(
+        "the hand-written JSON is byte for byte what JSONEncoder writes for the report",
+        arguments: ["hvm64-libxl-toolstack-xl", "pv32-xsave-vcpus70", "pv64-libxc", "hvm32-batch1"])
     func sameAsFoundation(_ name: String) throws {
         var document = try report(name)
         #expect(ReportFile.json(document) == (try foundation(document)))
@@ -89,7 +96,8 @@ struct DryRunReportTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
         let report = dir.appendingPathComponent("missing/report.json").path
-        let result = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--report", report] + v.args)
+        let result = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--report", report] + v.args)
         #expect(result.status == 1)
         #expect(result.stderrText.hasPrefix("Unable to write report '\(report)': "))
         #expect(result.stderrText.split(separator: "\n").count == 1)

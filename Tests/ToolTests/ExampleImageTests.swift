@@ -1,13 +1,15 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigrationCLI
 
 /// The README describes examples/synthetic-hvm64-xl.save as the conformance
 /// vector it is; this keeps that true.
 @Suite("The shipped example")
 struct ExampleImageTests {
-    @Test("examples/synthetic-hvm64-xl.save is conformance vector convert/hvm64-libxl-toolstack-xl, and converts with --auto")
+    @Test(
+        "examples/synthetic-hvm64-xl.save is conformance vector convert/hvm64-libxl-toolstack-xl, and converts with --auto"
+    )
     func example() throws {
         let example = Paths.packageRoot.appendingPathComponent("examples/synthetic-hvm64-xl.save")
         let vector = Vector(kind: "convert", name: "hvm64-libxl-toolstack-xl")

@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Hostile sizes through the built tools, measured: the expected status,
@@ -24,8 +24,9 @@ struct HostileSizeToolTests {
         #expect(ran.status == hostile.status, "\(stderr)")
         #expect(withinMemoryLimit(ran), "peak RSS \(ran.maxRSSKiB ?? 0) KiB")
         if hostile.status != 0 {
-            #expect(stderr.hasPrefix("Stream Error: ") && stderr.contains(hostile.message(inputLength: image.count)),
-                    "\(stderr)")
+            #expect(
+                stderr.hasPrefix("Stream Error: ") && stderr.contains(hostile.message(inputLength: image.count)),
+                "\(stderr)")
             #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
         }
     }
@@ -54,8 +55,9 @@ struct HostileSizeToolTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in").path
         let size = 96 << 20
-        let image = Build.hvm(xl: (UInt32(size), size), contextLength: UInt32(size),
-                                deviceModel: { Build.deviceModel0002(&$0, length: UInt32(size), bytes: size) })
+        let image = Build.hvm(
+            xl: (UInt32(size), size), contextLength: UInt32(size),
+            deviceModel: { Build.deviceModel0002(&$0, length: UInt32(size), bytes: size) })
         try image.write(to: input)
 
         // convert-legacy-stream ... -o - | verify-stream-v2 -f xl
@@ -66,11 +68,13 @@ struct HostileSizeToolTests {
         let pipe = Spawn.pipePair()
         let errConvert = Spawn.pipePair()
         let errVerify = Spawn.pipePair()
-        let converter = try Child(Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "hvm", "-f", "libxl", "-x"],
-                                  descriptors: [(inFD, 0), (pipe[1], 1), (errConvert[1], 2)], measure: true)
-        let verifier = try Child(Paths.verifier, ["-f", "xl"], descriptors: [(pipe[0], 0), (null, 1), (errVerify[1], 2)],
-                                 measure: true)
-        [pipe[0], pipe[1], errConvert[1], errVerify[1]].forEach { close($0) }
+        let converter = try Child(
+            Paths.converter, ["-i", "-", "-o", "-", "-w", "64", "-g", "hvm", "-f", "libxl", "-x"],
+            descriptors: [(inFD, 0), (pipe[1], 1), (errConvert[1], 2)], measure: true)
+        let verifier = try Child(
+            Paths.verifier, ["-f", "xl"], descriptors: [(pipe[0], 0), (null, 1), (errVerify[1], 2)],
+            measure: true)
+        for fd in [pipe[0], pipe[1], errConvert[1], errVerify[1]] { close(fd) }
         let convertErrors = Drain(errConvert[0])
         let verifyErrors = Drain(errVerify[0])
         let converted = try #require(converter.wait(timeout: 60))
@@ -91,8 +95,9 @@ struct HostileSizeToolTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in").path
         try Build.pv(p2m: 1 << 32).write(to: input)
-        let (exit, stderr) = try runTool(Paths.converter, ["-i", input, "-o", "/dev/null", "-w", "64", "-g", "pv"],
-                                         timeout: 60)
+        let (exit, stderr) = try runTool(
+            Paths.converter, ["-i", input, "-o", "/dev/null", "-w", "64", "-g", "pv"],
+            timeout: 60)
         let ran = try #require(exit)
         #expect(ran.status == 0, "\(stderr)")
         #expect(withinMemoryLimit(ran), "peak RSS \(ran.maxRSSKiB ?? 0) KiB")
@@ -103,10 +108,17 @@ struct HostileSizeToolTests {
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("in").path
-        let image = Build.hvm(deviceModel: { $0.text("QemuDeviceModelRecord"); $0.zeros(80 << 20) })
+        let image = Build.hvm(deviceModel: {
+            $0.text("QemuDeviceModelRecord")
+            $0.zeros(80 << 20)
+        })
         try image.write(to: input)
-        let (exit, stderr) = try runTool(Paths.converter, ["-i", input, "-o", "/dev/null", "-w", "64", "-g", "hvm",
-                                                           "-f", "libxl"], timeout: 60)
+        let (exit, stderr) = try runTool(
+            Paths.converter,
+            [
+                "-i", input, "-o", "/dev/null", "-w", "64", "-g", "hvm",
+                "-f", "libxl",
+            ], timeout: 60)
         let ran = try #require(exit)
         #expect(ran.status == 0, "\(stderr)")
         #expect(withinMemoryLimit(ran), "peak RSS \(ran.maxRSSKiB ?? 0) KiB")

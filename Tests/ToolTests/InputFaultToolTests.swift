@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Input that comes slowly, cannot be read or cannot be opened, through the
@@ -18,8 +18,9 @@ struct InputFaultToolTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
         let inPipe = Spawn.pipePair()
-        let child = try Child(Paths.converter, ["-i", "-", "-o", out] + vector.args.filter { $0 != "-v" },
-                              descriptors: [(inPipe[0], 0)])
+        let child = try Child(
+            Paths.converter, ["-i", "-", "-o", out] + vector.args.filter { $0 != "-v" },
+            descriptors: [(inPipe[0], 0)])
         close(inPipe[0])
         input.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
@@ -38,13 +39,14 @@ struct InputFaultToolTests {
         #expect((try? Data(contentsOf: URL(fileURLWithPath: out))).map { [UInt8]($0) } == vector.bytes("expected.out"))
     }
 
-    @Test("an input that cannot be read or opened: exit 1 and one message",
-          arguments: [
+    @Test(
+        "an input that cannot be read or opened: exit 1 and one message",
+        arguments: [
             ("/proc/self/mem", "Read error: Input/output error"),
             ("descriptor opened write-only", "Read error: Bad file descriptor"),
             ("a directory", "Is a directory"),
             ("a missing file", "No such file or directory"),
-          ])
+        ])
     func unreadable(_ input: String, _ message: String) throws {
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -54,13 +56,16 @@ struct InputFaultToolTests {
         var descriptors: [(Int32, Int32)] = [(errPipe[1], 2)]
         let argument: String
         switch input {
-        case "descriptor opened write-only": argument = "7"; descriptors.append((writeOnly, 7))
+        case "descriptor opened write-only":
+            argument = "7"
+            descriptors.append((writeOnly, 7))
         case "a directory": argument = dir.path
         case "a missing file": argument = dir.appendingPathComponent("missing").path
         default: argument = input
         }
-        let child = try Child(Paths.converter, ["-i", argument, "-o", "/dev/null", "-w", "64", "-g", "hvm"],
-                              descriptors: descriptors)
+        let child = try Child(
+            Paths.converter, ["-i", argument, "-o", "/dev/null", "-w", "64", "-g", "hvm"],
+            descriptors: descriptors)
         close(errPipe[1])
         let stderr = Drain(errPipe[0])
         let exit = try #require(child.wait(timeout: 20))
@@ -79,9 +84,12 @@ struct InputFaultToolTests {
         chmod(path, 0)
         let arguments = ["-i", path, "-o", "/dev/null", "-w", "64", "-g", "hvm"]
         // Root reads any file: run the tool as nobody instead (CI is root).
-        let (exit, stderr) = geteuid() == 0
-            ? try runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.converter]
-                + arguments)
+        let (exit, stderr) =
+            geteuid() == 0
+            ? try runTool(
+                "/usr/bin/setpriv",
+                ["--reuid=65534", "--regid=65534", "--clear-groups", Paths.converter]
+                    + arguments)
             : try runTool(Paths.converter, arguments)
         #expect(exit?.status == 1 && stderr.contains("Permission denied"), "\(stderr)")
     }
@@ -89,7 +97,8 @@ struct InputFaultToolTests {
     @Test("verify-stream-v2: a read error exits 1; an input it cannot open exits 2, as Xen's does")
     func verifierInputs() throws {
         let unreadable = try runTool(Paths.verifier, ["-i", "/proc/self/mem"])
-        #expect(unreadable.exit?.status == 1 && unreadable.stderr.contains("Input/output error"), "\(unreadable.stderr)")
+        #expect(
+            unreadable.exit?.status == 1 && unreadable.stderr.contains("Input/output error"), "\(unreadable.stderr)")
         let directory = try runTool(Paths.verifier, ["-i", "/"])
         #expect(directory.exit?.status == 2 && directory.stderr.contains("Is a directory"), "\(directory.stderr)")
     }

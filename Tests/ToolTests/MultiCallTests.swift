@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigrationCLI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 private func make(_ target: String, _ variables: [String: String], timeout: Double = 120) throws -> RunResult {
@@ -34,11 +34,15 @@ private func size(_ path: String) -> Int? {
 struct MultiCallTests {
     @Test("the name after the last / picks the verifier; any other name is the converter")
     func dispatch() {
-        for name in ["verify-stream-v2", "/usr/lib/xen/bin/verify-stream-v2", "./verify-stream-v2", "a//verify-stream-v2"] {
+        for name in [
+            "verify-stream-v2", "/usr/lib/xen/bin/verify-stream-v2", "./verify-stream-v2", "a//verify-stream-v2",
+        ] {
             #expect(MultiCall.isVerifier(name), "\(name)")
         }
-        for name in ["convert-legacy-stream", "", "/", "verify-stream-v2.py", "xen-verify-stream-v2",
-                     "verify-stream-v3", "/opt/verify-stream-v2/convert-legacy-stream", "VERIFY-STREAM-V2"] {
+        for name in [
+            "convert-legacy-stream", "", "/", "verify-stream-v2.py", "xen-verify-stream-v2",
+            "verify-stream-v3", "/opt/verify-stream-v2/convert-legacy-stream", "VERIFY-STREAM-V2",
+        ] {
             #expect(!MultiCall.isVerifier(name), "\(name)")
         }
     }
@@ -52,7 +56,8 @@ struct MultiCallTests {
         let version = try Spawn.run(renamed, ["--version"])
         #expect(version.stdoutText == "convert-legacy-stream \(ToolVersion.current)\n")
         let v = Vector(kind: "convert", name: "pv64-libxl")
-        let converted = try Spawn.run(renamed, ["-i", v.file("input.legacy").path, "-o", "-"] + v.args.filter { $0 != "-v" })
+        let converted = try Spawn.run(
+            renamed, ["-i", v.file("input.legacy").path, "-o", "-"] + v.args.filter { $0 != "-v" })
         #expect(converted.status == 0)
         #expect(converted.stdout == v.bytes("expected.out"))
     }
@@ -74,14 +79,17 @@ struct MultiCallTests {
         let libexec = prefix.appendingPathComponent("lib/xen/bin")
         let program = libexec.appendingPathComponent("convert-legacy-stream").path
         let link = libexec.appendingPathComponent("verify-stream-v2").path
-        #expect(try FileManager.default.contentsOfDirectory(atPath: libexec.path).sorted()
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: libexec.path).sorted()
                 == ["convert-legacy-stream", "verify-stream-v2"])
         #expect(lstatMode(program) == S_IFREG)
         #expect(lstatMode(link) == S_IFLNK)
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == "convert-legacy-stream")
         let inode = try #require(identity(program))
-        for path in [link, prefix.appendingPathComponent("bin/convert-legacy-stream").path,
-                     prefix.appendingPathComponent("bin/verify-stream-v2").path] {
+        for path in [
+            link, prefix.appendingPathComponent("bin/convert-legacy-stream").path,
+            prefix.appendingPathComponent("bin/verify-stream-v2").path,
+        ] {
             #expect(identity(path) == inode, "\(path) is not the program")
         }
 
@@ -92,8 +100,9 @@ struct MultiCallTests {
             }
         }
         let v = Vector(kind: "verify", name: "hvm64-libxl-toolstack-xl")
-        let verified = try Spawn.run(prefix.appendingPathComponent("bin/verify-stream-v2").path,
-                                     ["-i", v.file("stream").path, "-v"] + v.args)
+        let verified = try Spawn.run(
+            prefix.appendingPathComponent("bin/verify-stream-v2").path,
+            ["-i", v.file("stream").path, "-v"] + v.args)
         #expect(verified.status == 0, "\(verified.stderrText)")
         #expect(verified.stdoutText == v.text("expected.stdout"))
     }
@@ -106,7 +115,8 @@ struct MultiCallTests {
         let variables = ["PREFIX": dir.appendingPathComponent("opt").path, "LIBEXEC_BIN": bin.path, "bindir": bin.path]
         let result = try make("install-only", variables)
         #expect(result.status == 0, "make: \(result.stderrText)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: bin.path).sorted()
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: bin.path).sorted()
                 == ["convert-legacy-stream", "verify-stream-v2"])
         #expect(lstatMode(bin.appendingPathComponent("convert-legacy-stream").path) == S_IFREG)
         let verify = try Spawn.run(bin.appendingPathComponent("verify-stream-v2").path, ["--version"])
@@ -119,14 +129,20 @@ struct MultiCallTests {
     /// scratch directory inside .build: `swift test` holds .build's lock, and
     /// a second one keeps later runs incremental. The first run builds for
     /// about a minute and a half on 2 cores, beside the other tests.
-    @Test("make install-strip: no linker warnings; both tools together at most 16 MiB; only libc, libm, libstdc++, libgcc_s")
+    @Test(
+        "make install-strip: no linker warnings; both tools together at most 16 MiB; only libc, libm, libstdc++, libgcc_s"
+    )
     func strippedSize() throws {
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let stage = dir.appendingPathComponent("stage")
         let scratch = Paths.packageRoot.appendingPathComponent(".build/install-check").path
-        let result = try make("install-strip", ["DESTDIR": stage.path, "PREFIX": "/usr", "SCRATCH_PATH": scratch,
-                                                "BINDIR": "\(scratch)/release"], timeout: 1200)
+        let result = try make(
+            "install-strip",
+            [
+                "DESTDIR": stage.path, "PREFIX": "/usr", "SCRATCH_PATH": scratch,
+                "BINDIR": "\(scratch)/release",
+            ], timeout: 1200)
         #expect(result.status == 0, "make: \(result.stderrText)")
         let output = result.stdoutText + result.stderrText
         #expect(!output.lowercased().contains("warning"), "\(output)")
@@ -149,7 +165,10 @@ struct MultiCallTests {
             line.split(separator: "[").last.map { String($0.dropLast()) }
         }
         // The README's list (the dynamic loader's name depends on the architecture).
-        #expect(Set(needed.filter { !$0.hasPrefix("ld-linux") }) == ["libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1"])
+        #expect(
+            Set(needed.filter { !$0.hasPrefix("ld-linux") }) == [
+                "libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1",
+            ])
         let version = try Spawn.run(stage.appendingPathComponent("usr/bin/verify-stream-v2").path, ["--version"])
         #expect(version.stdoutText == "verify-stream-v2 \(ToolVersion.current)\n")
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Mutated conformance vectors through the built tools, measured.
 @Suite("Mutated conformance vectors through the tools")

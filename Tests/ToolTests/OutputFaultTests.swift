@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Output that fails or goes away, and signals while output is blocked:
@@ -13,8 +13,9 @@ import Glibc
 struct OutputFaultTests {
     static let vector = "pv32-xsave-vcpus70"  // the largest output: 370 KB
 
-    @Test("writing to /dev/full exits 1 with 'No space left on device'",
-          arguments: ["path", "stdout", "descriptor"])
+    @Test(
+        "writing to /dev/full exits 1 with 'No space left on device'",
+        arguments: ["path", "stdout", "descriptor"])
     func deviceFull(_ how: String) throws {
         let (input, args) = try loadVector("convert", Self.vector)
         _ = input
@@ -26,11 +27,16 @@ struct OutputFaultTests {
         let out: [String]
         switch how {
         case "path": out = ["-o", "/dev/full"]
-        case "stdout": out = ["-o", "-"]; descriptors.append((full, 1))
-        default: out = ["--out", "5"]; descriptors.append((full, 5))
+        case "stdout":
+            out = ["-o", "-"]
+            descriptors.append((full, 1))
+        default:
+            out = ["--out", "5"]
+            descriptors.append((full, 5))
         }
-        let child = try Child(Paths.converter, ["-i", path] + out + args.filter { $0 != "-v" },
-                              descriptors: descriptors)
+        let child = try Child(
+            Paths.converter, ["-i", path] + out + args.filter { $0 != "-v" },
+            descriptors: descriptors)
         close(errPipe[1])
         let stderr = Drain(errPipe[0])
         let exit = try #require(child.wait(timeout: 20))
@@ -51,8 +57,9 @@ struct OutputFaultTests {
         let outPipe = Spawn.pipePair()
         let errPipe = Spawn.pipePair()
         if readFirst == 0 { close(outPipe[0]) }
-        let child = try Child(Paths.converter, ["-i", path, "-o", "-"] + args,
-                              descriptors: [(outPipe[1], 1), (errPipe[1], 2)])
+        let child = try Child(
+            Paths.converter, ["-i", path, "-o", "-"] + args,
+            descriptors: [(outPipe[1], 1), (errPipe[1], 2)])
         close(outPipe[1])
         close(errPipe[1])
         let stderr = Drain(errPipe[0])
@@ -87,8 +94,9 @@ struct OutputFaultTests {
         #expect(exit.status == 0)
     }
 
-    @Test("SIGTERM while blocked writing to a pipe nobody reads (libxl's --in/--out descriptors): gone within a second",
-          arguments: ["write", "sendfile"])
+    @Test(
+        "SIGTERM while blocked writing to a pipe nobody reads (libxl's --in/--out descriptors): gone within a second",
+        arguments: ["write", "sendfile"])
     func sigtermBlockedOnOutput(_ how: String) throws {
         // A 64 MiB HVM context: far more than the (enlarged) output pipe
         // holds. "sendfile" moves it file to pipe inside the kernel; "write"
@@ -103,8 +111,9 @@ struct OutputFaultTests {
         let outPipe = Spawn.pipePair()
         defer { close(outPipe[0]) }
         let command = how == "write" ? ["XEN_STREAM_NO_ZEROCOPY=1", Paths.converter] : [Paths.converter]
-        let child = try Child("/usr/bin/env", command + ["--in", "4", "--out", "5"] + args,
-                              descriptors: [(input, 4), (outPipe[1], 5)])
+        let child = try Child(
+            "/usr/bin/env", command + ["--in", "4", "--out", "5"] + args,
+            descriptors: [(input, 4), (outPipe[1], 5)])
         close(outPipe[1])
         // Wait until the pipe is full: what is queued stops growing.
         var queued: Int32 = 0
@@ -146,8 +155,9 @@ struct OutputFaultTests {
         let (input, args) = try loadVector("convert", "hvm64-libxl")
         let inPipe = Spawn.pipePair()
         let out = dir.appendingPathComponent("restore.img").path
-        let child = try Child(Paths.converter, ["-i", "-", "-o", out] + args.filter { $0 != "-v" },
-                              descriptors: [(inPipe[0], 0)])
+        let child = try Child(
+            Paths.converter, ["-i", "-", "-o", out] + args.filter { $0 != "-v" },
+            descriptors: [(inPipe[0], 0)])
         close(inPipe[0])
         defer { close(inPipe[1]) }
         input.withUnsafeBytes { _ = write(inPipe[1], $0.baseAddress, 40000) }

@@ -1,19 +1,22 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 import XenMigrationCLI
 
 @Suite("Report, dry run and progress")
 struct ReportTests {
-    @Test("--report writes JSON whose byte counts equal the real sizes", arguments: ["pv32-xsave-vcpus70", "hvm64-libxl-toolstack-xl"])
+    @Test(
+        "--report writes JSON whose byte counts equal the real sizes",
+        arguments: ["pv32-xsave-vcpus70", "hvm64-libxl-toolstack-xl"])
     func report(_ name: String) throws {
         let v = vector(name)
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
         let json = dir.appendingPathComponent("report.json").path
-        let result = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--report", json] + v.args)
+        let result = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--report", json] + v.args)
         #expect(result.status == 0)
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
         let document = try JSONDecoder().decode(ReportDocument.self, from: data)
@@ -42,13 +45,15 @@ struct ReportTests {
     @Test("--dry-run reads and checks everything, writes nothing, and needs no -o")
     func dryRun() throws {
         let v = vector("hvm64-libxc")
-        let ok = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "--dry-run", "-w", "64", "-g", "hvm", "-v"])
+        let ok = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "--dry-run", "-w", "64", "-g", "hvm", "-v"])
         #expect(ok.status == 0)
         #expect(ok.stdoutText == v.text("expected.stdout"))
         let bad = vector("err-dup-pfn")
         let failed = try Spawn.run(Paths.converter, ["-i", bad.file("input.legacy").path, "--dry-run"] + bad.args)
         #expect(failed.status == 1)
-        let report = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "--dry-run", "--auto", "--report", "-"])
+        let report = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "--dry-run", "--auto", "--report", "-"])
         #expect(report.status == 0)
         let decoded = try JSONDecoder().decode(ConversionReport.self, from: Data(report.stdout))
         #expect(decoded.detected.contains("width"))
@@ -61,7 +66,8 @@ struct ReportTests {
         let dir = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
-        let result = try Spawn.run(Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--progress", "-w", "32", "-g", "hvm"])
+        let result = try Spawn.run(
+            Paths.converter, ["-i", v.file("input.legacy").path, "-o", out, "--progress", "-w", "32", "-g", "hvm"])
         #expect(result.status == 0)
         #expect(readFile(out) == v.bytes("expected.out"))
         #expect(result.stderrText.contains("pages"))

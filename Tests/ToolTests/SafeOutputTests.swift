@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Safe output files")
@@ -47,8 +47,12 @@ struct SafeOutputTests {
         let v = vector("pv64-libxc")
         let input = try #require(v.bytes("input.legacy"))
         try writeFile(path, input)
-        let result = try Spawn.run(Paths.converter, ["-i", path, "-o", dir.appendingPathComponent(".").path + "/image",
-                                                     "-w", "64", "-g", "pv"])
+        let result = try Spawn.run(
+            Paths.converter,
+            [
+                "-i", path, "-o", dir.appendingPathComponent(".").path + "/image",
+                "-w", "64", "-g", "pv",
+            ])
         #expect(result.status == 1)
         #expect(result.stderrText.contains("input"))
         #expect(readFile(path) == input)
@@ -65,8 +69,9 @@ struct SafeOutputTests {
         let inPipe = Spawn.pipePair()
         let null = try openFile("/dev/null", O_WRONLY)
         defer { close(null) }
-        let tool = try Child(Paths.converter, ["-i", "-", "-o", out, "-w", "64", "-g", "hvm"],
-                             descriptors: [(inPipe[0], 0), (null, 1), (null, 2)])
+        let tool = try Child(
+            Paths.converter, ["-i", "-", "-o", out, "-w", "64", "-g", "hvm"],
+            descriptors: [(inPipe[0], 0), (null, 1), (null, 2)])
         close(inPipe[0])
         defer { close(inPipe[1]) }
         writeAll(inPipe[1], input[0..<(input.count / 2)])

@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every way the bytes can travel (file or pipe in, file or pipe out,
@@ -22,16 +22,23 @@ struct TransferPathTests {
         guard let dir = try? Paths.temporaryDirectory() else { return nil }
         let input = dir.appendingPathComponent("hvm.legacy").path
         let expected = dir.appendingPathComponent("hvm.libxl").path
-        guard let made = try? Spawn.run(Paths.generator, ["--guest", "hvm", "--pages", "2500", "--batch", "1024",
-                                                          "--vcpus", "2", "-o", input, "--expected", expected,
-                                                          "--format", "libxl"]),
-              made.status == 0,
-              let bytes = try? Data(contentsOf: URL(fileURLWithPath: expected)) else { return nil }
+        guard
+            let made = try? Spawn.run(
+                Paths.generator,
+                [
+                    "--guest", "hvm", "--pages", "2500", "--batch", "1024",
+                    "--vcpus", "2", "-o", input, "--expected", expected,
+                    "--format", "libxl",
+                ]),
+            made.status == 0,
+            let bytes = try? Data(contentsOf: URL(fileURLWithPath: expected))
+        else { return nil }
         return (input, [UInt8](bytes))
     }()
 
-    @Test("same bytes on every path, zero-copy on and off",
-          arguments: Path.allCases, [false, true])
+    @Test(
+        "same bytes on every path, zero-copy on and off",
+        arguments: Path.allCases, [false, true])
     func path(_ path: Path, plainCopy: Bool) throws {
         let fixture = try #require(TransferPathTests.fixture)
         let dir = try Paths.temporaryDirectory()
@@ -51,11 +58,13 @@ struct TransferPathTests {
             #expect(r.status == 0, "\(r.stderrText)")
             written = r.stdout
         case .pipeToPipe:
-            let r = try Spawn.run(Paths.converter, ["-i", "-", "-o", "-"] + common, stdin: [UInt8](input), environment: env)
+            let r = try Spawn.run(
+                Paths.converter, ["-i", "-", "-o", "-"] + common, stdin: [UInt8](input), environment: env)
             #expect(r.status == 0, "\(r.stderrText)")
             written = r.stdout
         case .pipeToFile:
-            let r = try Spawn.run(Paths.converter, ["-i", "-", "-o", out] + common, stdin: [UInt8](input), environment: env)
+            let r = try Spawn.run(
+                Paths.converter, ["-i", "-", "-o", out] + common, stdin: [UInt8](input), environment: env)
             #expect(r.status == 0, "\(r.stderrText)")
             written = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
         case .descriptors:
@@ -67,13 +76,16 @@ struct TransferPathTests {
             }
             // Numbers well above what the test process has open, so the
             // two dup2s cannot overwrite each other's source.
-            let r = try Spawn.run(Paths.converter, ["--in", "200", "--out", "201"] + common,
-                                  inherit: [(inFD, 200), (outFD, 201)], environment: env)
+            let r = try Spawn.run(
+                Paths.converter, ["--in", "200", "--out", "201"] + common,
+                inherit: [(inFD, 200), (outFD, 201)], environment: env)
             #expect(r.status == 0, "\(r.stderrText)")
             written = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
         }
         // Compare without dumping megabytes into the log on failure.
         #expect(written?.count == fixture.expected.count)
-        #expect(written == fixture.expected, "first difference at \(firstDifference(written ?? [], fixture.expected) ?? -1)")
+        #expect(
+            written == fixture.expected, "first difference at \(firstDifference(written ?? [], fixture.expected) ?? -1)"
+        )
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenLegacyGenerator
 import XenMigration
 
@@ -8,8 +8,9 @@ import XenMigration
 /// message, nothing left behind. The cuts are found in process first.
 @Suite("Truncated input through the tools")
 struct TruncationToolTests {
-    @Test("the built tools exit 1 with the truncation offset, leaving no output",
-          arguments: ["hvm64-libxl-toolstack-xl", "pv32-xsave-vcpus70", "pv64-libxc-v3"])
+    @Test(
+        "the built tools exit 1 with the truncation offset, leaving no output",
+        arguments: ["hvm64-libxl-toolstack-xl", "pv32-xsave-vcpus70", "pv64-libxc-v3"])
     func toolsOnCuts(_ name: String) throws {
         let (input, args) = try loadVector("convert", name)
         let options = try conversionOptions(args)
@@ -27,16 +28,19 @@ struct TruncationToolTests {
         try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
         for cut in cuts.sorted() where cut >= 0 {
             try Data(input[0..<cut]).write(to: URL(fileURLWithPath: cutPath))
-            let run = try Spawn.run(Paths.converter, ["-i", cutPath, "-o", outDir.appendingPathComponent("o").path] + args)
+            let run = try Spawn.run(
+                Paths.converter, ["-i", cutPath, "-o", outDir.appendingPathComponent("o").path] + args)
             #expect(run.signal == nil)
             #expect(run.status == 1, "cut at \(cut): \(run.stderrText)")
-            #expect(firstLine(run.stderrText).hasPrefix("Stream Error: Stream truncated at input offset \(cut): "),
-                    "cut at \(cut): \(run.stderrText)")
+            #expect(
+                firstLine(run.stderrText).hasPrefix("Stream Error: Stream truncated at input offset \(cut): "),
+                "cut at \(cut): \(run.stderrText)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: outDir.path).isEmpty)
 
             // The same bytes through a pipe, as libxl hands them over.
-            let piped = try Spawn.run(Paths.converter, ["-i", "-", "-o", "-"] + args.filter { $0 != "-v" },
-                                      stdin: Array(input[0..<cut]))
+            let piped = try Spawn.run(
+                Paths.converter, ["-i", "-", "-o", "-"] + args.filter { $0 != "-v" },
+                stdin: Array(input[0..<cut]))
             #expect(piped.status == 1 && piped.signal == nil)
             #expect(firstLine(piped.stderrText).hasPrefix("Stream Error: Stream truncated at input offset \(cut): "))
         }
@@ -55,8 +59,9 @@ struct TruncationToolTests {
             let run = try Spawn.run(Paths.verifier, args.filter { $0 != "-v" }, stdin: Array(stream[0..<cut]))
             #expect(run.signal == nil)
             #expect(run.status == 1, "cut at \(cut): \(run.stderrText)")
-            #expect(firstLine(run.stderrText).hasPrefix("Stream Error: Stream truncated at input offset \(cut): "),
-                    "cut at \(cut): \(run.stderrText)")
+            #expect(
+                firstLine(run.stderrText).hasPrefix("Stream Error: Stream truncated at input offset \(cut): "),
+                "cut at \(cut): \(run.stderrText)")
         }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigration
+
 @testable import XenMigrationCLI
 
 private let convertUsage = "Usage: convert-legacy-stream [options] -i INPUT -o OUTPUT -w WIDTH -g GUEST\n"
@@ -9,8 +10,10 @@ private let verifyUsage = "Usage: verify-stream-v2 [options]\n"
 
 /// A usage error: exactly one line naming what is wrong, then the usage
 /// line, on standard error; nothing on standard output.
-private func expectUsageError(_ tool: String, _ args: [String], _ line: String, status: Int32,
-                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func expectUsageError(
+    _ tool: String, _ args: [String], _ line: String, status: Int32,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     let result = try Spawn.run(tool, args)
     let name = tool == Paths.verifier ? "verify-stream-v2" : "convert-legacy-stream"
     let usage = tool == Paths.verifier ? verifyUsage : convertUsage
@@ -21,51 +24,66 @@ private func expectUsageError(_ tool: String, _ args: [String], _ line: String, 
 
 @Suite("Usage errors: one line, the usage line, and the exit status")
 struct UsageErrorTests {
-    @Test("missing required options exit 1, as Xen's converter", arguments: [
-        ([], "missing -i/--in, -o/--out, -w/--width and -g/--guest-type (or --auto)"),
-        (["-i", "in.img", "-w", "64", "-g", "hvm"], "missing -o/--out"),
-        (["-o", "out.img", "-w", "64", "-g", "hvm"], "missing -i/--in"),
-        (["-i", "in.img", "-o", "out.img", "-g", "pv"], "missing -w/--width (or --auto)"),
-        (["-i", "in.img", "-o", "out.img", "-w", "32"], "missing -g/--guest-type (or --auto)"),
-        (["--auto", "-o", "out.img"], "missing -i/--in"),
-        (["--dry-run", "-i", "in.img"], "missing -w/--width and -g/--guest-type (or --auto)"),
-    ] as [([String], String)])
+    @Test(
+        "missing required options exit 1, as Xen's converter",
+        arguments: [
+            ([], "missing -i/--in, -o/--out, -w/--width and -g/--guest-type (or --auto)"),
+            (["-i", "in.img", "-w", "64", "-g", "hvm"], "missing -o/--out"),
+            (["-o", "out.img", "-w", "64", "-g", "hvm"], "missing -i/--in"),
+            (["-i", "in.img", "-o", "out.img", "-g", "pv"], "missing -w/--width (or --auto)"),
+            (["-i", "in.img", "-o", "out.img", "-w", "32"], "missing -g/--guest-type (or --auto)"),
+            (["--auto", "-o", "out.img"], "missing -i/--in"),
+            (["--dry-run", "-i", "in.img"], "missing -w/--width and -g/--guest-type (or --auto)"),
+        ] as [([String], String)])
     func missing(_ args: [String], _ line: String) throws {
         try expectUsageError(Paths.converter, args, line, status: 1)
     }
 
-    @Test("invalid values, unknown options and missing arguments exit 2 (optparse's status)", arguments: [
-        (["-i", "x", "-o", "y", "-w", "48", "-g", "hvm"], "invalid value '48' for -w/--width: expected 32, 64 or auto"),
-        (["-i", "x", "-o", "y", "-w", "64", "-g", "kvm"], "invalid value 'kvm' for -g/--guest-type: expected pv, hvm or auto"),
-        (["-i", "x", "-o", "y", "-w", "64", "-g", "hvm", "-f", "xen"], "invalid value 'xen' for -f/--format: expected libxc or libxl"),
-        (["--format=libxlx", "-i", "x"], "invalid value 'libxlx' for -f/--format: expected libxc or libxl"),
-        (["--stream-version", "4"], "invalid value '4' for --stream-version: expected 2 or 3"),
-        (["-i", "x", "-o", "y", "--bogus"], "no such option: --bogus"),
-        (["-z"], "no such option: -z"),
-        (["-vz"], "no such option: -z"),
-        (["--s"], "ambiguous option: --s (--skip-qemu, --syslog, --stream-version?)"),
-        (["-i", "x", "-w"], "-w option requires an argument"),
-        (["--report"], "--report option requires an argument"),
-        (["--xl=yes"], "--xl option does not take a value"),
-        // The first error stops the reading, as in optparse.
-        (["-w", "48", "--bogus"], "invalid value '48' for -w/--width: expected 32, 64 or auto"),
-        (["--bogus", "--help"], "no such option: --bogus"),
-        // The report and the stream cannot share standard output.
-        (["--auto", "-i", "x", "-o", "-", "--report", "-"], "--report - and -o - both write to standard output"),
-        (["--auto", "-i", "x", "-o", "1", "--report=-"], "--report - and -o 1 both write to standard output"),
-    ] as [([String], String)])
+    @Test(
+        "invalid values, unknown options and missing arguments exit 2 (optparse's status)",
+        arguments: [
+            (
+                ["-i", "x", "-o", "y", "-w", "48", "-g", "hvm"],
+                "invalid value '48' for -w/--width: expected 32, 64 or auto"
+            ),
+            (
+                ["-i", "x", "-o", "y", "-w", "64", "-g", "kvm"],
+                "invalid value 'kvm' for -g/--guest-type: expected pv, hvm or auto"
+            ),
+            (
+                ["-i", "x", "-o", "y", "-w", "64", "-g", "hvm", "-f", "xen"],
+                "invalid value 'xen' for -f/--format: expected libxc or libxl"
+            ),
+            (["--format=libxlx", "-i", "x"], "invalid value 'libxlx' for -f/--format: expected libxc or libxl"),
+            (["--stream-version", "4"], "invalid value '4' for --stream-version: expected 2 or 3"),
+            (["-i", "x", "-o", "y", "--bogus"], "no such option: --bogus"),
+            (["-z"], "no such option: -z"),
+            (["-vz"], "no such option: -z"),
+            (["--s"], "ambiguous option: --s (--skip-qemu, --syslog, --stream-version?)"),
+            (["-i", "x", "-w"], "-w option requires an argument"),
+            (["--report"], "--report option requires an argument"),
+            (["--xl=yes"], "--xl option does not take a value"),
+            // The first error stops the reading, as in optparse.
+            (["-w", "48", "--bogus"], "invalid value '48' for -w/--width: expected 32, 64 or auto"),
+            (["--bogus", "--help"], "no such option: --bogus"),
+            // The report and the stream cannot share standard output.
+            (["--auto", "-i", "x", "-o", "-", "--report", "-"], "--report - and -o - both write to standard output"),
+            (["--auto", "-i", "x", "-o", "1", "--report=-"], "--report - and -o 1 both write to standard output"),
+        ] as [([String], String)])
     func converterErrors(_ args: [String], _ line: String) throws {
         try expectUsageError(Paths.converter, args, line, status: 2)
     }
 
-    @Test("the verifier's usage errors exit 2", arguments: [
-        (["-f", "libxd"], "invalid value 'libxd' for -f/--format: expected libxc, libxl or xl"),
-        (["-i", "x", "--format", "v2"], "invalid value 'v2' for -f/--format: expected libxc, libxl or xl"),
-        (["--bogus"], "no such option: --bogus"),
-        (["-x"], "no such option: -x"),
-        (["-f"], "-f option requires an argument"),
-        (["--quiet=1"], "--quiet option does not take a value"),
-    ] as [([String], String)])
+    @Test(
+        "the verifier's usage errors exit 2",
+        arguments: [
+            (["-f", "libxd"], "invalid value 'libxd' for -f/--format: expected libxc, libxl or xl"),
+            (["-i", "x", "--format", "v2"], "invalid value 'v2' for -f/--format: expected libxc, libxl or xl"),
+            (["--bogus"], "no such option: --bogus"),
+            (["-x"], "no such option: -x"),
+            (["-f"], "-f option requires an argument"),
+            (["--quiet=1"], "--quiet option does not take a value"),
+        ] as [([String], String)])
     func verifierErrors(_ args: [String], _ line: String) throws {
         try expectUsageError(Paths.verifier, args, line, status: 2)
     }
@@ -138,7 +156,9 @@ struct HelpTextTests {
         #expect(Self.count("(default: libxc)", in: text) == 1)
         #expect(Self.count("(default: standard input)", in: text) == 1)
         #expect(Self.count("default", in: text) == 2)
-        #expect(text.contains("2 an internal error, an\ninput that cannot be opened, an unknown option or an invalid option value."))
+        #expect(
+            text.contains(
+                "2 an internal error, an\ninput that cannot be opened, an unknown option or an invalid option value."))
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             #expect(line.count <= 80, "too wide: \(line)")
         }
@@ -149,8 +169,12 @@ struct HelpTextTests {
 struct CommandLineReadingTests {
     @Test("CLIParsing.read takes the options as the tool does, in order, and throws the first usage error")
     func read() throws {
-        let convert = try CLIParsing.read(ConvertCommand.self, ["-w", "32", "--guest", "pv", "-flibxl", "-vx",
-                                                                "--stream-version=3", "--width", "64", "positional"])
+        let convert = try CLIParsing.read(
+            ConvertCommand.self,
+            [
+                "-w", "32", "--guest", "pv", "-flibxl", "-vx",
+                "--stream-version=3", "--width", "64", "positional",
+            ])
         #expect(convert.width?.width == .bits64)
         #expect(convert.guestType?.guest == .pv)
         #expect(convert.format == .libxl && convert.streamVersion == 3 && convert.verbose && convert.xl)

@@ -1,10 +1,11 @@
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Verifier transfer paths")
 struct VerifierPathTests {
-    @Test("the verifier gives the same verdict on a pipe (page data dropped in the kernel) as on a file",
-          arguments: Vector.all("verify"))
+    @Test(
+        "the verifier gives the same verdict on a pipe (page data dropped in the kernel) as on a file",
+        arguments: Vector.all("verify"))
     func fromPipe(_ vector: Vector) throws {
         let stream = try #require(vector.bytes("stream"))
         let result = try Spawn.run(Paths.verifier, vector.args, stdin: stream)

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import XenLegacyGenerator
 import XenMigration
 
@@ -10,8 +10,12 @@ struct XendGeneratorToolTests {
     @Test("generate-legacy-stream --xend writes the preset image")
     func commandLine() throws {
         let tool = Paths.binDir.appendingPathComponent("generate-legacy-stream").path
-        let run = try Spawn.run(tool, ["--xend", "hvm-linux", "--width", "32", "--pages", "20", "--seed", "4", "-o", "-",
-                                       "--summary"])
+        let run = try Spawn.run(
+            tool,
+            [
+                "--xend", "hvm-linux", "--width", "32", "--pages", "20", "--seed", "4", "-o", "-",
+                "--summary",
+            ])
         #expect(run.status == 0, "\(run.stderrText)")
         let same = run.stdout == XendImage.preset(.hvmLinux, width: .bits32, seed: 4, pages: 20).bytes()
         #expect(same)

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 /// Xen's reference tools' conformance vectors, run through the library in
@@ -13,7 +13,9 @@ struct ConformanceTests {
         #expect(Vector.all("verify").count >= 74)
     }
 
-    @Test("the library converts every successful vector in memory", arguments: Vector.all("convert").filter { $0.expectedStatus == 0 })
+    @Test(
+        "the library converts every successful vector in memory",
+        arguments: Vector.all("convert").filter { $0.expectedStatus == 0 })
     func convertInProcess(_ vector: Vector) throws {
         let options = try conversionOptions(vector.args)
         let input = try #require(vector.bytes("input.legacy"))
@@ -21,8 +23,9 @@ struct ConformanceTests {
         let source = MemorySource(input, chunkLimit: 7)
         let sink = MemorySink()
         var lines: [String] = []
-        let converter = LegacyConverter(options: options, reader: StreamReader(source),
-                                        writer: StreamWriter(sink), verbose: { lines.append($0) })
+        let converter = LegacyConverter(
+            options: options, reader: StreamReader(source),
+            writer: StreamWriter(sink), verbose: { lines.append($0) })
         let report = try converter.run()
         #expect(sink.bytes == vector.bytes("expected.out"))
         if let expected = vector.text("expected.stdout") {

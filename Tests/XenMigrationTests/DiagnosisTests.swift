@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 /// Converts `input` in memory and returns the diagnosis of its failure.
@@ -50,19 +50,26 @@ struct DiagnosisTests {
         let libxl = try #require(Vector(kind: "convert", name: "hvm64-libxl").bytes("expected.out"))
         let options = ConversionOptions(width: .bits64, guest: .hvm, format: .libxl, xlHeader: true)
         let error = try #require(diagnoseConversion(libxl, options))
-        #expect(error.description == "Input is a libxl (v2) stream: it is already converted; check it with `verify-stream-v2 -f libxl` (at input offset 0)")
+        #expect(
+            error.description
+                == "Input is a libxl (v2) stream: it is already converted; check it with `verify-stream-v2 -f libxl` (at input offset 0)"
+        )
         #expect(error.kind == .malformed)
 
         let xl = try #require(Vector(kind: "convert", name: "pv64-libxl-toolstack-xl").bytes("expected.out"))
         let xlError = try #require(diagnoseConversion(xl, ConversionOptions(width: nil, guest: nil, xlHeader: nil)))
-        #expect(xlError.message == "Input is an xl save file holding a v2 stream: it is already converted; check it with `verify-stream-v2 -f xl`")
+        #expect(
+            xlError.message
+                == "Input is an xl save file holding a v2 stream: it is already converted; check it with `verify-stream-v2 -f xl`"
+        )
     }
 
     @Test("an xl save image converted without -x: add -x")
     func missingXL() throws {
         let vector = Vector(kind: "convert", name: "pv64-libxl-toolstack-xl")
         let input = try #require(vector.bytes("input.legacy"))
-        let error = try #require(diagnoseConversion(input, ConversionOptions(width: .bits64, guest: .pv, format: .libxl)))
+        let error = try #require(
+            diagnoseConversion(input, ConversionOptions(width: .bits64, guest: .pv, format: .libxl)))
         #expect(error.message == "Input is an xl save file holding a legacy image: add `-x` (or use `--auto`)")
     }
 
@@ -70,12 +77,18 @@ struct DiagnosisTests {
     func wrongWidthOrGuest() throws {
         let hvm64 = try #require(Vector(kind: "convert", name: "hvm64-libxc").bytes("input.legacy"))
         let width = try #require(diagnoseConversion(hvm64, ConversionOptions(width: .bits32, guest: .hvm)))
-        #expect(width.message == "Input looks like a legacy HVM image from a 64-bit toolstack, not a 32-bit one: try `-w 64` or `--auto`")
+        #expect(
+            width.message
+                == "Input looks like a legacy HVM image from a 64-bit toolstack, not a 32-bit one: try `-w 64` or `--auto`"
+        )
         #expect(width.kind == .malformed)
 
         let pv32 = try #require(Vector(kind: "convert", name: "pv32-libxc").bytes("input.legacy"))
         let guest = try #require(diagnoseConversion(pv32, ConversionOptions(width: .bits32, guest: .hvm)))
-        #expect(guest.message == "Input looks like a legacy PV image from a 32-bit toolstack, not an HVM guest: try `-g pv` or `--auto`")
+        #expect(
+            guest.message
+                == "Input looks like a legacy PV image from a 32-bit toolstack, not an HVM guest: try `-g pv` or `--auto`"
+        )
     }
 
     @Test("a bad stream that is what the options say keeps its own error")
@@ -97,11 +110,16 @@ struct DiagnosisTests {
     @Test("the verifier given an xl or libxl stream without the matching -f names it")
     func verifierFormat() throws {
         let xl = try #require(Vector(kind: "convert", name: "pv64-libxl-toolstack-xl").bytes("expected.out"))
-        #expect(diagnoseVerification(xl, .libxc)?.message == "Input is an xl save file holding a v2 stream: verify it with `-f xl`")
+        #expect(
+            diagnoseVerification(xl, .libxc)?.message
+                == "Input is an xl save file holding a v2 stream: verify it with `-f xl`")
         let libxl = try #require(Vector(kind: "convert", name: "hvm64-libxl").bytes("expected.out"))
-        #expect(diagnoseVerification(libxl, .libxc)?.message == "Input is a libxl (v2) stream: verify it with `-f libxl`")
+        #expect(
+            diagnoseVerification(libxl, .libxc)?.message == "Input is a libxl (v2) stream: verify it with `-f libxl`")
         let legacy = try #require(Vector(kind: "convert", name: "pv32-libxc").bytes("input.legacy"))
-        #expect(diagnoseVerification(legacy, .libxc)?.message == "Input is a legacy PV image from a 32-bit toolstack: convert it first with `convert-legacy-stream`")
+        #expect(
+            diagnoseVerification(legacy, .libxc)?.message
+                == "Input is a legacy PV image from a 32-bit toolstack: convert it first with `convert-legacy-stream`")
         let libxc = try #require(Vector(kind: "convert", name: "pv64-libxc").bytes("expected.out"))
         #expect(diagnoseVerification(libxc, .libxc) == nil)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import FuzzSupport
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 /// Fuzz inputs replayed in process, decoded by the fuzz targets' own code
@@ -42,8 +42,9 @@ struct FuzzFindingTests {
             }
             let expected = Vector(kind: target, name: vector).expectedStatus
             let outcome = target == "convert" ? FuzzReplay.converted(bytes) : FuzzReplay.verified(bytes)
-            #expect((outcome?.error == nil) == (expected == 0),
-                    "\(name): \(outcome?.error.map { "\($0)" } ?? "ok"), vector exits \(expected)")
+            #expect(
+                (outcome?.error == nil) == (expected == 0),
+                "\(name): \(outcome?.error.map { "\($0)" } ?? "ok"), vector exits \(expected)")
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenLegacyGenerator
 import XenMigration
 import XenMigrationCLI
@@ -13,24 +13,32 @@ struct GeneratedStreamTests {
     /// Converts `image` and checks the result against the model's expectation:
     /// the exact bytes (which the verifier must then accept), or the kind
     /// of error.
-    static func check(_ image: LegacyImage, _ settings: ConversionSettings, chunkLimit: Int = .max,
-                      sourceLocation: SourceLocation = #_sourceLocation) {
+    static func check(
+        _ image: LegacyImage, _ settings: ConversionSettings, chunkLimit: Int = .max,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let expected = image.expectedOutcome(settings)
         let actual = Generated.convert(image, settings, chunkLimit: chunkLimit)
         switch (expected, actual) {
         case (.success(let want), .success(let got)):
             let same = got == want  // a Bool: a failed #expect on arrays prints them whole
-            #expect(same,
-                    "\(settings): output differs from byte \(firstDifference(got, want) ?? -1) (\(got.count) bytes, expected \(want.count))",
-                    sourceLocation: sourceLocation)
+            #expect(
+                same,
+                "\(settings): output differs from byte \(firstDifference(got, want) ?? -1) (\(got.count) bytes, expected \(want.count))",
+                sourceLocation: sourceLocation)
             if same && image.convertedOutputVerifies(format: settings.format) {
-                #expect(throws: Never.self, "\(settings): the verifier rejects the output", sourceLocation: sourceLocation) {
-                    try StreamVerifier.verify(reader: StreamReader(MemorySource(got)),
-                                              format: Generated.verifyFormat(image, settings))
+                #expect(
+                    throws: Never.self, "\(settings): the verifier rejects the output", sourceLocation: sourceLocation
+                ) {
+                    try StreamVerifier.verify(
+                        reader: StreamReader(MemorySource(got)),
+                        format: Generated.verifyFormat(image, settings))
                 }
             }
         case (.failure(let want), .failure(let got)):
-            #expect(got.kind == Generated.kind(want), "\(settings): expected \(want), got \(got)", sourceLocation: sourceLocation)
+            #expect(
+                got.kind == Generated.kind(want), "\(settings): expected \(want), got \(got)",
+                sourceLocation: sourceLocation)
             #expect(got.exitStatus == want.exitStatus, sourceLocation: sourceLocation)
         case (.success, .failure(let got)):
             Issue.record("\(settings): conversion failed: \(got)", sourceLocation: sourceLocation)
@@ -65,7 +73,9 @@ struct GeneratedStreamTests {
                 let guestWidth = image.extendedInfo.last { $0.id == Array("vcpu".utf8) }?.data.count
                 seen.insert("pv guest \(guestWidth == 0x1430 ? 64 : 32) on \(image.width.rawValue)")
                 for block in image.extendedInfo { seen.insert("block \(String(decoding: block.id, as: UTF8.self))") }
-                if image.extendedInfo.filter({ $0.id == Array("vcpu".utf8) }).count > 1 { seen.insert("two vcpu blocks") }
+                if image.extendedInfo.filter({ $0.id == Array("vcpu".utf8) }).count > 1 {
+                    seen.insert("two vcpu blocks")
+                }
                 if !image.pvTail.unmappedPFNs.isEmpty { seen.insert("unmapped pfns") }
             } else if let dm = image.deviceModel {
                 seen.insert("dm " + String(decoding: dm.signature, as: UTF8.self))
@@ -75,7 +85,8 @@ struct GeneratedStreamTests {
             for item in image.body {
                 switch item {
                 case .pages(let batch):
-                    seen.insert(batch.entries.count == 1 ? "batch 1" : batch.entries.count == 1024 ? "batch 1024" : "batch")
+                    seen.insert(
+                        batch.entries.count == 1 ? "batch 1" : batch.entries.count == 1024 ? "batch 1024" : "batch")
                     for entry in batch.entries {
                         seen.insert(entry == PageBatch.padding ? "padding" : "type \((entry >> 28) & 0xf)")
                         if entry > 0xffff_ffff { seen.insert("high bits") }
@@ -96,11 +107,13 @@ struct GeneratedStreamTests {
             }
             if case .failure = image.expectedOutcome(format: .libxc) { failures += 1 }
         }
-        var wanted: [String] = ["pv 32", "pv 64", "hvm 32", "hvm 64", "xl", "trailer", "pv guest 64 on 32", "pv guest 32 on 64",
-                                "block vcpu", "block extv", "block xcnt", "two vcpu blocks", "unmapped pfns",
-                                "dm DeviceModelRecord0002", "dm RemusDeviceModelState", "dm QemuDeviceModelRecord",
-                                "vcpu 4095", "100+ vcpus", "batch 1", "batch 1024", "padding", "high bits",
-                                "empty toolstack", "oversized batch", "unknown chunk"]
+        var wanted: [String] = [
+            "pv 32", "pv 64", "hvm 32", "hvm 64", "xl", "trailer", "pv guest 64 on 32", "pv guest 32 on 64",
+            "block vcpu", "block extv", "block xcnt", "two vcpu blocks", "unmapped pfns",
+            "dm DeviceModelRecord0002", "dm RemusDeviceModelState", "dm QemuDeviceModelRecord",
+            "vcpu 4095", "100+ vcpus", "batch 1", "batch 1024", "padding", "high bits",
+            "empty toolstack", "oversized batch", "unknown chunk",
+        ]
         wanted += [0, 1, 2, 3, 4, 9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf].map { "type \($0)" }
         wanted += (1...20).map { "chunk -\($0)" }
         #expect(wanted.filter { !seen.contains($0) } == [])
@@ -140,59 +153,74 @@ struct GeneratedStreamTests {
     func batchSizes(group: Int) {
         let image = Self.batchSizeImage(group: group)
         #expect(image.expectedOutcome(format: .libxc).exitStatus == 0)
-        Self.check(image, group % 3 == 0 ? ConversionSettings(format: .libxc, streamVersion: 2)
-                                         : ConversionSettings(format: .libxl, streamVersion: 3))
+        Self.check(
+            image,
+            group % 3 == 0
+                ? ConversionSettings(format: .libxc, streamVersion: 2)
+                : ConversionSettings(format: .libxl, streamVersion: 3))
     }
 
     @Test("a full batch of 1024 pages, and page runs in batches of 1, 7 and 1000", arguments: [1, 7, 1000, 1024])
     func fullBatches(batchSize: Int) {
         for (width, guest) in [(ToolstackWidth.bits32, GuestType.hvm), (.bits64, .pv)] {
-            let image = LegacyImage.large(LargeImageSpec(width: width, guest: guest, pages: batchSize == 1 ? 50 : 2048,
-                                                         batchSize: batchSize, xl: width == .bits32, seed: UInt64(batchSize),
-                                                         vcpus: 2, fill: batchSize == 1000 ? .stamp : .random,
-                                                         guestWidth: 4, xsave: true))
+            let image = LegacyImage.large(
+                LargeImageSpec(
+                    width: width, guest: guest, pages: batchSize == 1 ? 50 : 2048,
+                    batchSize: batchSize, xl: width == .bits32, seed: UInt64(batchSize),
+                    vcpus: 2, fill: batchSize == 1000 ? .stamp : .random,
+                    guestWidth: 4, xsave: true))
             Self.check(image, ConversionSettings(format: .libxl, streamVersion: 2))
         }
     }
 
     // MARK: vcpus and xsave
 
-    static func pvImage(width: ToolstackWidth, guestWidth: Int, online: [[Int]], extended: Bool, xsave: UInt32?) -> LegacyImage {
+    static func pvImage(width: ToolstackWidth, guestWidth: Int, online: [[Int]], extended: Bool, xsave: UInt32?)
+        -> LegacyImage
+    {
         var blocks = [ExtendedInfoBlock.vcpu(guestWidth: guestWidth, seed: 9)]
         if extended { blocks.append(.extv) }
         if let xsave { blocks.append(.xcnt(xsave)) }
-        var body: [BodyItem] = [.pages(PageBatch(entries: [PageBatch.entry(pfn: 1, type: 0), PageBatch.entry(pfn: 2, type: 0xa)], seed: 3))]
+        var body: [BodyItem] = [
+            .pages(PageBatch(entries: [PageBatch.entry(pfn: 1, type: 0), PageBatch.entry(pfn: 2, type: 0xa)], seed: 3))
+        ]
         body += online.map { .vcpuInfo(online: $0) }
-        return LegacyImage(width: width, guest: .pv, p2mSize: 0x2_0000, extendedInfo: blocks, p2mFrameSeed: 5, body: body,
-                           pvTail: PVTail(unmappedPFNs: [7, 8], contextSeed: 11, xsaveMask: 0x7, sharedInfoSeed: 12))
+        return LegacyImage(
+            width: width, guest: .pv, p2mSize: 0x2_0000, extendedInfo: blocks, p2mFrameSeed: 5, body: body,
+            pvTail: PVTail(unmappedPFNs: [7, 8], contextSeed: 11, xsaveMask: 0x7, sharedInfoSeed: 12))
     }
 
     @Test("4096 online vcpus with extended and xsave contexts")
     func allVCPUs() throws {
-        let image = Self.pvImage(width: .bits64, guestWidth: 4, online: [Array(0..<4096)], extended: true, xsave: 0x340 + 16)
+        let image = Self.pvImage(
+            width: .bits64, guestWidth: 4, online: [Array(0..<4096)], extended: true, xsave: 0x340 + 16)
         #expect(image.onlineVCPUs.count == 4096)
         Self.check(image, ConversionSettings(format: .libxc, streamVersion: 3))
         // The converter saw every vcpu the chunk lists.
         let output = try #require(image.expectedOutput(format: .libxc))
-        let report = try LegacyConverter(options: Generated.options(image, .init(format: .libxc, streamVersion: 2)),
-                                         reader: StreamReader(MemorySource(image.legacyBytes())),
-                                         writer: StreamWriter(NullSink())).run()
+        let report = try LegacyConverter(
+            options: Generated.options(image, .init(format: .libxc, streamVersion: 2)),
+            reader: StreamReader(MemorySource(image.legacyBytes())),
+            writer: StreamWriter(NullSink())
+        ).run()
         let listed = report.vcpusOnline == Array(0..<4096)
         #expect(listed)
         #expect(output.count > 4096 * (0xaf0 + 128 + 0x340))
     }
 
-    @Test("vcpu sets: sparse, up to id 4095, split over several chunks, 64-bit guests with odd xsave sizes",
-          arguments: [
-              ([[0, 4095]], 8, UInt32(0x440 + 16)),
-              ([[63, 64, 127, 128, 4032]], 8, 16),
-              ([[0, 1], [5], [2, 3]], 4, 0x3d1),
-              ([[]], 8, 0x250),
-              ([Array(stride(from: 0, to: 4096, by: 37))], 8, 0),
-          ])
+    @Test(
+        "vcpu sets: sparse, up to id 4095, split over several chunks, 64-bit guests with odd xsave sizes",
+        arguments: [
+            ([[0, 4095]], 8, UInt32(0x440 + 16)),
+            ([[63, 64, 127, 128, 4032]], 8, 16),
+            ([[0, 1], [5], [2, 3]], 4, 0x3d1),
+            ([[]], 8, 0x250),
+            ([Array(stride(from: 0, to: 4096, by: 37))], 8, 0),
+        ])
     func vcpuSets(online: [[Int]], guestWidth: Int, xsave: UInt32) {
         for width in ToolstackWidth.allCases {
-            let image = Self.pvImage(width: width, guestWidth: guestWidth, online: online, extended: xsave % 2 == 0, xsave: xsave)
+            let image = Self.pvImage(
+                width: width, guestWidth: guestWidth, online: online, extended: xsave % 2 == 0, xsave: xsave)
             for settings in ConversionSettings.all { Self.check(image, settings) }
         }
     }
@@ -207,8 +235,9 @@ struct GeneratedStreamTests {
 
     // MARK: failures
 
-    @Test("unsupported features fail with kind .unsupported (exit status 2)",
-          arguments: ["tmem", "tmem_extra", "compressed_data", "enable_compression", "device model signature"])
+    @Test(
+        "unsupported features fail with kind .unsupported (exit status 2)",
+        arguments: ["tmem", "tmem_extra", "compressed_data", "enable_compression", "device model signature"])
     func unsupported(_ feature: String) {
         for guest in GuestType.allCases where guest == .hvm || feature != "device model signature" {
             var image = LegacyImage.random(seed: 77, faultRate: 0)
@@ -237,7 +266,8 @@ struct GeneratedStreamTests {
             // With --skip-qemu, libxc output never reads the signature.
             var image = LegacyImage.random(seed: 78, faultRate: 0)
             image.guest = .hvm
-            image.deviceModel = DeviceModel(signature: Array("not a signature at all".utf8.prefix(21)), data: .bytes([]))
+            image.deviceModel = DeviceModel(
+                signature: Array("not a signature at all".utf8.prefix(21)), data: .bytes([]))
             Self.check(image, ConversionSettings(format: .libxc, streamVersion: 2, skipQemu: true))
         }
     }
@@ -245,15 +275,21 @@ struct GeneratedStreamTests {
     static let truncationImages: [(String, LegacyImage, ConversionSettings)] = {
         var pv = pvImage(width: .bits64, guestWidth: 8, online: [[0, 2, 5]], extended: true, xsave: 0x350)
         pv.xlHeader = XLHeader(mandatoryFlags: 1, optionalData: Array("{\"c_info\": {}}".utf8))
-        pv.body.append(.toolstack(Toolstack.physmap([.init(physOffset: 1, startAddr: 2, size: 3, name: Array("vga".utf8))],
-                                                    width: .bits64)))
+        pv.body.append(
+            .toolstack(
+                Toolstack.physmap(
+                    [.init(physOffset: 1, startAddr: 2, size: 3, name: Array("vga".utf8))],
+                    width: .bits64)))
         pv.body.append(.tscInfo(mode: 1, nsec: 2, khz: 3, incarnation: 4))
         var hvm = LegacyImage.random(seed: 11, faultRate: 0)
         hvm.guest = .hvm
         hvm.width = .bits32
         hvm.xlHeader = XLHeader(optionalData: [1, 2, 3])
-        hvm.body.append(.toolstack(Toolstack.physmap([.init(physOffset: 9, startAddr: 8, size: 7, name: Array("ram".utf8))],
-                                                     width: .bits32)))
+        hvm.body.append(
+            .toolstack(
+                Toolstack.physmap(
+                    [.init(physOffset: 9, startAddr: 8, size: 7, name: Array("ram".utf8))],
+                    width: .bits32)))
         hvm.body.append(.hvmParam(chunk: ChunkID.hvmViridian, value: 1, padding: 0))
         hvm.deviceModel = DeviceModel(signature: DeviceModel.remus, data: .random(count: 3000, seed: 2))
         hvm.trailer = []
@@ -261,9 +297,11 @@ struct GeneratedStreamTests {
         plain.xlHeader = nil
         plain.width = .bits64
         plain.deviceModel = DeviceModel(signature: DeviceModel.record0002, data: .random(count: 10, seed: 2))
-        return [("pv xl libxl", pv, .init(format: .libxl, streamVersion: 3)),
-                ("hvm xl libxl", hvm, .init(format: .libxl, streamVersion: 2)),
-                ("hvm libxc", plain, .init(format: .libxc, streamVersion: 2))]
+        return [
+            ("pv xl libxl", pv, .init(format: .libxl, streamVersion: 3)),
+            ("hvm xl libxl", hvm, .init(format: .libxl, streamVersion: 2)),
+            ("hvm libxc", plain, .init(format: .libxc, streamVersion: 2)),
+        ]
     }()
 
     @Test("a stream cut short anywhere fails with kind .truncated at the cut", arguments: 0..<3)
@@ -276,7 +314,8 @@ struct GeneratedStreamTests {
         var cuts = [0, 1, 4, 7, 8, 9, 33, 47, 48, 49, bytes.count - 4097, bytes.count - 1]
         cuts += (0..<40).map { _ in r.int(0...(bytes.count - 1)) }
         for cut in cuts where cut >= 0 && cut < bytes.count {
-            let result = Generated.convert(image, settings, input: Array(bytes.prefix(cut)), chunkLimit: cut % 2 == 0 ? .max : 999)
+            let result = Generated.convert(
+                image, settings, input: Array(bytes.prefix(cut)), chunkLimit: cut % 2 == 0 ? .max : 999)
             guard case .failure(let error) = result else {
                 Issue.record("\(name): cut at \(cut) of \(bytes.count) converted")
                 continue

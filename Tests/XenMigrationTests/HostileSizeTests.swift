@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 /// Legacy images whose sizes and counts are absurd (TestSupport's

@@ -1,11 +1,11 @@
 import Foundation
 import SystemPackage
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Blocked reads and writes interrupted by a signal whose handler does not
@@ -119,20 +119,23 @@ struct InputFaultTests {
         #expect(output == expected)
     }
 
-    @Test("a source that gives one byte a read, into the smallest buffer: every vector converts exactly",
-          arguments: Vector.all("convert").filter { $0.expectedStatus == 0 })
+    @Test(
+        "a source that gives one byte a read, into the smallest buffer: every vector converts exactly",
+        arguments: Vector.all("convert").filter { $0.expectedStatus == 0 })
     func oneByteReads(_ vector: Vector) throws {
         let input = try #require(vector.bytes("input.legacy"))
         let sink = MemorySink()
-        let converter = LegacyConverter(options: try conversionOptions(vector.args),
-                                        reader: StreamReader(MemorySource(input, chunkLimit: 1), capacity: 64),
-                                        writer: StreamWriter(sink, capacity: 64))
+        let converter = LegacyConverter(
+            options: try conversionOptions(vector.args),
+            reader: StreamReader(MemorySource(input, chunkLimit: 1), capacity: 64),
+            writer: StreamWriter(sink, capacity: 64))
         try converter.run()
         #expect(sink.bytes == vector.bytes("expected.out"))
     }
 
-    @Test("the verifier, one byte a read: every vector gets its verdict",
-          arguments: Vector.all("verify"))
+    @Test(
+        "the verifier, one byte a read: every vector gets its verdict",
+        arguments: Vector.all("verify"))
     func oneByteReadsVerify(_ vector: Vector) throws {
         let stream = try #require(vector.bytes("stream"))
         let outcome = verify(stream, try verifyFormat(vector.args), chunkLimit: 1, readerCapacity: 64)

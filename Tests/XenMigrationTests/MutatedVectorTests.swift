@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 /// Conformance vectors with bits flipped and fields set to extremes

@@ -18,8 +18,11 @@ struct SXPTests {
     @Test("lists, atoms and strings, with offsets from the base")
     func basics() throws {
         let v = try Self.parse("  (domain (name web) (memory 512) (args 'ro quiet'))\n", base: 100)
-        #expect(v == Self.l(Self.a("domain"), Self.l(Self.a("name"), Self.a("web")), Self.l(Self.a("memory"), Self.a("512")),
-                            Self.l(Self.a("args"), Self.s("ro quiet"))))
+        #expect(
+            v
+                == Self.l(
+                    Self.a("domain"), Self.l(Self.a("name"), Self.a("web")), Self.l(Self.a("memory"), Self.a("512")),
+                    Self.l(Self.a("args"), Self.s("ro quiet"))))
         #expect(v.offset == 102)
         let items = try #require(v.items)
         #expect(items[1].offset == 110)
@@ -49,10 +52,15 @@ struct SXPTests {
     @Test("comments, all white space, atoms as sxp.py splits them")
     func atomsAndComments() throws {
         let v = try Self.parse("# saved\n(a\u{0B}b\u{0C}c\r\td # note (not a list\n e{f g;h ab'c x-y.z:/~_ 0x1f)")
-        #expect(v == Self.l(Self.a("a"), Self.a("b"), Self.a("c"), Self.a("d"), Self.a("e"), Self.a("{f"), Self.a("g"),
-                            Self.a(";h"), Self.a("ab'c"), Self.a("x-y.z:/~_"), Self.a("0x1f")))
+        #expect(
+            v
+                == Self.l(
+                    Self.a("a"), Self.a("b"), Self.a("c"), Self.a("d"), Self.a("e"), Self.a("{f"), Self.a("g"),
+                    Self.a(";h"), Self.a("ab'c"), Self.a("x-y.z:/~_"), Self.a("0x1f")))
         // A separator starts an atom of its own (and no atom is empty).
-        #expect(try Self.parse("({ }{ ;[<)") == Self.l(Self.a("{"), Self.a("}"), Self.a("{"), Self.a(";"), Self.a("["), Self.a("<")))
+        #expect(
+            try Self.parse("({ }{ ;[<)")
+                == Self.l(Self.a("{"), Self.a("}"), Self.a("{"), Self.a(";"), Self.a("["), Self.a("<")))
         // A bare atom or string is a value too; comments may follow it.
         #expect(try Self.parse("hello # world") == Self.a("hello"))
         #expect(try Self.parse("'' ") == Self.s(""))
@@ -61,7 +69,9 @@ struct SXPTests {
 
     @Test("non-ASCII bytes may continue an atom, not start one")
     func nonASCIIAtoms() throws {
-        #expect(try SXP.parse(Array("(caf".utf8) + [0xc3, 0xa9] + [0x29]) == Self.l(SXP(.atom(Array("caf".utf8) + [0xc3, 0xa9]))))
+        #expect(
+            try SXP.parse(Array("(caf".utf8) + [0xc3, 0xa9] + [0x29])
+                == Self.l(SXP(.atom(Array("caf".utf8) + [0xc3, 0xa9]))))
         expectError(Array("( ".utf8) + [0xc3, 0xa9, 0x29], at: 2, "byte 0xc3")
     }
 
@@ -75,8 +85,10 @@ struct SXPTests {
 
     // MARK: refused, with the offset
 
-    func expectError(_ bytes: [UInt8], base: UInt64 = 1000, at offset: Int, _ fragment: String,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ bytes: [UInt8], base: UInt64 = 1000, at offset: Int, _ fragment: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             let v = try SXP.parse(bytes, baseOffset: base)
             Issue.record("accepted: \(v)", sourceLocation: sourceLocation)
@@ -89,7 +101,9 @@ struct SXPTests {
         }
     }
 
-    func expectError(_ text: String, at offset: Int, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ text: String, at offset: Int, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         expectError(Array(text.utf8), at: offset, fragment, sourceLocation: sourceLocation)
     }
 

@@ -9,7 +9,7 @@ import FuzzSupport
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// FUZZ_ROUNDTRIP=1: print each new kind of verifier complaint about a
@@ -24,8 +24,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let mode = ConvertMode(data[0])
     let image = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     let sink = MemorySink()
-    let converter = LegacyConverter(options: mode.options, reader: mode.reader(for: image),
-                                    writer: StreamWriter(sink), verbose: mode.verboseSink)
+    let converter = LegacyConverter(
+        options: mode.options, reader: mode.reader(for: image),
+        writer: StreamWriter(sink), verbose: mode.verboseSink)
     let report: ConversionReport
     do {
         report = try converter.run()
@@ -35,11 +36,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // Converted: the output must stream through the verifier too.
     let format: VerifyFormat = report.xlHeader ? .xl : (mode.options.format == .libxl ? .libxl : .libxc)
     do {
-        try StreamVerifier.verify(reader: StreamReader(MemorySource(sink.bytes)), format: format,
-                                  verbose: mode.verboseSink)
+        try StreamVerifier.verify(
+            reader: StreamReader(MemorySource(sink.bytes)), format: format,
+            verbose: mode.verboseSink)
     } catch {
         if surveyRoundTrip,
-           complaintsSeen.insert(String(error.message.prefix(while: { !$0.isNumber }))).inserted {
+            complaintsSeen.insert(String(error.message.prefix(while: { !$0.isNumber }))).inserted
+        {
             fputs("ROUNDTRIP mode 0x\(String(data[0], radix: 16)): \(error)\n", stderr)
         }
     }

@@ -13,7 +13,7 @@ import SystemPackage
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One regular file for input and one for output, reused by every run.
@@ -54,7 +54,8 @@ func filledPipe(_ bytes: [UInt8]) -> Int32? {
     guard pipe(&fds) == 0 else { return nil }
     let size = fcntl(fds[1], 1031 /* F_SETPIPE_SZ */, 1 << 20)
     guard size >= bytes.count else {
-        close(fds[0]); close(fds[1])
+        close(fds[0])
+        close(fds[1])
         return nil
     }
     var done = 0
@@ -88,8 +89,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
                 return Ending(error: nil, output: [])
             }
             let writer = StreamWriter(sink)
-            try LegacyConverter(options: mode.options, reader: StreamReader(source, capacity: capacity),
-                                writer: writer).run()
+            try LegacyConverter(
+                options: mode.options, reader: StreamReader(source, capacity: capacity),
+                writer: writer
+            ).run()
             return Ending(error: nil, output: output())
         } catch let error as StreamError {
             return Ending(error: error, output: nil)
@@ -110,13 +113,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         refill(inputFile, with: input)
     }
     refill(outputFile, with: [])
-    let viaDescriptors = run(FileDescriptorSource(FileDescriptor(rawValue: inputFD)),
-                             FileDescriptorSink(FileDescriptor(rawValue: outputFile)),
-                             output: { contents(outputFile) })
+    let viaDescriptors = run(
+        FileDescriptorSource(FileDescriptor(rawValue: inputFD)),
+        FileDescriptorSink(FileDescriptor(rawValue: outputFile)),
+        output: { contents(outputFile) })
     if let pipeFD { close(pipeFD) }
 
     if inMemory != viaDescriptors {
-        fatalError("""
+        fatalError(
+            """
             memory and descriptor paths differ (\(pipeFD != nil ? "pipe" : "file") input):
               memory:      \(inMemory.error.map { "\($0)" } ?? "ok, \(inMemory.output?.count ?? 0) bytes")
               descriptors: \(viaDescriptors.error.map { "\($0)" } ?? "ok, \(viaDescriptors.output?.count ?? 0) bytes")

@@ -20,7 +20,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         guard let domain = try? XendDomainConfig(value) else { return 0 }
         check(domain)
     } else {
-        let reader = mode & 2 != 0
+        let reader =
+            mode & 2 != 0
             ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64)
             : StreamReader(MemorySource(bytes))
         guard let read = try? Xend.readConfiguration(from: reader) else { return 0 }
@@ -35,6 +36,8 @@ func check(_ domain: XendDomainConfig) {
     guard let xl = try? XLConfig(domain) else { return }
     precondition(xl.text.last == 0x0a, "xl config without a final newline")
     precondition(!xl.text.contains(0), "xl config with a NUL byte")
-    guard let header = try? Xend.xlSaveHeader(config: xl.text) else { preconditionFailure("no xl header for the config") }
+    guard let header = try? Xend.xlSaveHeader(config: xl.text) else {
+        preconditionFailure("no xl header for the config")
+    }
     precondition(header.count == 52 + xl.text.count, "xl header of the wrong size")
 }

@@ -9,7 +9,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size >= 1 else { return 0 }
     let mode = VerifyMode(data[0])
     let stream = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-    _ = try? StreamVerifier.verify(reader: mode.reader(for: stream), format: mode.format,
-                                   verbose: mode.verboseSink)
+    _ = try? StreamVerifier.verify(
+        reader: mode.reader(for: stream), format: mode.format,
+        verbose: mode.verboseSink)
     return 0
 }

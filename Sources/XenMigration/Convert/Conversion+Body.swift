@@ -93,7 +93,8 @@ extension Conversion {
             info(VerboseText.compressedData(size: size))
             throw StreamError(.unsupported, "compressed_data chunk: Remus compression is not supported", offset: offset)
         case .enableCompression:
-            throw StreamError(.unsupported, "enable_compression chunk: Remus compression is not supported", offset: offset)
+            throw StreamError(
+                .unsupported, "enable_compression chunk: Remus compression is not supported", offset: offset)
         case .toolstack:
             try convertToolstack(at: offset)
         }

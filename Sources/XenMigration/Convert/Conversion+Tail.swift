@@ -11,8 +11,9 @@ extension Conversion {
             try vcpuContext(.x86PVVCPUBasic, vcpu: vcpu, size: UInt64(basicContextSize), "vcpu basic context")
             info(VerboseText.vcpuBasic(size: basicContextSize))
             if hasExtendedContext {
-                try vcpuContext(.x86PVVCPUExtended, vcpu: vcpu, size: UInt64(Legacy.extendedContextSize),
-                                "vcpu extended context")
+                try vcpuContext(
+                    .x86PVVCPUExtended, vcpu: vcpu, size: UInt64(Legacy.extendedContextSize),
+                    "vcpu extended context")
                 info(VerboseText.vcpuExtended(size: Legacy.extendedContextSize))
             }
             if xsaveLength != 0 {

@@ -38,9 +38,11 @@ public struct ConversionOptions: Sendable, Equatable {
     public var skipQemu: Bool
     public var limits: ConversionLimits
 
-    public init(width: ToolstackWidth?, guest: GuestType?, format: OutputFormat = .libxc,
-                streamVersion: Libxc.StreamVersion = .v2, xlHeader: Bool? = false, skipQemu: Bool = false,
-                limits: ConversionLimits = ConversionLimits()) {
+    public init(
+        width: ToolstackWidth?, guest: GuestType?, format: OutputFormat = .libxc,
+        streamVersion: Libxc.StreamVersion = .v2, xlHeader: Bool? = false, skipQemu: Bool = false,
+        limits: ConversionLimits = ConversionLimits()
+    ) {
         self.width = width
         self.guest = guest
         self.format = format

@@ -34,7 +34,9 @@ public struct ConversionReport: Codable, Sendable, Equatable {
     public var detected: [String] = []
 
     enum CodingKeys: String, CodingKey {
-        case guestType, toolstackWidth, guestWidthBits = "guestWidth", pagetableLevels, p2mSize, xlHeader
+        case guestType, toolstackWidth
+        case guestWidthBits = "guestWidth"
+        case pagetableLevels, p2mSize, xlHeader
         case outputFormat, streamVersion, vcpusOnline, pagesByType, pageBatches, recordsWritten, hvmParams
         case deviceModelSignature, deviceModelBytes, debugStream, bytesRead, bytesWritten, detected
     }

@@ -25,8 +25,10 @@ public enum LegacyDetection {
         return try detect(prefix: prefix, width: width, guest: guest, offset: offset)
     }
 
-    public static func detect(prefix: [UInt8], width givenWidth: ToolstackWidth?, guest givenGuest: GuestType?,
-                              offset: UInt64 = 0) throws(StreamError) -> Result {
+    public static func detect(
+        prefix: [UInt8], width givenWidth: ToolstackWidth?, guest givenGuest: GuestType?,
+        offset: UInt64 = 0
+    ) throws(StreamError) -> Result {
         let bytes = ByteCursor(prefix)
         let seen = hexBytes(prefix)
         let end = offset &+ UInt64(prefix.count)

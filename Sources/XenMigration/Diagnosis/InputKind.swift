@@ -30,8 +30,10 @@ public enum InputKind: Sendable, Equatable {
         {
             return .libxcStream(version: UInt32(bigEndianBytes: head[12..<16]))
         }
-        if let detected = try? LegacyDetection.detect(prefix: Array(head.prefix(LegacyDetection.prefixLength)),
-                                                      width: nil, guest: nil) {
+        if let detected = try? LegacyDetection.detect(
+            prefix: Array(head.prefix(LegacyDetection.prefixLength)),
+            width: nil, guest: nil)
+        {
             return .legacy(detected.width, detected.guest)
         }
         return .unknown

@@ -49,7 +49,8 @@ public struct LibxlToolstack {
             let name = cursor.read(count: Int(nameLength)), cursor.read(count: leakedPadding) != nil
         else { throw malformed("Remaining data too short for physmap name") }
         guard name.last == 0 else { throw malformed("physmap name not NUL terminated") }
-        return PhysmapEntry(physOffset: phys, startAddress: start, size: size, name: name.dropLast(), offset: entryOffset)
+        return PhysmapEntry(
+            physOffset: phys, startAddress: start, size: size, name: name.dropLast(), offset: entryOffset)
     }
 }
 

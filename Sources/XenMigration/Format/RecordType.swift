@@ -39,7 +39,8 @@ public enum RecordKey: Hashable, Sendable, Comparable, CodingKeyRepresentable, C
     public init(from decoder: any Decoder) throws {
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let key = RecordKey(name) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "Unknown record \(name)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "Unknown record \(name)"))
         }
         self = key
     }

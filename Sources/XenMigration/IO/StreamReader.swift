@@ -229,7 +229,8 @@ public final class StreamReader {
     /// layer), so that `head(ofImage: true)` can show its first bytes.
     public func markImageStart() {
         imageStart = offset
-        imageHeadBytes = Array(UnsafeRawBufferPointer(rebasing: storage[start..<(start + min(buffered, StreamReader.headLength))]))
+        imageHeadBytes = Array(
+            UnsafeRawBufferPointer(rebasing: storage[start..<(start + min(buffered, StreamReader.headLength))]))
     }
 
     /// The stream's first bytes (up to `headLength`), or with `ofImage` the

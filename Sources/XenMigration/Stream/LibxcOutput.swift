@@ -24,8 +24,10 @@ struct LibxcOutput {
 
     /// `X86_PV_P2M_FRAMES`: pfns 0 to `endPFN`, then `frameCount` frames
     /// that `frame` reads one at a time.
-    func x86PVP2MFrames(endPFN: UInt32, frameCount: UInt64, frame: () throws(StreamError) -> UInt64) throws(StreamError) {
-        try records.write(Libxc.RecordType.x86PVP2MFrames, length: 8 &+ frameCount &* 8) { (output) throws(StreamError) in
+    func x86PVP2MFrames(endPFN: UInt32, frameCount: UInt64, frame: () throws(StreamError) -> UInt64) throws(StreamError)
+    {
+        try records.write(Libxc.RecordType.x86PVP2MFrames, length: 8 &+ frameCount &* 8) {
+            (output) throws(StreamError) in
             try output.u32(0)
             try output.u32(endPFN)
             for _ in 0..<frameCount { try output.u64(try frame()) }
@@ -69,8 +71,10 @@ struct LibxcOutput {
 
     /// A PV vcpu record: `uint32 vcpu_id; uint32 reserved;` then `size`
     /// bytes of context.
-    func vcpuContext(_ type: Libxc.RecordType, vcpu: Int, size: UInt64,
-                     context: (StreamWriter) throws(StreamError) -> Void) throws(StreamError) {
+    func vcpuContext(
+        _ type: Libxc.RecordType, vcpu: Int, size: UInt64,
+        context: (StreamWriter) throws(StreamError) -> Void
+    ) throws(StreamError) {
         try records.write(type, length: 8 &+ size) { (output) throws(StreamError) in
             try output.u32(UInt32(truncatingIfNeeded: vcpu))
             try output.u32(0)

@@ -21,11 +21,14 @@ public final class RecordWriter {
 
     /// A record of `length` bytes whose body `body` writes (or streams) to
     /// the output.
-    public func write(_ type: some StreamRecordType, length: UInt64,
-                      body: (StreamWriter) throws(StreamError) -> Void) throws(StreamError) {
+    public func write(
+        _ type: some StreamRecordType, length: UInt64,
+        body: (StreamWriter) throws(StreamError) -> Void
+    ) throws(StreamError) {
         guard length <= Libxc.maxRecordLength else {
-            throw StreamError(.malformed, "\(type.reportKey) of \(length) bytes does not fit in one record",
-                              offset: inputOffset())
+            throw StreamError(
+                .malformed, "\(type.reportKey) of \(length) bytes does not fit in one record",
+                offset: inputOffset())
         }
         try output.u32(type.rawValue)
         try output.u32(UInt32(length))
@@ -33,8 +36,9 @@ public final class RecordWriter {
         try body(output)
         let written = output.bytesWritten &- bodyStart
         guard written == length else {
-            throw StreamError(.malformed, "\(type.reportKey) record body was \(written) bytes, not \(length)",
-                              offset: inputOffset())
+            throw StreamError(
+                .malformed, "\(type.reportKey) record body was \(written) bytes, not \(length)",
+                offset: inputOffset())
         }
         try output.zeros(Libxc.padding(for: length))
         counts[type.reportKey, default: 0] += 1

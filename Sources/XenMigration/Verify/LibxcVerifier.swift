@@ -35,7 +35,8 @@ public final class LibxcVerifier {
         let reserved1 = try reader.readU16BE("image header reserved")
         let reserved2 = try reader.readU32BE("image header reserved")
         guard marker == Libxc.imageMarker else {
-            throw streamError("Bad image marker: Expected 0x\(hex(Libxc.imageMarker)), got 0x\(hex(marker))", at: offset)
+            throw streamError(
+                "Bad image marker: Expected 0x\(hex(Libxc.imageMarker)), got 0x\(hex(marker))", at: offset)
         }
         guard ident == Libxc.imageID else {
             throw streamError("Bad image id: Expected 0x\(hex(Libxc.imageID)), got 0x\(hex(ident))", at: offset + 8)
@@ -48,7 +49,9 @@ public final class LibxcVerifier {
             throw streamError("Reserved bits set in image options field: 0x\(hex(options & 0xfffe))", at: offset + 16)
         }
         guard reserved1 == 0 && reserved2 == 0 else {
-            throw streamError("Reserved bits set in image header: 0x\(hex(reserved1, width: 4)):0x\(hex(reserved2, width: 8))", at: offset + 18)
+            throw streamError(
+                "Reserved bits set in image header: 0x\(hex(reserved1, width: 4)):0x\(hex(reserved2, width: 8))",
+                at: offset + 18)
         }
         guard options & Libxc.optionBigEndian == 0 else {
             throw streamError("Stream is not native endianess - unable to validate", at: offset + 16)
@@ -131,7 +134,8 @@ public final class LibxcVerifier {
             guard width == 4 || width == 8 else { throw body.error("Expected width of 4 or 8, got \(width)") }
             guard levels == 3 || levels == 4 else { throw body.error("Expected levels of 3 or 4, got \(levels)") }
             guard reserved1 == 0 && reserved2 == 0 else {
-                throw body.error("Reserved bits set in X86_PV_INFO: 0x\(hex(reserved1, width: 4)) 0x\(hex(reserved2, width: 8))")
+                throw body.error(
+                    "Reserved bits set in X86_PV_INFO: 0x\(hex(reserved1, width: 4)) 0x\(hex(reserved2, width: 8))")
             }
             info("  \(width == 4 ? 32 : 64)bit guest, \(levels) levels of pagetables")
         case .x86PVP2MFrames:
@@ -144,12 +148,13 @@ public final class LibxcVerifier {
             let end = try body.u32()
             info("  Start pfn 0x\(hex(start)), End 0x\(hex(end))")
         case .x86PVVCPUBasic, .x86PVVCPUExtended, .x86PVVCPUXsave, .x86PVVCPUMSRs:
-            let name: String = switch type {
-            case .x86PVVCPUBasic: "basic"
-            case .x86PVVCPUExtended: "extended"
-            case .x86PVVCPUXsave: "xsave"
-            default: "msrs"
-            }
+            let name: String =
+                switch type {
+                case .x86PVVCPUBasic: "basic"
+                case .x86PVVCPUExtended: "extended"
+                case .x86PVVCPUXsave: "xsave"
+                default: "msrs"
+                }
             guard length >= 8 else {
                 throw body.error("X86_PV_VCPU_\(name) record length must be at least 8 bytes long")
             }
@@ -211,7 +216,9 @@ public final class LibxcVerifier {
         guard length > 8 else { throw body.error("PAGE_DATA record must be at least 8 bytes long") }
         let count = try body.u32()
         let reserved = try body.u32()
-        guard reserved == 0 else { throw body.error("Reserved bits set in PAGE_DATA record 0x\(hex(reserved, width: 4))") }
+        guard reserved == 0 else {
+            throw body.error("Reserved bits set in PAGE_DATA record 0x\(hex(reserved, width: 4))")
+        }
         let pfnBytes = UInt64(count) * 8
         guard length - 8 >= pfnBytes else {
             throw body.error("PAGE_DATA record must contain a pfn record for each count")
@@ -235,4 +242,3 @@ public final class LibxcVerifier {
         }
     }
 }
-

@@ -25,14 +25,17 @@ public final class LibxlVerifier {
         let version = try reader.readU32BE("libxl header version")
         let options = try reader.readU32BE("libxl header options")
         guard ident == Libxl.ident else {
-            throw StreamError(.malformed, "Bad image id: Expected 0x\(hex(Libxl.ident)), got 0x\(hex(ident))", offset: offset)
+            throw StreamError(
+                .malformed, "Bad image id: Expected 0x\(hex(Libxl.ident)), got 0x\(hex(ident))", offset: offset)
         }
         guard version == Libxl.version else {
-            throw StreamError(.malformed, "Unknown image version: Expected \(Libxl.version), got \(version)", offset: offset + 8)
+            throw StreamError(
+                .malformed, "Unknown image version: Expected \(Libxl.version), got \(version)", offset: offset + 8)
         }
         guard options & Libxl.optionReservedMask == 0 else {
-            throw StreamError(.malformed, "Reserved bits set in image options field: 0x\(hex(options & Libxl.optionReservedMask))",
-                              offset: offset + 12)
+            throw StreamError(
+                .malformed, "Reserved bits set in image options field: 0x\(hex(options & Libxl.optionReservedMask))",
+                offset: offset + 12)
         }
         guard options & Libxl.optionBigEndian == 0 else {
             throw StreamError(.malformed, "Stream is not native endianess - unable to validate", offset: offset + 12)
@@ -64,7 +67,9 @@ public final class LibxlVerifier {
         case .emulatorXenstoreData:
             try checkEmulatorHeader(body)
             guard length <= LibxlVerifier.xenstoreDataLimit else {
-                throw body.error("Emulator xenstore data of \(length) bytes exceeds the \(LibxlVerifier.xenstoreDataLimit)-byte limit")
+                throw body.error(
+                    "Emulator xenstore data of \(length) bytes exceeds the \(LibxlVerifier.xenstoreDataLimit)-byte limit"
+                )
             }
             let data = try body.rest()
             try body.finish()
@@ -77,7 +82,9 @@ public final class LibxlVerifier {
                 if context.verbose != nil {
                     var i = 0
                     while i + 1 < parts.count {
-                        info("  '\(String(decoding: parts[i], as: UTF8.self))' = '\(String(decoding: parts[i + 1], as: UTF8.self))'")
+                        info(
+                            "  '\(String(decoding: parts[i], as: UTF8.self))' = '\(String(decoding: parts[i + 1], as: UTF8.self))'"
+                        )
                         i += 2
                     }
                 }
@@ -111,4 +118,3 @@ public final class LibxlVerifier {
         }
     }
 }
-

@@ -27,10 +27,22 @@ final class RecordBodyReader {
         consumed += n
     }
 
-    func u8() throws(StreamError) -> UInt8 { try take(1); return try reader.readU8("\(type) record") }
-    func u16() throws(StreamError) -> UInt16 { try take(2); return try reader.readU16("\(type) record") }
-    func u32() throws(StreamError) -> UInt32 { try take(4); return try reader.readU32("\(type) record") }
-    func u64() throws(StreamError) -> UInt64 { try take(8); return try reader.readU64("\(type) record") }
+    func u8() throws(StreamError) -> UInt8 {
+        try take(1)
+        return try reader.readU8("\(type) record")
+    }
+    func u16() throws(StreamError) -> UInt16 {
+        try take(2)
+        return try reader.readU16("\(type) record")
+    }
+    func u32() throws(StreamError) -> UInt32 {
+        try take(4)
+        return try reader.readU32("\(type) record")
+    }
+    func u64() throws(StreamError) -> UInt64 {
+        try take(8)
+        return try reader.readU64("\(type) record")
+    }
 
     /// The rest of the body, in memory (callers bound `length` first).
     func rest() throws(StreamError) -> [UInt8] {
@@ -50,4 +62,3 @@ final class RecordBodyReader {
         }
     }
 }
-

@@ -7,8 +7,10 @@ public enum VerifyFormat: String, Sendable, CaseIterable {
 public enum StreamVerifier {
     /// Checks the stream up to its last record and leaves the input just
     /// after it.
-    public static func verify(reader: StreamReader, format: VerifyFormat, allowZeroCopy: Bool = true,
-                              verbose: ((String) -> Void)? = nil) throws(StreamError) {
+    public static func verify(
+        reader: StreamReader, format: VerifyFormat, allowZeroCopy: Bool = true,
+        verbose: ((String) -> Void)? = nil
+    ) throws(StreamError) {
         var format = format
         if format == .xl {
             let header = try XL.Header.read(from: reader)

@@ -148,7 +148,10 @@ extension SXP {
             var result: SXP?
             while i < bytes.count {
                 let c = bytes[i]
-                if Self.isSpace(c) { i += 1; continue }
+                if Self.isSpace(c) {
+                    i += 1
+                    continue
+                }
                 if c == UInt8(ascii: "#") {
                     while i < bytes.count && bytes[i] != 0x0a { i += 1 }
                     continue
@@ -241,7 +244,8 @@ extension SXP {
                 } else if e >= UInt8(ascii: "0") && e <= UInt8(ascii: "7") {
                     var value = 0
                     var j = i + 1
-                    while j < bytes.count && j < i + 4 && bytes[j] >= UInt8(ascii: "0") && bytes[j] <= UInt8(ascii: "7") {
+                    while j < bytes.count && j < i + 4 && bytes[j] >= UInt8(ascii: "0") && bytes[j] <= UInt8(ascii: "7")
+                    {
                         value = value * 8 + Int(bytes[j] - UInt8(ascii: "0"))
                         j += 1
                     }
@@ -249,7 +253,8 @@ extension SXP {
                     out.append(UInt8(value))
                     i = j
                 } else {
-                    let shown = e >= 0x20 && e < 0x7f ? String(UnicodeScalar(e)) : " followed by byte 0x" + String(e, radix: 16)
+                    let shown =
+                        e >= 0x20 && e < 0x7f ? String(UnicodeScalar(e)) : " followed by byte 0x" + String(e, radix: 16)
                     throw error("bad escape \\\(shown)", i)
                 }
             }

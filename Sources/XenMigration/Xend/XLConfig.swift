@@ -28,8 +28,9 @@ public struct XLConfig: Sendable, Equatable {
         let notes = config.untranslated + out.notes
         var text = Array("# Translated from the xend domain configuration of an `xm save` image.\n".utf8)
         if config.guest == .hvm {
-            text += Array(("# The device model state is qemu-dm's: restore with an xl that has\n"
-                + "# qemu-xen-traditional (Xen 4.6 to 4.20; Xen 4.21 removed it).\n").utf8)
+            text += Array(
+                ("# The device model state is qemu-dm's: restore with an xl that has\n"
+                    + "# qemu-xen-traditional (Xen 4.6 to 4.20; Xen 4.21 removed it).\n").utf8)
         }
         text += out.text
         if !notes.isEmpty {
@@ -58,8 +59,9 @@ public struct XLConfig: Sendable, Equatable {
         for b in bytes {
             switch b {
             case 0:
-                throw StreamError(.malformed, "Bad xend domain config: \(what) contains a NUL byte, which xl cannot represent",
-                                  offset: offset)
+                throw StreamError(
+                    .malformed, "Bad xend domain config: \(what) contains a NUL byte, which xl cannot represent",
+                    offset: offset)
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), b]
             case 0x07: out += Array("\\a".utf8)
             case 0x08: out += Array("\\b".utf8)

@@ -8,7 +8,9 @@ enum XLDeviceSpecs {
     /// comma, so a value holding one cannot be written.
     static func field(_ key: String, _ value: [UInt8], in what: String, _ w: XLWriter) throws -> [UInt8] {
         if value.contains(UInt8(ascii: ",")) || value.contains(0) || value.contains(0x0a) {
-            throw w.malformed("\(what) \(key) \"\(SXP.printable(value, escapingQuote: true))\" holds a comma, NUL or newline, which xl's \(what) syntax cannot carry")
+            throw w.malformed(
+                "\(what) \(key) \"\(SXP.printable(value, escapingQuote: true))\" holds a comma, NUL or newline, which xl's \(what) syntax cannot carry"
+            )
         }
         return bytes(key) + [UInt8(ascii: "=")] + value
     }
@@ -20,7 +22,9 @@ enum XLDeviceSpecs {
     // MARK: disks
 
     /// blktap drivers and the image formats xl gives them.
-    static let tapFormats: [String: String] = ["aio": "raw", "sync": "raw", "qcow": "qcow", "qcow2": "qcow2", "vhd": "vhd"]
+    static let tapFormats: [String: String] = [
+        "aio": "raw", "sync": "raw", "qcow": "qcow", "qcow2": "qcow2", "vhd": "vhd",
+    ]
 
     static func disks(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
         var specs: [[UInt8]] = []
@@ -38,7 +42,8 @@ enum XLDeviceSpecs {
             let cdrom = disk.isCDROM
             if let uname = disk.uname, !uname.isEmpty {
                 guard let colon = uname.firstIndex(of: UInt8(ascii: ":")) else {
-                    throw w.malformed("\(what) uname \"\(SXP.printable(uname, escapingQuote: true))\" has no type: prefix")
+                    throw w.malformed(
+                        "\(what) uname \"\(SXP.printable(uname, escapingQuote: true))\" has no type: prefix")
                 }
                 let scheme = String(decoding: uname[..<colon], as: UTF8.self)
                 var rest = Array(uname[(colon + 1)...])
@@ -50,12 +55,15 @@ enum XLDeviceSpecs {
                         rest.removeFirst(subtype.utf8.count)
                     }
                     guard let driverEnd = rest.firstIndex(of: UInt8(ascii: ":")) else {
-                        throw w.malformed("\(what) uname \"\(SXP.printable(uname, escapingQuote: true))\" names no blktap driver")
+                        throw w.malformed(
+                            "\(what) uname \"\(SXP.printable(uname, escapingQuote: true))\" names no blktap driver")
                     }
                     let driver = String(decoding: rest[..<driverEnd], as: UTF8.self)
                     guard let f = tapFormats[driver] else {
-                        throw StreamError(.unsupported, "xend disk \(SXP.printable(vdev)) uses blktap driver '\(driver)', which xl does not have",
-                                          offset: c.offset)
+                        throw StreamError(
+                            .unsupported,
+                            "xend disk \(SXP.printable(vdev)) uses blktap driver '\(driver)', which xl does not have",
+                            offset: c.offset)
                     }
                     format = f
                     target = Array(rest[(driverEnd + 1)...])
@@ -69,7 +77,9 @@ enum XLDeviceSpecs {
                 format = "empty"
             }
             if target.contains(0) || target.contains(0x0a) || target.last == UInt8(ascii: ",") {
-                throw w.malformed("\(what) target \"\(SXP.printable(target, escapingQuote: true))\" holds a NUL or newline or ends in a comma, which xl's disk syntax cannot carry")
+                throw w.malformed(
+                    "\(what) target \"\(SXP.printable(target, escapingQuote: true))\" holds a NUL or newline or ends in a comma, which xl's disk syntax cannot carry"
+                )
             }
             let access: String
             switch disk.mode.map({ String(decoding: $0, as: UTF8.self) }) {
@@ -108,7 +118,8 @@ enum XLDeviceSpecs {
             var fields: [[UInt8]] = []
             if let mac = vif.mac {
                 guard isMAC(mac) else {
-                    throw w.malformed("vif \(index) mac \"\(SXP.printable(mac, escapingQuote: true))\" is not a MAC address")
+                    throw w.malformed(
+                        "vif \(index) mac \"\(SXP.printable(mac, escapingQuote: true))\" is not a MAC address")
                 }
                 fields.append(bytes("mac=") + mac)
             }
@@ -123,7 +134,9 @@ enum XLDeviceSpecs {
                 if let v = vif.model { fields.append(try field("model", v, in: "vif", w)) }
             } else {
                 for (key, value) in [("type", vif.type), ("model", vif.model)] {
-                    if let value { w.note("\(label) \(key)", SXP.printable(value), "emulated NICs are for HVM guests only") }
+                    if let value {
+                        w.note("\(label) \(key)", SXP.printable(value), "emulated NICs are for HVM guests only")
+                    }
                 }
             }
             if let v = vif.script { fields.append(try field("script", v, in: "vif", w)) }
@@ -198,7 +211,9 @@ enum XLDeviceSpecs {
                 if let v = vfb.settings[key] { fields.append(try field(key, v, in: "vfb", w)) }
             }
             specs.append(joined(fields))
-            if !vfb.otherKeys.isEmpty { w.note("device vfb \(index)", vfb.otherKeys.joined(separator: ", "), "not used by xl") }
+            if !vfb.otherKeys.isEmpty {
+                w.note("device vfb \(index)", vfb.otherKeys.joined(separator: ", "), "not used by xl")
+            }
         }
         if !specs.isEmpty { try w.list("vfb", specs) }
     }
@@ -213,8 +228,10 @@ enum XLDeviceSpecs {
             own ?? fromVFB(key).flatMap { XendDomainConfig.boolean(SXP(.atom($0))) }
         }
         w.flag("vnc", flag("vnc", h.vnc) ?? false)
-        for (key, own) in [("vnclisten", h.vnclisten), ("vncpasswd", h.vncpasswd), ("keymap", h.keymap),
-                           ("display", h.display), ("xauthority", h.xauthority)] {
+        for (key, own) in [
+            ("vnclisten", h.vnclisten), ("vncpasswd", h.vncpasswd), ("keymap", h.keymap),
+            ("display", h.display), ("xauthority", h.xauthority),
+        ] {
             if let v = own ?? fromVFB(key) { try w.string(key, v) }
         }
         if let v = h.vncdisplay ?? fromVFB("vncdisplay").flatMap({ XendDomainConfig.integer(SXP(.atom($0))) }) {
@@ -224,9 +241,11 @@ enum XLDeviceSpecs {
             if let v = flag(key, own) { w.flag(key, v) }
         }
         for (index, other) in c.vfbs.enumerated() {
-            w.note("device vfb \(index)", other.settings.keys.sorted().joined(separator: ", "),
-                   index == 0 ? "an HVM guest's display is set by the top-level vnc/sdl keys (written above)"
-                              : "xl gives an HVM guest one display")
+            w.note(
+                "device vfb \(index)", other.settings.keys.sorted().joined(separator: ", "),
+                index == 0
+                    ? "an HVM guest's display is set by the top-level vnc/sdl keys (written above)"
+                    : "xl gives an HVM guest one display")
         }
     }
 

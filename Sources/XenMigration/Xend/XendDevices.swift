@@ -59,8 +59,10 @@ public struct XendVFB: Sendable, Equatable {
     public var otherKeys: [String]
 
     /// The keys xl's vfb spec takes, in the order they are written.
-    public static let keys = ["vnc", "sdl", "opengl", "vnclisten", "vncdisplay", "vncunused", "vncpasswd",
-                              "keymap", "display", "xauthority"]
+    public static let keys = [
+        "vnc", "sdl", "opengl", "vnclisten", "vncdisplay", "vncunused", "vncpasswd",
+        "keymap", "display", "xauthority",
+    ]
 }
 
 /// One passed-through PCI function from `(device (pci (dev ...) ...))`.
@@ -102,7 +104,8 @@ struct XendDevices {
 
     mutating func add(_ device: SXP, notes: inout [XendUntranslated]) throws {
         guard let items = device.items, items.count > 1, let config = items[1].items,
-              let tag = config.first?.scalar else {
+            let tag = config.first?.scalar
+        else {
             notes.append(XendUntranslated(key: "device", value: device.description, reason: "not a device entry"))
             return
         }
@@ -117,8 +120,10 @@ struct XendDevices {
             if let value = entry[1].scalar {
                 pairs.append((name, value))
             } else if kind != "pci" {
-                notes.append(XendUntranslated(key: "\(label) \(name)", value: entry[1].description,
-                                              reason: "a list where a value was expected"))
+                notes.append(
+                    XendUntranslated(
+                        key: "\(label) \(name)", value: entry[1].description,
+                        reason: "a list where a value was expected"))
             }
         }
         func value(_ key: String) -> [UInt8]? { pairs.first { $0.key == key }?.value }
@@ -129,17 +134,22 @@ struct XendDevices {
         switch kind {
         case "vbd", "tap", "tap2":
             guard let dev = value("dev"), !dev.isEmpty else {
-                throw StreamError(.malformed, "Bad xend domain config: \(kind) \(index) has no dev", offset: items[1].offset)
+                throw StreamError(
+                    .malformed, "Bad xend domain config: \(kind) \(index) has no dev", offset: items[1].offset)
             }
-            disks.append(XendDisk(deviceClass: kind, uname: value("uname"), dev: dev, mode: value("mode"),
-                                  backend: Self.backend(value("backend")),
-                                  otherKeys: others(["uname", "dev", "mode", "backend"])))
+            disks.append(
+                XendDisk(
+                    deviceClass: kind, uname: value("uname"), dev: dev, mode: value("mode"),
+                    backend: Self.backend(value("backend")),
+                    otherKeys: others(["uname", "dev", "mode", "backend"])))
         case "vif":
             let known: Set = ["mac", "bridge", "script", "ip", "model", "type", "rate", "vifname", "backend"]
-            vifs.append(XendVIF(mac: value("mac"), bridge: value("bridge"), script: value("script"), ip: value("ip"),
-                                model: value("model"), type: value("type"), rate: value("rate"),
-                                vifname: value("vifname"), backend: Self.backend(value("backend")),
-                                otherKeys: others(known)))
+            vifs.append(
+                XendVIF(
+                    mac: value("mac"), bridge: value("bridge"), script: value("script"), ip: value("ip"),
+                    model: value("model"), type: value("type"), rate: value("rate"),
+                    vifname: value("vifname"), backend: Self.backend(value("backend")),
+                    otherKeys: others(known)))
         case "vfb":
             var settings: [String: [UInt8]] = [:]
             for key in XendVFB.keys { if let v = value(key) { settings[key] = v } }
@@ -154,12 +164,15 @@ struct XendDevices {
                 if let function = Self.pciFunction(dev) {
                     pci.append(function)
                 } else {
-                    notes.append(XendUntranslated(key: label, value: dev.description, reason: "not a PCI device address"))
+                    notes.append(
+                        XendUntranslated(key: label, value: dev.description, reason: "not a PCI device address"))
                 }
             }
         default:
-            notes.append(XendUntranslated(key: label, value: items[1].description,
-                                          reason: Self.reasons[kind] ?? "unknown device class"))
+            notes.append(
+                XendUntranslated(
+                    key: label, value: items[1].description,
+                    reason: Self.reasons[kind] ?? "unknown device class"))
         }
     }
 
@@ -183,7 +196,8 @@ struct XendDevices {
             return n <= max ? n : nil
         }
         guard let domain = hex("domain", max: 0xffff), let bus = hex("bus", max: 0xff),
-              let slot = hex("slot", max: 0x1f), let function = hex("func", max: 7) else { return nil }
+            let slot = hex("slot", max: 0x1f), let function = hex("func", max: 7)
+        else { return nil }
         var vslot: UInt32?
         if let vdevfn = hex("vdevfn", max: 0x1ff), vdevfn & 0x100 == 0 {
             vslot = vdevfn >> 3
@@ -191,7 +205,8 @@ struct XendDevices {
         var options: [(key: String, value: [UInt8])] = []
         for opt in dev.children("opts") {
             guard let pair = opt.items?.dropFirst().first?.items, pair.count == 2,
-                  let key = pair[0].scalar, let value = pair[1].scalar else { continue }
+                let key = pair[0].scalar, let value = pair[1].scalar
+            else { continue }
             options.append((String(decoding: key, as: UTF8.self), value))
         }
         return XendPCIDevice(domain: domain, bus: bus, slot: slot, function: function, vslot: vslot, options: options)

@@ -63,7 +63,8 @@ public struct XendDomainConfig: Sendable, Equatable {
 
     public init(_ record: SXP) throws {
         guard record.isTagged("domain"), let items = record.items else {
-            throw StreamError(.malformed, "Bad xend domain config: the record is not (domain ...)", offset: record.offset)
+            throw StreamError(
+                .malformed, "Bad xend domain config: the record is not (domain ...)", offset: record.offset)
         }
         offset = record.offset
         var top = XendSettings(items.dropFirst(), skipping: ["device", "image"])
@@ -74,8 +75,9 @@ public struct XendDomainConfig: Sendable, Equatable {
         case "linux": guest = .pv
         case "hvm": guest = .hvm
         case let other:
-            throw StreamError(.unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
-                              offset: imageEntry.offset)
+            throw StreamError(
+                .unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
+                offset: imageEntry.offset)
         }
         var image = XendSettings((imageEntry.items ?? []).dropFirst(), skipping: [])
 
@@ -121,13 +123,16 @@ public struct XendDomainConfig: Sendable, Equatable {
         func text(_ entry: (key: String, value: SXP)?) -> [UInt8]? {
             guard let entry else { return nil }
             if let b = entry.value.scalar { return b }
-            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "a list where a value was expected"))
+            notes.append(
+                XendUntranslated(
+                    key: entry.key, value: entry.value.description, reason: "a list where a value was expected"))
             return nil
         }
         if let entry = top.entry("vcpu_avail") {
             vcpuAvail = XendDomainConfig.bitmap(entry.value, bits: vcpus)
             if vcpuAvail == nil {
-                notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a vcpu bitmap"))
+                notes.append(
+                    XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a vcpu bitmap"))
             }
         }
         if let entry = top.entry("cpus") {
@@ -169,13 +174,17 @@ public struct XendDomainConfig: Sendable, Equatable {
         // Like xend's scrub_password: no password in a message or comment.
         func shown(_ key: String, _ value: SXP) -> String { key.contains("passwd") ? "(hidden)" : value.description }
         for (key, value) in top.leftovers {
-            notes.append(XendUntranslated(key: key, value: shown(key, value),
-                                          reason: XendTranslation.reason(forUnused: key, guest: guest)))
+            notes.append(
+                XendUntranslated(
+                    key: key, value: shown(key, value),
+                    reason: XendTranslation.reason(forUnused: key, guest: guest)))
         }
         let imageTag = guest == .pv ? "linux" : "hvm"
         for (key, value) in image.leftovers {
-            notes.append(XendUntranslated(key: "image \(imageTag) \(key)", value: shown(key, value),
-                                          reason: XendTranslation.reason(forUnused: key, guest: guest)))
+            notes.append(
+                XendUntranslated(
+                    key: "image \(imageTag) \(key)", value: shown(key, value),
+                    reason: XendTranslation.reason(forUnused: key, guest: guest)))
         }
         untranslated = notes
     }
@@ -205,8 +214,10 @@ public struct XendDomainConfig: Sendable, Equatable {
             problem = nil
         }
         if let problem {
-            throw StreamError(.malformed, "Bad xend domain config: domain name \"\(SXP.printable(name, escapingQuote: true))\" \(problem)",
-                              offset: offset)
+            throw StreamError(
+                .malformed,
+                "Bad xend domain config: domain name \"\(SXP.printable(name, escapingQuote: true))\" \(problem)",
+                offset: offset)
         }
     }
 
@@ -225,7 +236,8 @@ public struct XendDomainConfig: Sendable, Equatable {
 
     static func requiredCount(_ value: SXP, _ key: String, range: ClosedRange<Int64>) throws -> UInt64 {
         guard let n = integer(value) else {
-            throw StreamError(.malformed, "Bad xend domain config: \(key) \(value) is not a number", offset: value.offset)
+            throw StreamError(
+                .malformed, "Bad xend domain config: \(key) \(value) is not a number", offset: value.offset)
         }
         guard range.contains(n) else {
             throw StreamError(.malformed, "Bad xend domain config: \(key) \(n) is out of range", offset: value.offset)

@@ -38,8 +38,9 @@ public enum Xend {
             throw StreamError(.malformed, "xend config length \(length) is negative", offset: lengthOffset)
         }
         guard Int(length) <= maxConfigLength else {
-            throw StreamError(.malformed, "xend config length \(length) is over the \(maxConfigLength)-byte limit",
-                              offset: lengthOffset)
+            throw StreamError(
+                .malformed, "xend config length \(length) is over the \(maxConfigLength)-byte limit",
+                offset: lengthOffset)
         }
         let configOffset = reader.offset
         let config = try reader.readBytes(Int(length), "xend config")
@@ -65,7 +66,9 @@ public enum Xend {
         guard config.count <= Int(Int32.max) - 4 else {
             throw StreamError(.malformed, "xl config of \(config.count) bytes is too large for an xl header")
         }
-        func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
+        func le32(_ v: UInt32) -> [UInt8] {
+            [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)]
+        }
         let length = UInt32(config.count)
         var out = XL.magic
         out += le32(XL.byteOrderMark)

@@ -44,8 +44,10 @@ public struct XendHVMOptions: Sendable, Equatable {
 
     typealias Entry = (key: String, value: SXP)
 
-    init(_ image: inout XendSettings, _ top: inout XendSettings,
-         number: (Entry?) -> Int64?, flag: (Entry?) -> Bool?, text: (Entry?) -> [UInt8]?) {
+    init(
+        _ image: inout XendSettings, _ top: inout XendSettings,
+        number: (Entry?) -> Int64?, flag: (Entry?) -> Bool?, text: (Entry?) -> [UInt8]?
+    ) {
         func find(_ key: String) -> Entry? { image.entry(key) ?? top.entry(key) }
         acpi = flag(find("acpi"))
         apic = flag(find("apic"))
@@ -129,8 +131,10 @@ public enum XendCPUs: Sendable, Equatable {
 
     /// Digits, commas, ranges and `^` exclusions only.
     static func isCPUList(_ text: [UInt8]) -> Bool {
-        text.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ",")
-            || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "^") }
+        text.allSatisfy {
+            ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ",")
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "^")
+        }
     }
 
     /// `[0, 1, 2, 3, 5]` as `0-3,5`.

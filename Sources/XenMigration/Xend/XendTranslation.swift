@@ -24,8 +24,10 @@ public struct XendTranslation: Sendable {
     let keys: [String]
     let apply: (@Sendable (XendDomainConfig, inout XLWriter) throws -> Void)?
 
-    init(_ xend: String, _ xl: String, _ guests: Guests, _ rule: String, keys: [String]? = nil,
-         apply: (@Sendable (XendDomainConfig, inout XLWriter) throws -> Void)? = nil) {
+    init(
+        _ xend: String, _ xl: String, _ guests: Guests, _ rule: String, keys: [String]? = nil,
+        apply: (@Sendable (XendDomainConfig, inout XLWriter) throws -> Void)? = nil
+    ) {
         self.xend = xend
         self.xl = xl
         self.guests = guests
@@ -59,16 +61,21 @@ public struct XendTranslation: Sendable {
 
     // MARK: rows
 
-    static let actions: Set<String> = ["destroy", "restart", "rename-restart", "preserve",
-                                       "coredump-destroy", "coredump-restart"]
+    static let actions: Set<String> = [
+        "destroy", "restart", "rename-restart", "preserve",
+        "coredump-destroy", "coredump-restart",
+    ]
 
     static let general: [XendTranslation] = [
-        .init("name", "name", .all, "string; refused when empty, all digits, with control characters, or Domain-0") { c, w in
+        .init("name", "name", .all, "string; refused when empty, all digits, with control characters, or Domain-0") {
+            c, w in
             try w.string("name", c.name)
         },
-        .init("(image (linux ...)), (image (hvm ...))", "type, device_model_version", .all,
-              "`type = \"pv\"` or `\"hvm\"`; HVM adds `device_model_version = \"qemu-xen-traditional\"`: the image holds qemu-dm's device state",
-              keys: ["image"]) { c, w in
+        .init(
+            "(image (linux ...)), (image (hvm ...))", "type, device_model_version", .all,
+            "`type = \"pv\"` or `\"hvm\"`; HVM adds `device_model_version = \"qemu-xen-traditional\"`: the image holds qemu-dm's device state",
+            keys: ["image"]
+        ) { c, w in
             try w.string("type", c.guest == .pv ? "pv" : "hvm")
             if c.guest == .hvm { try w.string("device_model_version", "qemu-xen-traditional") }
         },
@@ -86,9 +93,11 @@ public struct XendTranslation: Sendable {
                 w.note("maxmem", "\(maxmem)", "below memory (\(c.memory)); xl's default, memory, applies")
             }
         },
-        .init("vcpus, vcpu_avail", "vcpus, maxvcpus", .all,
-              "`vcpus` = the vcpus online by `vcpu_avail` (all when absent); `maxvcpus` = xend's `vcpus` when fewer are online. xl starts vcpus 0 to N-1 (noted when `vcpu_avail` named others)",
-              keys: ["vcpus", "vcpu_avail"]) { c, w in
+        .init(
+            "vcpus, vcpu_avail", "vcpus, maxvcpus", .all,
+            "`vcpus` = the vcpus online by `vcpu_avail` (all when absent); `maxvcpus` = xend's `vcpus` when fewer are online. xl starts vcpus 0 to N-1 (noted when `vcpu_avail` named others)",
+            keys: ["vcpus", "vcpu_avail"]
+        ) { c, w in
             let online = c.onlineVCPUs
             guard online > 0 else { throw w.malformed("vcpu_avail leaves no vcpu online") }
             w.number("vcpus", Int64(online))
@@ -103,8 +112,10 @@ public struct XendTranslation: Sendable {
                 w.note("vcpu_avail", "\(online) of \(c.vcpus) online", "xl brings up vcpus 0 to \(online - 1) instead")
             }
         },
-        .init("cpus", "cpus", .all,
-              "CPU numbers per vcpu: one CPU list when every vcpu has the same, else a list per vcpu (`all` for an unpinned one); none when no vcpu is pinned") { c, w in
+        .init(
+            "cpus", "cpus", .all,
+            "CPU numbers per vcpu: one CPU list when every vcpu has the same, else a list per vcpu (`all` for an unpinned one); none when no vcpu is pinned"
+        ) { c, w in
             switch c.cpus {
             case .none: break
             case .all(let text):
@@ -124,11 +135,15 @@ public struct XendTranslation: Sendable {
         .init("cpu_cap", "cap", .all, "when given") { c, w in
             if let v = c.cpuCap { w.number("cap", v) }
         },
-        .init("on_poweroff, on_reboot, on_crash", "on_poweroff, on_reboot, on_crash", .all,
-              "always written; absent: xend's defaults destroy, restart, restart (xl's on_crash default is destroy)",
-              keys: ["on_poweroff", "on_reboot", "on_crash"]) { c, w in
-            for (key, value, fallback) in [("on_poweroff", c.onPoweroff, "destroy"), ("on_reboot", c.onReboot, "restart"),
-                                           ("on_crash", c.onCrash, "restart")] {
+        .init(
+            "on_poweroff, on_reboot, on_crash", "on_poweroff, on_reboot, on_crash", .all,
+            "always written; absent: xend's defaults destroy, restart, restart (xl's on_crash default is destroy)",
+            keys: ["on_poweroff", "on_reboot", "on_crash"]
+        ) { c, w in
+            for (key, value, fallback) in [
+                ("on_poweroff", c.onPoweroff, "destroy"), ("on_reboot", c.onReboot, "restart"),
+                ("on_crash", c.onCrash, "restart"),
+            ] {
                 let action = value ?? Array(fallback.utf8)
                 if actions.contains(String(decoding: action, as: UTF8.self)) {
                     try w.string(key, action)
@@ -146,8 +161,10 @@ public struct XendTranslation: Sendable {
         .init("localtime", "localtime", .all, "0/1, when given (in the image or at the top level)") { c, w in
             if let v = c.localtime { w.flag("localtime", v) }
         },
-        .init("tsc_mode", "tsc_mode", .all,
-              "0 default, 1 always_emulate, 2 native; 3 (native_paravirt) is not written: Xen removed it") { c, w in
+        .init(
+            "tsc_mode", "tsc_mode", .all,
+            "0 default, 1 always_emulate, 2 native; 3 (native_paravirt) is not written: Xen removed it"
+        ) { c, w in
             guard let mode = c.tscMode else { return }
             let names: [Int64: String] = [0: "default", 1: "always_emulate", 2: "native"]
             if let name = names[mode] {
@@ -168,16 +185,22 @@ public struct XendTranslation: Sendable {
         .init("image ramdisk", "ramdisk", .pv, "when not empty", keys: ["ramdisk"]) { c, w in
             if let v = c.ramdisk, !v.isEmpty { try w.string("ramdisk", v) }
         },
-        .init("image args, root, ip", "extra", .pv,
-              "the command line xend gave the kernel: `args`, with `root=ROOT` and `ip=IP` put in front when `args` has none",
-              keys: ["args", "root", "ip"]) { c, w in
+        .init(
+            "image args, root, ip", "extra", .pv,
+            "the command line xend gave the kernel: `args`, with `root=ROOT` and `ip=IP` put in front when `args` has none",
+            keys: ["args", "root", "ip"]
+        ) { c, w in
             let line = XendTranslation.commandLine(c)
             if !line.isEmpty { try w.string("extra", line) }
         },
-        .init("bootloader", "bootloader", .pv,
-              "when not empty; a path ending in pygrub becomes `pygrub` (the restoring Xen's own). Refused when there is neither kernel nor bootloader") { c, w in
+        .init(
+            "bootloader", "bootloader", .pv,
+            "when not empty; a path ending in pygrub becomes `pygrub` (the restoring Xen's own). Refused when there is neither kernel nor bootloader"
+        ) { c, w in
             if var v = c.bootloader, !v.isEmpty {
-                if v.split(separator: UInt8(ascii: "/")).last.map(Array.init) == Array("pygrub".utf8) { v = Array("pygrub".utf8) }
+                if v.split(separator: UInt8(ascii: "/")).last.map(Array.init) == Array("pygrub".utf8) {
+                    v = Array("pygrub".utf8)
+                }
                 try w.string("bootloader", v)
             }
             guard w.has("kernel") || w.has("bootloader") else {
