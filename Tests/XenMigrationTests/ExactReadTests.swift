@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import XenMigration
 
 /// A source that records how many bytes it handed out: an exact reader
@@ -24,8 +24,9 @@ struct ExactReadTests {
     static let conversions = Vector.all("convert").filter { $0.expectedStatus == 0 }
     static let verifications = Vector.all("verify").filter { $0.expectedStatus == 0 }
 
-    @Test("every convertible vector, read exactly: nothing past the last byte used, same output",
-          arguments: conversions)
+    @Test(
+        "every convertible vector, read exactly: nothing past the last byte used, same output",
+        arguments: conversions)
     func conversion(_ vector: Vector) throws {
         let input = try #require(vector.bytes("input.legacy"))
         let options = try ConversionOptions(vectorArguments: vector.args)
@@ -47,9 +48,10 @@ struct ExactReadTests {
     @Test("every valid stream, verified exactly: nothing past the last END record", arguments: verifications)
     func verification(_ vector: Vector) throws {
         let stream = try #require(vector.bytes("stream"))
-        let format = vector.args.firstIndex(of: "-f").flatMap { i in
-            vector.args.indices.contains(i + 1) ? VerifyFormat(rawValue: vector.args[i + 1]) : nil
-        } ?? .libxc
+        let format =
+            vector.args.firstIndex(of: "-f").flatMap { i in
+                vector.args.indices.contains(i + 1) ? VerifyFormat(rawValue: vector.args[i + 1]) : nil
+            } ?? .libxc
         let source = CountingSource(stream + trailer, chunkLimit: 1 << 20)
         let reader = StreamReader(source, capacity: 4096, readAhead: .exact)
         try StreamVerifier.verify(reader: reader, format: format)
@@ -90,5 +92,34 @@ extension ConversionOptions {
             streamVersion: value("--stream-version") == "3" ? .v3 : .v2,
             xlHeader: args.contains("-x") || args.contains("--xl"),
             skipQemu: args.contains("--skip-qemu"))
+    }
+}
+
+@Suite("Truncation is told alike on every read path")
+struct TruncationMessageTests {
+    /// A finding of the io fuzzer: a PV image cut inside its shared-info
+    /// page said "needs 2177 bytes, only 0 left" when read from memory and
+    /// "needs 4096 bytes, only 1919 left" from a pipe.
+    @Test("a cut inside a run gives the same message read ahead or read exactly, in any chunk size")
+    func sameMessage() throws {
+        let vector = Vector(kind: "convert", name: "pv64-libxc")
+        let input = try #require(vector.bytes("input.legacy"))
+        let options = try ConversionOptions(vectorArguments: vector.args)
+        for cut in [input.count - 1, input.count - 2177, input.count - 4000, input.count / 2, 100] {
+            var messages: Set<String> = []
+            for (readAhead, chunk) in [
+                (StreamReader.ReadAhead.free(seekBack: false), Int.max), (.exact, 7), (.exact, 4096),
+            ] {
+                let reader = StreamReader(MemorySource(Array(input[..<cut]), chunkLimit: chunk), readAhead: readAhead)
+                do {
+                    _ = try LegacyConverter(options: options, reader: reader, writer: StreamWriter(NullSink())).run()
+                    Issue.record("converted a cut image")
+                } catch {
+                    #expect(error.kind == .truncated)
+                    messages.insert(error.description)
+                }
+            }
+            #expect(messages.count == 1, "cut at \(cut): \(messages)")
+        }
     }
 }

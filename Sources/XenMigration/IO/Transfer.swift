@@ -43,7 +43,14 @@ public final class Transfer {
         // whatever the parser announced after it (a page and the next
         // marker in one read from a pipe).
         if left > 0 && left < Transfer.zeroCopyThreshold {
-            try reader.take(left, what) { (chunk) throws(StreamError) in try writer.write(chunk) }
+            let before = reader.offset
+            do {
+                try reader.take(left, what) { (chunk) throws(StreamError) in try writer.write(chunk) }
+            } catch {
+                // Truncation is told for the whole run, as on every path.
+                guard error.kind == .truncated else { throw error }
+                throw reader.truncated(what, needed: count, got: count - left + (reader.offset - before))
+            }
             return
         }
         if left >= Transfer.zeroCopyThreshold, let method = method(), let input = reader.descriptor,
@@ -134,13 +141,16 @@ public final class Transfer {
     /// Moves up to `count` bytes in the kernel; nil if these descriptors
     /// cannot (nothing moved, fall back to buffers). Counts what moved as
     /// consumed from the reader.
-    private func kernelMove(_ count: UInt64, _ method: KernelMethod, from input: FileDescriptor,
-                            to output: FileDescriptor, _ what: String, total: UInt64) throws(StreamError) -> UInt64? {
+    private func kernelMove(
+        _ count: UInt64, _ method: KernelMethod, from input: FileDescriptor,
+        to output: FileDescriptor, _ what: String, total: UInt64
+    ) throws(StreamError) -> UInt64? {
         var moved: UInt64 = 0
         while moved < count {
             // Stay well inside what one call may move (2 GiB on Linux).
             let chunk = Int(min(count - moved, 1 << 30))
-            let outcome = method == .sendfile
+            let outcome =
+                method == .sendfile
                 ? Platform.sendfile(from: input, to: output, count: chunk)
                 : Platform.splice(from: input, to: output, count: chunk)
             switch outcome {
@@ -153,7 +163,9 @@ public final class Transfer {
                 reader.noteEndOfInput()
                 throw reader.truncated(what, needed: total, got: total - (count - moved))
             case .failed(let error):
-                if moved == 0 && [.invalidArgument, .noFunction, .improperLink, .illegalSeek, .badFileDescriptor].contains(error) {
+                if moved == 0
+                    && [.invalidArgument, .noFunction, .improperLink, .illegalSeek, .badFileDescriptor].contains(error)
+                {
                     kernelCopy = .some(nil)
                     return nil
                 }
