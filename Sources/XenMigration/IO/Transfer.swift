@@ -43,15 +43,9 @@ public final class Transfer {
         // whatever the parser announced after it (a page and the next
         // marker in one read from a pipe).
         if left > 0 && left < Transfer.zeroCopyThreshold {
-            let before = reader.offset
-            do {
+            return try lastOf(count, left: left, what) { () throws(StreamError) in
                 try reader.take(left, what) { (chunk) throws(StreamError) in try writer.write(chunk) }
-            } catch {
-                // Truncation is told for the whole run, as on every path.
-                guard error.kind == .truncated else { throw error }
-                throw reader.truncated(what, needed: count, got: count - left + (reader.offset - before))
             }
-            return
         }
         if left >= Transfer.zeroCopyThreshold, let method = method(), let input = reader.descriptor,
             let output = writer.descriptor
@@ -87,9 +81,17 @@ public final class Transfer {
                 discardTarget = .some(nil)
             }
         }
+        try lastOf(count, left: left, what) { () throws(StreamError) in try reader.skip(left, what) }
+    }
+
+    /// Runs `body` on the last `left` bytes of a `count`-byte run, so that
+    /// a truncation is told for the whole run, as on every path.
+    private func lastOf(_ count: UInt64, left: UInt64, _ what: String, _ body: () throws(StreamError) -> Void)
+        throws(StreamError)
+    {
         let before = reader.offset
         do {
-            try reader.skip(left, what)
+            try body()
         } catch {
             guard error.kind == .truncated else { throw error }
             throw reader.truncated(what, needed: count, got: count - left + (reader.offset - before))
