@@ -54,8 +54,7 @@ enum Endpoint {
         } catch {
             throw OpenError(message: "Unable to open file '\(value)': \(error)")
         }
-        var st = stat()
-        if fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+        if (try? fd.stat().type) == .directory {
             try? fd.close()
             throw OpenError(message: "Unable to open file '\(value)': \(Errno.isDirectory)")
         }
@@ -64,15 +63,14 @@ enum Endpoint {
 
     /// Size of a regular-file input, for progress percentages.
     static func regularFileSize(_ fd: FileDescriptor) -> UInt64? {
-        var st = stat()
-        guard fstat(fd.rawValue, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return UInt64(st.st_size)
+        guard let st = try? fd.stat(), st.type == .regular else { return nil }
+        return UInt64(st.size)
     }
 
+    /// Device and inode of a regular file: tells whether two names are one file.
     static func identity(_ fd: FileDescriptor) -> (UInt64, UInt64)? {
-        var st = stat()
-        guard fstat(fd.rawValue, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return (UInt64(st.st_dev), UInt64(st.st_ino))
+        guard let st = try? fd.stat(), st.type == .regular else { return nil }
+        return (UInt64(st.deviceID.rawValue), UInt64(st.inode.rawValue))
     }
 }
 
@@ -98,12 +96,11 @@ final class OutputTarget {
         if Endpoint.isDescriptorNumber(value) {
             return OutputTarget(descriptor: try Endpoint.descriptor(value), temporaryPath: nil, finalPath: nil)
         }
-        var st = stat()
-        let exists = stat(value, &st) == 0
-        if exists && (st.st_mode & S_IFMT) == S_IFDIR {
+        let st = try? FilePath(value).stat()
+        if st?.type == .directory {
             throw OpenError(message: "Unable to open file '\(value)': \(Errno.isDirectory)")
         }
-        if exists && (st.st_mode & S_IFMT) != S_IFREG {
+        if let st, st.type != .regular {
             // A device or FIFO: no rename is possible, write it in place.
             do {
                 let fd = try FileDescriptor.open(FilePath(value), .writeOnly, options: [.truncate, .closeOnExec])
@@ -112,7 +109,9 @@ final class OutputTarget {
                 throw OpenError(message: "Unable to open file '\(value)': \(error)")
             }
         }
-        if exists, let (dev, ino) = Endpoint.identity(input), UInt64(st.st_dev) == dev, UInt64(st.st_ino) == ino {
+        if let st, let (dev, ino) = Endpoint.identity(input), UInt64(st.deviceID.rawValue) == dev,
+            UInt64(st.inode.rawValue) == ino
+        {
             throw OpenError(message: "Refusing to write '\(value)': it is the input file")
         }
 
@@ -139,7 +138,7 @@ final class OutputTarget {
         // Made 0600; give the file the mode open() would have.
         let mask = umask(0)
         umask(mask)
-        let mode = exists ? (st.st_mode & 0o7777) : (0o666 & ~mask)
+        let mode = st.map { mode_t($0.permissions.rawValue) } ?? (0o666 & ~mask)
         fchmod(fd, mode)
         return OutputTarget(descriptor: FileDescriptor(rawValue: fd), temporaryPath: temporary, finalPath: value)
     }
