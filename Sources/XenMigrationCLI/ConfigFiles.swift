@@ -2,11 +2,11 @@ import SystemPackage
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The domain config files of `--config` (read, bounded) and
@@ -59,9 +59,10 @@ enum ConfigFiles {
         cleanup.register(temporary)
         defer { cleanup.register(nil) }
         do {
-            let fd = try FileDescriptor.open(FilePath(temporary), .writeOnly,
-                                             options: [.create, .truncate, .closeOnExec],
-                                             permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            let fd = try FileDescriptor.open(
+                FilePath(temporary), .writeOnly,
+                options: [.create, .truncate, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
             try fd.closeAfter { _ = try fd.writeAll(bytes) }
         } catch {
             unlink(temporary)

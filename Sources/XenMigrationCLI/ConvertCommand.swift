@@ -2,11 +2,11 @@ import SystemPackage
 import XenMigration
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 enum WidthChoice {
@@ -206,16 +206,19 @@ public struct ConvertCommand: ToolCommand {
             meter?.finish(bytesRead: reader.offset, pages: nil)
             target?.abandon()
             // Say what the input really is when it is not what the options say.
-            let shown = Diagnosis.conversion(error, head: reader.head(), imageHead: reader.head(ofImage: true),
-                                             options: options) ?? error
+            let shown =
+                Diagnosis.conversion(
+                    error, head: reader.head(), imageHead: reader.head(ofImage: true),
+                    options: options) ?? error
             console.error((shown.kind == .unsupported ? "Script Error: " : "Stream Error: ") + shown.description)
             return shown.exitStatus
         }
         meter?.finish(bytesRead: reader.offset, pages: nil)
         if configOut != nil && result.configBytes == nil {
             target?.abandon()
-            console.error("No domain config to write to --config-out: the input is neither an xend image nor an "
-                + "xl save file with a config in its header")
+            console.error(
+                "No domain config to write to --config-out: the input is neither an xend image nor an "
+                    + "xl save file with a config in its header")
             return 1
         }
         do {

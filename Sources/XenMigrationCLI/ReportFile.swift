@@ -48,10 +48,17 @@ enum ReportFile {
             ("vcpusOnline", .array(report.vcpusOnline.map { .number(String($0)) })),
             ("pagesByType", .counts(report.pagesByType)),
             ("pageBatches", .number(String(report.pageBatches))),
-            ("recordsWritten", .counts(Dictionary(uniqueKeysWithValues: report.recordsWritten.map { ($0.key.description, $0.value) }))),
-            ("hvmParams", .array(report.hvmParams.map {
-                .object([("index", .number(String($0.index))), ("value", .number(String($0.value)))])
-            })),
+            (
+                "recordsWritten",
+                .counts(Dictionary(uniqueKeysWithValues: report.recordsWritten.map { ($0.key.description, $0.value) }))
+            ),
+            (
+                "hvmParams",
+                .array(
+                    report.hvmParams.map {
+                        .object([("index", .number(String($0.index))), ("value", .number(String($0.value)))])
+                    })
+            ),
             ("deviceModelBytes", .number(String(report.deviceModelBytes))),
             ("debugStream", .bool(report.debugStream)),
             ("bytesRead", .number(String(report.bytesRead))),
@@ -77,8 +84,9 @@ enum ReportFile {
             Console.write(text, to: .standardOutput)
             return
         }
-        let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                         permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite])
+        let fd = try FileDescriptor.open(
+            FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+            permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite])
         try fd.closeAfter {
             var text = text
             _ = try text.withUTF8 { try fd.writeAll(UnsafeRawBufferPointer($0)) }

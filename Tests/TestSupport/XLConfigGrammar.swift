@@ -66,8 +66,12 @@ package enum XLConfigGrammar {
 
         func value() throws -> Value {
             switch peek().token {
-            case .string(let b): i += 1; return .string(b)
-            case .number(let n): i += 1; return .string(Array(n.utf8))
+            case .string(let b):
+                i += 1
+                return .string(b)
+            case .number(let n):
+                i += 1
+                return .string(Array(n.utf8))
             case .open:
                 i += 1
                 skipNewlines()
@@ -128,29 +132,52 @@ package enum XLConfigGrammar {
             let c = bytes[i]
             switch c {
             case 0x20, 0x09: i += 1
-            case 0x0a: out.append((.newline, line)); line += 1; i += 1
+            case 0x0a:
+                out.append((.newline, line))
+                line += 1
+                i += 1
             case UInt8(ascii: "#"):
                 guard let nl = bytes[i...].firstIndex(of: 0x0a) else { throw fail("comment without a newline") }
-                out.append((.newline, line)); line += 1; i = nl + 1
-            case UInt8(ascii: ","): out.append((.comma, line)); i += 1
-            case UInt8(ascii: "["): out.append((.open, line)); i += 1
-            case UInt8(ascii: "]"): out.append((.close, line)); i += 1
-            case UInt8(ascii: ";"): out.append((.semicolon, line)); i += 1
-            case UInt8(ascii: "="): out.append((.assign, line)); i += 1
+                out.append((.newline, line))
+                line += 1
+                i = nl + 1
+            case UInt8(ascii: ","):
+                out.append((.comma, line))
+                i += 1
+            case UInt8(ascii: "["):
+                out.append((.open, line))
+                i += 1
+            case UInt8(ascii: "]"):
+                out.append((.close, line))
+                i += 1
+            case UInt8(ascii: ";"):
+                out.append((.semicolon, line))
+                i += 1
+            case UInt8(ascii: "="):
+                out.append((.assign, line))
+                i += 1
             case UInt8(ascii: "+") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "="):
-                out.append((.add, line)); i += 2
+                out.append((.add, line))
+                i += 2
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 let (value, next) = try string(bytes, from: i, line: line)
-                out.append((.string(value), line)); i = next
+                out.append((.string(value), line))
+                i = next
             default:
                 if isLower(c) {
                     var j = i + 1
-                    while j < bytes.count && (isLower(bytes[j]) || isDigit(bytes[j]) || bytes[j] == 0x2e || bytes[j] == 0x5f) { j += 1 }
-                    out.append((.ident(String(decoding: bytes[i..<j], as: UTF8.self)), line)); i = j
+                    while j < bytes.count
+                        && (isLower(bytes[j]) || isDigit(bytes[j]) || bytes[j] == 0x2e || bytes[j] == 0x5f)
+                    { j += 1 }
+                    out.append((.ident(String(decoding: bytes[i..<j], as: UTF8.self)), line))
+                    i = j
                 } else if isDigit(c) {
                     var j = i + 1
-                    while j < bytes.count && (isDigit(bytes[j]) || (bytes[j] >= 0x61 && bytes[j] <= 0x66) || bytes[j] == 0x78) { j += 1 }
-                    out.append((.number(String(decoding: bytes[i..<j], as: UTF8.self)), line)); i = j
+                    while j < bytes.count
+                        && (isDigit(bytes[j]) || (bytes[j] >= 0x61 && bytes[j] <= 0x66) || bytes[j] == 0x78)
+                    { j += 1 }
+                    out.append((.number(String(decoding: bytes[i..<j], as: UTF8.self)), line))
+                    i = j
                 } else {
                     throw fail("lexical error at byte 0x\(String(c, radix: 16))")
                 }
@@ -166,8 +193,10 @@ package enum XLConfigGrammar {
         let quote = bytes[start]
         var out: [UInt8] = []
         var i = start + 1
-        let escapes: [UInt8: UInt8] = [0x22: 0x22, 0x27: 0x27, 0x5c: 0x5c, 0x61: 7, 0x62: 8, 0x66: 12, 0x6e: 10,
-                                       0x72: 13, 0x74: 9, 0x76: 11]
+        let escapes: [UInt8: UInt8] = [
+            0x22: 0x22, 0x27: 0x27, 0x5c: 0x5c, 0x61: 7, 0x62: 8, 0x66: 12, 0x6e: 10,
+            0x72: 13, 0x74: 9, 0x76: 11,
+        ]
         while i < bytes.count {
             let c = bytes[i]
             if c == quote { return (out, i + 1) }
@@ -176,7 +205,8 @@ package enum XLConfigGrammar {
                 guard i + 1 < bytes.count, bytes[i + 1] != 0x0a else { break }
                 let e = bytes[i + 1]
                 guard let decoded = escapes[e] else {
-                    throw SyntaxError(message: "escape \\\(String(UnicodeScalar(e))) which xl cannot decode", line: line)
+                    throw SyntaxError(
+                        message: "escape \\\(String(UnicodeScalar(e))) which xl cannot decode", line: line)
                 }
                 out.append(decoded)
                 i += 2

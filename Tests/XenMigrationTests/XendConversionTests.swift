@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenLegacyGenerator
 import XenMigration
 
@@ -18,8 +18,10 @@ struct XendConversionTests {
     static func run(_ bytes: [UInt8], _ options: ConversionOptions, chunkLimit: Int = 997) throws -> Run {
         let sink = MemorySink()
         var lines: [String] = []
-        let report = try LegacyConverter(options: options, reader: StreamReader(MemorySource(bytes, chunkLimit: chunkLimit)),
-                                         writer: StreamWriter(sink), verbose: { lines.append($0) }).run()
+        let report = try LegacyConverter(
+            options: options, reader: StreamReader(MemorySource(bytes, chunkLimit: chunkLimit)),
+            writer: StreamWriter(sink), verbose: { lines.append($0) }
+        ).run()
         return Run(output: sink.bytes, report: report, lines: lines)
     }
 
@@ -34,13 +36,15 @@ struct XendConversionTests {
 
     static let auto = ConversionOptions(width: nil, guest: nil, format: .libxl, xlHeader: nil)
 
-    @Test("--auto -f libxl: an xl save header with the translation, then the legacy part converted as on its own",
-          arguments: XendPreset.allCases, [ToolstackWidth.bits32, .bits64])
+    @Test(
+        "--auto -f libxl: an xl save header with the translation, then the legacy part converted as on its own",
+        arguments: XendPreset.allCases, [ToolstackWidth.bits32, .bits64])
     func libxl(preset: XendPreset, width: ToolstackWidth) throws {
         let image = XendImage.preset(preset, width: width, seed: 3, pages: 24)
         let xl = try XLConfig(try XendDomainConfig(parsing: image.config, baseOffset: 20))
-        let bare = try Self.run(image.legacy.legacyBytes(),
-                                ConversionOptions(width: width, guest: preset.guest, format: .libxl, xlHeader: false))
+        let bare = try Self.run(
+            image.legacy.legacyBytes(),
+            ConversionOptions(width: width, guest: preset.guest, format: .libxl, xlHeader: false))
         let whole = try Self.run(image.bytes(), Self.auto)
         let expected = try Xend.xlSaveHeader(config: xl.text) + bare.output
         #expect(whole.output == expected)
@@ -52,9 +56,10 @@ struct XendConversionTests {
         #expect(whole.report.guestType == preset.guest && whole.report.toolstackWidth == width.rawValue)
         #expect(whole.report.detected.contains("guest type") && whole.report.detected.contains("width"))
         #expect(whole.report.bytesRead == UInt64(image.bytes().count))
-        #expect(Array(whole.lines.prefix(2)) == [
-            "Detected: xend image (xm save), domain config of \(image.config.count) bytes", xl.summary,
-        ])
+        #expect(
+            Array(whole.lines.prefix(2)) == [
+                "Detected: xend image (xm save), domain config of \(image.config.count) bytes", xl.summary,
+            ])
         #expect(whole.lines.filter { $0.hasPrefix("  Not translated: ") }.count == xl.untranslated.count)
         _ = try XLConfigGrammar.parse(xl.text)
 
@@ -89,7 +94,9 @@ struct XendConversionTests {
         #expect(Array(run.output.prefix(header.count)) == header)
         #expect(run.report.configBytes == config)
         let plain = try Self.run(image.bytes(), Self.auto)
-        #expect(Array(run.output.dropFirst(header.count)) == Array(plain.output.dropFirst(plain.output.count - (run.output.count - header.count))))
+        #expect(
+            Array(run.output.dropFirst(header.count))
+                == Array(plain.output.dropFirst(plain.output.count - (run.output.count - header.count))))
     }
 
     @Test("the xl save header's config is kept for the report")
@@ -102,8 +109,9 @@ struct XendConversionTests {
         }
         let run = try Self.run(header + config + legacy, Self.auto)
         #expect(run.report.configBytes == config && !run.report.configIsJSON && run.report.source == nil)
-        #expect(Array(run.output[(XL.magic.count + 16)...].prefix(4 + config.count))
-            == Array(header[(XL.magic.count + 16)...]) + config)
+        #expect(
+            Array(run.output[(XL.magic.count + 16)...].prefix(4 + config.count))
+                == Array(header[(XL.magic.count + 16)...]) + config)
     }
 
     @Test("README: its translation table is XendTranslation.markdown()")

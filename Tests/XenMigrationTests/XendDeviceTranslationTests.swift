@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import XenLegacyGenerator
 import XenMigration
 
@@ -26,17 +26,20 @@ struct XendDeviceTranslationTests {
 
     @Test("disks: every uname kind, dev form and mode")
     func disks() throws {
-        let t = try T.translate(guest: .hvm, devices: [
-            Self.disk(uname: "phy:/dev/vg0/root", dev: "ioemu:hda", extra: [.pair("backend", 0), .pair("uuid", "x")]),
-            Self.disk(uname: "file:/images/a,b.img", dev: "/dev/xvdb:disk"),
-            Self.disk("tap", uname: "tap:aio:/images/c.img", dev: "xvdc", mode: "r"),
-            Self.disk("tap", uname: "tap:tapdisk:qcow:/images/d.qcow", dev: "xvdd", mode: "w!"),
-            Self.disk("tap2", uname: "tap2:tapdisk:vhd:/images/e.vhd", dev: "xvde"),
-            Self.disk(uname: "drbd:r0", dev: "xvdf", extra: [.pair("backend", "storage-dom")]),
-            Self.disk(uname: "phy:/dev/sr0", dev: "hdc:cdrom", mode: nil),
-            Self.disk(uname: nil, dev: "hdd:cdrom", mode: "r"),
-            Self.disk(uname: "file:/iso/x.iso", dev: "hdb:cdrom", mode: "w"),
-        ])
+        let t = try T.translate(
+            guest: .hvm,
+            devices: [
+                Self.disk(
+                    uname: "phy:/dev/vg0/root", dev: "ioemu:hda", extra: [.pair("backend", 0), .pair("uuid", "x")]),
+                Self.disk(uname: "file:/images/a,b.img", dev: "/dev/xvdb:disk"),
+                Self.disk("tap", uname: "tap:aio:/images/c.img", dev: "xvdc", mode: "r"),
+                Self.disk("tap", uname: "tap:tapdisk:qcow:/images/d.qcow", dev: "xvdd", mode: "w!"),
+                Self.disk("tap2", uname: "tap2:tapdisk:vhd:/images/e.vhd", dev: "xvde"),
+                Self.disk(uname: "drbd:r0", dev: "xvdf", extra: [.pair("backend", "storage-dom")]),
+                Self.disk(uname: "phy:/dev/sr0", dev: "hdc:cdrom", mode: nil),
+                Self.disk(uname: nil, dev: "hdd:cdrom", mode: "r"),
+                Self.disk(uname: "file:/iso/x.iso", dev: "hdb:cdrom", mode: "w"),
+            ])
         let disks = Self.diskFields(t)
         #expect(disks.count == 9)
         #expect(disks[0] == ["format": "raw", "vdev": "hda", "access": "rw", "target": "/dev/vg0/root"])
@@ -44,8 +47,11 @@ struct XendDeviceTranslationTests {
         #expect(disks[2] == ["format": "raw", "vdev": "xvdc", "access": "ro", "target": "/images/c.img"])
         #expect(disks[3] == ["format": "qcow", "vdev": "xvdd", "access": "rw", "target": "/images/d.qcow"])
         #expect(disks[4] == ["format": "vhd", "vdev": "xvde", "access": "rw", "target": "/images/e.vhd"])
-        #expect(disks[5] == ["format": "raw", "vdev": "xvdf", "access": "rw", "backend": "storage-dom",
-                             "script": "block-drbd", "target": "r0"])
+        #expect(
+            disks[5] == [
+                "format": "raw", "vdev": "xvdf", "access": "rw", "backend": "storage-dom",
+                "script": "block-drbd", "target": "r0",
+            ])
         #expect(disks[6] == ["format": "raw", "vdev": "hdc", "access": "ro", "devtype": "cdrom", "target": "/dev/sr0"])
         #expect(disks[7] == ["format": "empty", "vdev": "hdd", "access": "ro", "devtype": "cdrom", "target": ""])
         #expect(disks[8]["access"] == "ro", "xl makes every CD-ROM read-only")
@@ -68,17 +74,23 @@ struct XendDeviceTranslationTests {
 
     @Test("vifs: keys, type and model by guest type, rates")
     func vifs() throws {
-        let vif: [P] = [.pair("mac", "00:16:3E:01:02:03"), .pair("bridge", "xenbr0"), .pair("script", "vif-route"),
-                        .pair("ip", "10.0.0.2 10.0.0.3"), .pair("model", "e1000"), .pair("type", "ioemu"),
-                        .pair("vifname", "web0"), .pair("rate", "62500,50000"), .pair("backend", "netdom"),
-                        .pair("accel", "sfc")]
-        let hvm = try T.translate(guest: .hvm, devices: [.list([.s("vif")] + vif), .list([.s("vif"), .pair("type", "netfront")])])
+        let vif: [P] = [
+            .pair("mac", "00:16:3E:01:02:03"), .pair("bridge", "xenbr0"), .pair("script", "vif-route"),
+            .pair("ip", "10.0.0.2 10.0.0.3"), .pair("model", "e1000"), .pair("type", "ioemu"),
+            .pair("vifname", "web0"), .pair("rate", "62500,50000"), .pair("backend", "netdom"),
+            .pair("accel", "sfc"),
+        ]
+        let hvm = try T.translate(
+            guest: .hvm, devices: [.list([.s("vif")] + vif), .list([.s("vif"), .pair("type", "netfront")])])
         let specs = try #require(hvm.list("vif"))
         #expect(specs.count == 2)
         let fields = Dictionary(uniqueKeysWithValues: XLConfigGrammar.keyValues(specs[0]).map { ($0.key, $0.value) })
-        #expect(fields == ["mac": "00:16:3E:01:02:03", "bridge": "xenbr0", "script": "vif-route", "ip": "10.0.0.2 10.0.0.3",
-                           "model": "e1000", "type": "ioemu", "vifname": "web0", "rate": "1250000B/s@50000us",
-                           "backend": "netdom"])
+        #expect(
+            fields == [
+                "mac": "00:16:3E:01:02:03", "bridge": "xenbr0", "script": "vif-route", "ip": "10.0.0.2 10.0.0.3",
+                "model": "e1000", "type": "ioemu", "vifname": "web0", "rate": "1250000B/s@50000us",
+                "backend": "netdom",
+            ])
         #expect(specs[1] == "type=vif")
         #expect(hvm.noted("device vif 0"), "accel is not used by xl")
         let pv = try T.translate(devices: [.list([.s("vif")] + vif)])
@@ -106,12 +118,16 @@ struct XendDeviceTranslationTests {
 
     @Test("PV vfb, HVM-only keys in a PV image, other devices")
     func otherDevices() throws {
-        let t = try T.translate(image: [.pair("acpi", 1)], devices: [
-            .list([.s("vfb"), .pair("type", "vnc"), .pair("vnclisten", "0.0.0.0"), .pair("vncpasswd", "p w"),
-                   .pair("keymap", "en-us"), .pair("uuid", "x")]),
-            .list([.s("vkbd")]), .list([.s("console"), .pair("protocol", "vt100")]),
-            .list([.s("vtpm"), .pair("instance", 1)]), .list([.s("floppy")]),
-        ])
+        let t = try T.translate(
+            image: [.pair("acpi", 1)],
+            devices: [
+                .list([
+                    .s("vfb"), .pair("type", "vnc"), .pair("vnclisten", "0.0.0.0"), .pair("vncpasswd", "p w"),
+                    .pair("keymap", "en-us"), .pair("uuid", "x"),
+                ]),
+                .list([.s("vkbd")]), .list([.s("console"), .pair("protocol", "vt100")]),
+                .list([.s("vtpm"), .pair("instance", 1)]), .list([.s("floppy")]),
+            ])
         #expect(t.list("vfb") == ["vnc=1,vnclisten=0.0.0.0,vncpasswd=p w,keymap=en-us"])
         #expect(t["acpi"] == nil)
         let reasons = Dictionary(t.xl.untranslated.map { ($0.key, $0.reason) }, uniquingKeysWith: { a, _ in a })
@@ -126,12 +142,18 @@ struct XendDeviceTranslationTests {
 
     @Test("PCI passthrough")
     func pci() throws {
-        let dev: P = .list([.s("dev"), .pair("domain", "0x0000"), .pair("bus", "0x0a"), .pair("slot", "0x1f"),
-                            .pair("func", "0x7"), .pair("vdevfn", "0x28"), .list([.s("opts"), .pair("msitranslate", "0")]),
-                            .list([.s("opts"), .pair("power_mgmt", "1")]), .list([.s("opts"), .pair("frobnicate", "1")])])
-        let auto: P = .list([.s("dev"), .pair("domain", "0x0001"), .pair("bus", "0x00"), .pair("slot", "0x02"),
-                             .pair("func", "0x0"), .pair("vdevfn", "0x100")])
-        let bad: P = .list([.s("dev"), .pair("domain", "0x0000"), .pair("bus", "0x100"), .pair("slot", "0"), .pair("func", "0")])
+        let dev: P = .list([
+            .s("dev"), .pair("domain", "0x0000"), .pair("bus", "0x0a"), .pair("slot", "0x1f"),
+            .pair("func", "0x7"), .pair("vdevfn", "0x28"), .list([.s("opts"), .pair("msitranslate", "0")]),
+            .list([.s("opts"), .pair("power_mgmt", "1")]), .list([.s("opts"), .pair("frobnicate", "1")]),
+        ])
+        let auto: P = .list([
+            .s("dev"), .pair("domain", "0x0001"), .pair("bus", "0x00"), .pair("slot", "0x02"),
+            .pair("func", "0x0"), .pair("vdevfn", "0x100"),
+        ])
+        let bad: P = .list([
+            .s("dev"), .pair("domain", "0x0000"), .pair("bus", "0x100"), .pair("slot", "0"), .pair("func", "0"),
+        ])
         let t = try T.translate(guest: .hvm, devices: [.list([.s("pci"), .pair("uuid", "u"), dev, auto, bad])])
         #expect(t.list("pci") == ["0000:0a:1f.7@05,msitranslate=0,power_mgmt=1", "0001:00:02.0"])
         #expect(t.noted("device pci 0 frobnicate"))
@@ -142,12 +164,20 @@ struct XendDeviceTranslationTests {
 
     @Test("records that cannot be translated, with offsets")
     func errors() {
-        func check(_ text: String, _ kind: StreamError.Kind, at offset: Int?, _ fragment: String,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
+        func check(
+            _ text: String, _ kind: StreamError.Kind, at offset: Int?, _ fragment: String,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             let error = T.failure(Array(text.utf8))
             #expect(error?.kind == kind, "\(String(describing: error))", sourceLocation: sourceLocation)
-            if let offset { #expect(error?.offset == 20 + UInt64(offset), "\(String(describing: error))", sourceLocation: sourceLocation) }
-            #expect(error?.message.contains(fragment) == true, "\(String(describing: error))", sourceLocation: sourceLocation)
+            if let offset {
+                #expect(
+                    error?.offset == 20 + UInt64(offset), "\(String(describing: error))", sourceLocation: sourceLocation
+                )
+            }
+            #expect(
+                error?.message.contains(fragment) == true, "\(String(describing: error))",
+                sourceLocation: sourceLocation)
         }
         let image = "(image (linux (kernel /k)))"
         check("(vm (name a) (memory 1) \(image))", .malformed, at: 0, "not (domain")
@@ -177,8 +207,9 @@ struct XendDeviceTranslationTests {
         let hard = ["it's \"quoted\"", "back\\slash\\", "caf\u{e9} \u{65e5}\u{672c}", "a #not a comment", "[x, y]=z;"]
         for text in hard {
             let path = text + "\t\u{7}\u{1b}"
-            let t = try T.translate(name: text, image: [.pair("kernel", "/boot/" + path), .pair("args", path + "\n2nd line")],
-                                    devices: [Self.disk(uname: "file:/srv/" + path, dev: "xvda")])
+            let t = try T.translate(
+                name: text, image: [.pair("kernel", "/boot/" + path), .pair("args", path + "\n2nd line")],
+                devices: [Self.disk(uname: "file:/srv/" + path, dev: "xvda")])
             #expect(t["name"] == text)
             #expect(t["kernel"] == "/boot/" + path)
             #expect(t["extra"] == path + "\n2nd line")
@@ -186,8 +217,10 @@ struct XendDeviceTranslationTests {
         }
         // Bytes that are not UTF-8 stay as they were.
         let raw: [UInt8] = [0x6e, 0xff, 0xfe, 0x80, 0x01, 0x7f, 0x22, 0x5c]
-        let config = P.list([.s("domain"), .pair("name", "n"), .pair("memory", 64),
-                             .list([.s("image"), .list([.s("linux"), .list([.s("kernel"), .str(raw)])])])]).sxpString()
+        let config = P.list([
+            .s("domain"), .pair("name", "n"), .pair("memory", 64),
+            .list([.s("image"), .list([.s("linux"), .list([.s("kernel"), .str(raw)])])]),
+        ]).sxpString()
         let t = try T.translate(config)
         #expect(t.grammar["kernel"]?.bytes == raw)
     }
@@ -223,8 +256,11 @@ struct XendDeviceTranslationTests {
             #expect(t["name"] == "caf\u{e9}-db" && t["bootloader"] == "pygrub" && t.list("bootloader_args") == ["-q"])
             #expect(t["maxvcpus"] == "4" && t.list("cpus") == ["0-1", "0-1", "2-3", "2-3"])
             #expect(t["on_crash"] == "coredump-restart")
-            #expect(Self.diskFields(t).first == ["format": "qcow2", "vdev": "xvda", "access": "rw",
-                                                 "target": "/srv/xen/caf\u{e9} db/disk's \"root\".qcow2"])
+            #expect(
+                Self.diskFields(t).first == [
+                    "format": "qcow2", "vdev": "xvda", "access": "rw",
+                    "target": "/srv/xen/caf\u{e9} db/disk's \"root\".qcow2",
+                ])
             #expect(t.list("vfb") == ["vnc=1,vnclisten=127.0.0.1,vncunused=1,keymap=de"])
         case .hvmWindows:
             #expect(t["viridian"] == "1" && t["localtime"] == "1" && t["rtc_timeoffset"] == "-3600")
@@ -245,11 +281,16 @@ struct XendDeviceTranslationTests {
         let markdown = XendTranslation.markdown()
         let lines = markdown.split(separator: "\n")
         #expect(lines.count == XendTranslation.table.count + 2)
-        #expect(lines.dropFirst(2).allSatisfy { $0.hasPrefix("| ") && $0.hasSuffix(" |") && $0.split(separator: "|").count >= 4 })
+        #expect(
+            lines.dropFirst(2).allSatisfy {
+                $0.hasPrefix("| ") && $0.hasSuffix(" |") && $0.split(separator: "|").count >= 4
+            })
         let xlColumn = XendTranslation.table.map(\.xl).joined(separator: ", ")
         for preset in XendPreset.allCases {
             for name in try T.translate(XendImage.preset(preset).config).grammar.names {
-                let documented = xlColumn.contains(name) || XendTranslation.table.contains { $0.xl == "the same" && $0.xend.contains(name) }
+                let documented =
+                    xlColumn.contains(name)
+                    || XendTranslation.table.contains { $0.xl == "the same" && $0.xend.contains(name) }
                 #expect(documented, "\(name) is written but not in the table")
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenLegacyGenerator
 import XenMigration
 
@@ -8,7 +8,9 @@ import XenMigration
 /// `xl save` header made for the converted image.
 @Suite("xend images")
 struct XendImageTests {
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+    static func be32(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+    }
 
     static func header(_ bytes: [UInt8], chunkLimit: Int = .max) -> Result<(Xend.Header, UInt64), StreamError> {
         let reader = StreamReader(MemorySource(bytes, chunkLimit: chunkLimit))
@@ -22,8 +24,9 @@ struct XendImageTests {
 
     static let widths: [ToolstackWidth] = [.bits32, .bits64]
 
-    @Test("header, translation, then the legacy stream converts as its model says",
-          arguments: XendPreset.allCases, widths)
+    @Test(
+        "header, translation, then the legacy stream converts as its model says",
+        arguments: XendPreset.allCases, widths)
     func endToEnd(preset: XendPreset, width: ToolstackWidth) throws {
         let image = XendImage.preset(preset, width: width, seed: 5, pages: 40)
         let bytes = image.bytes()
@@ -41,7 +44,8 @@ struct XendImageTests {
             try LegacyConverter(options: options, reader: reader, writer: StreamWriter(sink)).run()
             let expected = try #require(image.legacy.expectedOutput(format: format))
             let same = sink.bytes == expected  // a Bool: a failed #expect on arrays prints them whole
-            let at = zip(sink.bytes, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            let at =
+                zip(sink.bytes, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                 ?? min(sink.bytes.count, expected.count)
             #expect(same, "\(format): first difference at byte \(at)")
         }
@@ -70,8 +74,10 @@ struct XendImageTests {
 
     @Test("header errors: signature, negative or oversized length, truncation")
     func headerErrors() {
-        func expect(_ bytes: [UInt8], _ kind: StreamError.Kind, at offset: UInt64, _ fragment: String,
-                    sourceLocation: SourceLocation = #_sourceLocation) {
+        func expect(
+            _ bytes: [UInt8], _ kind: StreamError.Kind, at offset: UInt64, _ fragment: String,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             for limit in [Int.max, 3] {
                 guard case .failure(let error) = Self.header(bytes, chunkLimit: limit) else {
                     Issue.record("accepted", sourceLocation: sourceLocation)
@@ -152,8 +158,10 @@ struct XendImageTests {
             if mode & 1 == 0 {
                 return .success(try XLConfig(try XendDomainConfig(parsing: bytes, baseOffset: 1)))
             }
-            let reader = mode & 2 != 0 ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64)
-                                       : StreamReader(MemorySource(bytes))
+            let reader =
+                mode & 2 != 0
+                ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64)
+                : StreamReader(MemorySource(bytes))
             return .success(try Xend.readConfiguration(from: reader).xl)
         } catch {
             return .failure(error as? StreamError ?? StreamError(.io, "\(error)"))

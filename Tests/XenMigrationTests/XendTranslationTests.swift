@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import XenLegacyGenerator
 import XenMigration
 
@@ -10,10 +10,16 @@ struct XendTranslationTests {
     typealias P = PyValue
 
     /// A minimal running domain plus `extra` top-level entries and `image` entries.
-    static func record(guest: GuestType = .pv, name: String = "guest", top extra: [P] = [], image: [P] = [],
-                       devices: [P] = []) -> [UInt8] {
+    static func record(
+        guest: GuestType = .pv, name: String = "guest", top extra: [P] = [], image: [P] = [],
+        devices: [P] = []
+    ) -> [UInt8] {
         var imageItems: [P] = [.s(guest == .pv ? "linux" : "hvm")]
-        if guest == .pv && !image.contains(where: { if case .list(let l) = $0 { return l.first == .s("kernel") } else { return false } }) {
+        if guest == .pv
+            && !image.contains(where: {
+                if case .list(let l) = $0 { return l.first == .s("kernel") } else { return false }
+            })
+        {
             imageItems.append(.pair("kernel", "/boot/vmlinuz"))
         }
         imageItems += image
@@ -45,8 +51,10 @@ struct XendTranslationTests {
         return Translated(domain: domain, xl: xl, grammar: grammar)
     }
 
-    static func translate(guest: GuestType = .pv, name: String = "guest", top: [P] = [], image: [P] = [],
-                          devices: [P] = []) throws -> Translated {
+    static func translate(
+        guest: GuestType = .pv, name: String = "guest", top: [P] = [], image: [P] = [],
+        devices: [P] = []
+    ) throws -> Translated {
         try translate(record(guest: guest, name: name, top: top, image: image, devices: devices))
     }
 
@@ -64,11 +72,14 @@ struct XendTranslationTests {
 
     @Test("name, uuid, memory, maxmem, scheduling, actions")
     func generalKeys() throws {
-        let t = try Self.translate(top: [.pair("uuid", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"), .pair("maxmem", 1024),
-                                         .pair("cpu_weight", 512), .pair("cpu_cap", 50), .pair("on_poweroff", "preserve"),
-                                         .pair("on_reboot", "rename-restart"), .pair("shadow_memory", 8),
-                                         .pair("pool_name", "batch"), .pair("localtime", 1)],
-                                   image: [.pair("tsc_mode", 2), .pair("nomigrate", 1)])
+        let t = try Self.translate(
+            top: [
+                .pair("uuid", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"), .pair("maxmem", 1024),
+                .pair("cpu_weight", 512), .pair("cpu_cap", 50), .pair("on_poweroff", "preserve"),
+                .pair("on_reboot", "rename-restart"), .pair("shadow_memory", 8),
+                .pair("pool_name", "batch"), .pair("localtime", 1),
+            ],
+            image: [.pair("tsc_mode", 2), .pair("nomigrate", 1)])
         #expect(t["name"] == "guest")
         #expect(t["type"] == "pv")
         #expect(t["device_model_version"] == nil)
@@ -104,7 +115,9 @@ struct XendTranslationTests {
         #expect(t["vcpus"] == "2")
         #expect(t.noted("vcpu_avail"), "vcpus 0 and 2 online: xl will start 0 and 1")
         // A Python long: 100 of 128 vcpus online.
-        t = try Self.translate(top: [.pair("vcpus", 128), .list([.s("vcpu_avail"), .raw("1267650600228229401496703205375")])])
+        t = try Self.translate(top: [
+            .pair("vcpus", 128), .list([.s("vcpu_avail"), .raw("1267650600228229401496703205375")]),
+        ])
         #expect(t["vcpus"] == "100")
         #expect(t["maxvcpus"] == "128")
         #expect(!t.noted("vcpu_avail"))
@@ -114,11 +127,24 @@ struct XendTranslationTests {
 
     @Test("cpus in every form xend wrote")
     func cpus() throws {
-        #expect(try Self.translate(top: [.pair("vcpus", 2), .list([.s("cpus"), .list([.list([]), .list([])])])])["cpus"] == nil)
-        #expect(try Self.translate(top: [.pair("vcpus", 2), .list([.s("cpus"), .list([.list([.int(1), .int(0), .int(2), .int(5)]),
-                                                                                      .list([.int(0), .int(1), .int(2), .int(5)])])])])["cpus"]
-            == "0-2,5")
-        let t = try Self.translate(top: [.pair("vcpus", 2), .list([.s("cpus"), .list([.list([.int(4)]), .list([])])])])
+        #expect(
+            try Self.translate(top: [.pair("vcpus", 2), .list([.s("cpus"), .list([.list([]), .list([])])])])["cpus"]
+                == nil)
+        #expect(
+            try Self.translate(top: [
+                .pair("vcpus", 2),
+                .list([
+                    .s("cpus"),
+                    .list([
+                        .list([.int(1), .int(0), .int(2), .int(5)]),
+                        .list([.int(0), .int(1), .int(2), .int(5)]),
+                    ]),
+                ]),
+            ])["cpus"]
+                == "0-2,5")
+        let t = try Self.translate(top: [
+            .pair("vcpus", 2), .list([.s("cpus"), .list([.list([.int(4)]), .list([])])]),
+        ])
         #expect(t.list("cpus") == ["4", "all"])
         #expect(try Self.translate(top: [.pair("cpus", "0-3,^1")])["cpus"] == "0-3,^1")
         #expect(try Self.translate(top: [.pair("cpus", "node:0")]).noted("cpus"))
@@ -126,15 +152,18 @@ struct XendTranslationTests {
 
     @Test("PV kernel, command line, bootloader")
     func pv() throws {
-        var t = try Self.translate(image: [.pair("ramdisk", "/boot/initrd"), .pair("args", "ro quiet"),
-                                           .pair("root", "/dev/xvda1"), .pair("ip", "10.0.0.2")])
+        var t = try Self.translate(image: [
+            .pair("ramdisk", "/boot/initrd"), .pair("args", "ro quiet"),
+            .pair("root", "/dev/xvda1"), .pair("ip", "10.0.0.2"),
+        ])
         #expect(t["kernel"] == "/boot/vmlinuz")
         #expect(t["ramdisk"] == "/boot/initrd")
         #expect(t["extra"] == "root=/dev/xvda1 ip=10.0.0.2 ro quiet")
         t = try Self.translate(image: [.pair("args", "root=/dev/sda1 ro"), .pair("root", "/dev/xvda1")])
         #expect(t["extra"] == "root=/dev/sda1 ro", "xend left args alone when it named root=")
-        t = try Self.translate(top: [.pair("bootloader", "/usr/lib/xen-4.1/bin/pygrub"), .pair("bootloader_args", "-q  --entry=2")],
-                               image: [.pair("kernel", "")])
+        t = try Self.translate(
+            top: [.pair("bootloader", "/usr/lib/xen-4.1/bin/pygrub"), .pair("bootloader_args", "-q  --entry=2")],
+            image: [.pair("kernel", "")])
         #expect(t["bootloader"] == "pygrub")
         #expect(t.list("bootloader_args") == ["-q", "--entry=2"])
         #expect(t["kernel"] == nil)
@@ -159,19 +188,23 @@ struct XendTranslationTests {
 
     @Test("HVM keys given", arguments: [true, false])
     func hvmKeys(inImage: Bool) throws {
-        let keys: [P] = [.pair("acpi", 1), .pair("apic", 1), .pair("pae", 1), .pair("hpet", 1), .pair("viridian", 1),
-                         .pair("hap", 1), .pair("nestedhvm", 1), .pair("timer_mode", 2), .pair("rtc_timeoffset", -7200),
-                         .pair("boot", "dc"), .pair("serial", "pty"), .pair("usb", 1), .pair("usbdevice", "tablet"),
-                         .pair("soundhw", "sb16"), .pair("stdvga", 0), .pair("videoram", 8), .pair("xen_platform_pci", 0),
-                         .pair("vnc", 1), .pair("vnclisten", "0.0.0.0"), .pair("vncunused", 0), .pair("vncdisplay", 3),
-                         .pair("vncpasswd", "pa\"ss\\word"), .pair("keymap", "fr"), .pair("sdl", 0), .pair("nographic", 0),
-                         .pair("localtime", 1), .pair("oos", 0), .pair("gfx_passthru", 0), .pair("parallel", "/dev/parport0")]
+        let keys: [P] = [
+            .pair("acpi", 1), .pair("apic", 1), .pair("pae", 1), .pair("hpet", 1), .pair("viridian", 1),
+            .pair("hap", 1), .pair("nestedhvm", 1), .pair("timer_mode", 2), .pair("rtc_timeoffset", -7200),
+            .pair("boot", "dc"), .pair("serial", "pty"), .pair("usb", 1), .pair("usbdevice", "tablet"),
+            .pair("soundhw", "sb16"), .pair("stdvga", 0), .pair("videoram", 8), .pair("xen_platform_pci", 0),
+            .pair("vnc", 1), .pair("vnclisten", "0.0.0.0"), .pair("vncunused", 0), .pair("vncdisplay", 3),
+            .pair("vncpasswd", "pa\"ss\\word"), .pair("keymap", "fr"), .pair("sdl", 0), .pair("nographic", 0),
+            .pair("localtime", 1), .pair("oos", 0), .pair("gfx_passthru", 0), .pair("parallel", "/dev/parport0"),
+        ]
         let t = try Self.translate(guest: .hvm, top: inImage ? [] : keys, image: inImage ? keys : [])
-        let expected = ["acpi": "1", "apic": "1", "pae": "1", "hpet": "1", "viridian": "1", "hap": "1", "nestedhvm": "1",
-                        "timer_mode": "no_missed_ticks_pending", "rtc_timeoffset": "-7200", "boot": "dc", "usb": "1",
-                        "soundhw": "sb16", "stdvga": "0", "videoram": "8", "xen_platform_pci": "0", "vnc": "1",
-                        "vnclisten": "0.0.0.0", "vncunused": "0", "vncdisplay": "3", "vncpasswd": "pa\"ss\\word",
-                        "keymap": "fr", "sdl": "0", "nographic": "0", "localtime": "1", "oos": "0", "gfx_passthru": "0"]
+        let expected = [
+            "acpi": "1", "apic": "1", "pae": "1", "hpet": "1", "viridian": "1", "hap": "1", "nestedhvm": "1",
+            "timer_mode": "no_missed_ticks_pending", "rtc_timeoffset": "-7200", "boot": "dc", "usb": "1",
+            "soundhw": "sb16", "stdvga": "0", "videoram": "8", "xen_platform_pci": "0", "vnc": "1",
+            "vnclisten": "0.0.0.0", "vncunused": "0", "vncdisplay": "3", "vncpasswd": "pa\"ss\\word",
+            "keymap": "fr", "sdl": "0", "nographic": "0", "localtime": "1", "oos": "0", "gfx_passthru": "0",
+        ]
         for (key, value) in expected { #expect(t[key] == value, "\(key)") }
         #expect(t.list("serial") == ["pty"])
         #expect(t.list("usbdevice") == ["tablet"])
@@ -181,9 +214,15 @@ struct XendTranslationTests {
 
     @Test("HVM display from the vfb device when the image has none")
     func hvmVFB() throws {
-        let t = try Self.translate(guest: .hvm, devices: [.list([.s("vfb"), .pair("vnc", "1"), .pair("vncunused", "1"),
-                                                               .pair("vnclisten", "127.0.0.1"), .pair("vncdisplay", "2"),
-                                                               .pair("location", "127.0.0.1:5902")])])
+        let t = try Self.translate(
+            guest: .hvm,
+            devices: [
+                .list([
+                    .s("vfb"), .pair("vnc", "1"), .pair("vncunused", "1"),
+                    .pair("vnclisten", "127.0.0.1"), .pair("vncdisplay", "2"),
+                    .pair("location", "127.0.0.1:5902"),
+                ])
+            ])
         #expect(t["vnc"] == "1")
         #expect(t["vncunused"] == "1")
         #expect(t["vnclisten"] == "127.0.0.1")

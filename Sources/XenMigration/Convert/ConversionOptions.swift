@@ -42,9 +42,11 @@ public struct ConversionOptions: Sendable, Equatable {
     /// Any other input with one is an error.
     public var replacementConfig: [UInt8]?
 
-    public init(width: ToolstackWidth?, guest: GuestType?, format: OutputFormat = .libxc,
-                streamVersion: Libxc.StreamVersion = .v2, xlHeader: Bool? = false, skipQemu: Bool = false,
-                limits: ConversionLimits = ConversionLimits(), replacementConfig: [UInt8]? = nil) {
+    public init(
+        width: ToolstackWidth?, guest: GuestType?, format: OutputFormat = .libxc,
+        streamVersion: Libxc.StreamVersion = .v2, xlHeader: Bool? = false, skipQemu: Bool = false,
+        limits: ConversionLimits = ConversionLimits(), replacementConfig: [UInt8]? = nil
+    ) {
         self.replacementConfig = replacementConfig
         self.width = width
         self.guest = guest

@@ -47,7 +47,9 @@ public struct ConversionReport: Codable, Sendable, Equatable {
     public var configIsJSON = false
 
     enum CodingKeys: String, CodingKey {
-        case guestType, toolstackWidth, guestWidthBits = "guestWidth", pagetableLevels, p2mSize, xlHeader
+        case guestType, toolstackWidth
+        case guestWidthBits = "guestWidth"
+        case pagetableLevels, p2mSize, xlHeader
         case outputFormat, streamVersion, vcpusOnline, pagesByType, pageBatches, recordsWritten, hvmParams
         case deviceModelSignature, deviceModelBytes, debugStream, bytesRead, bytesWritten, detected, source, xlConfig
     }

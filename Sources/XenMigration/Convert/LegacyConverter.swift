@@ -16,11 +16,14 @@ public struct LegacyConverter: ~Copyable {
     ///   - verbose: receives the lines `convert-legacy-stream -v` prints.
     ///   - progress: called after each page batch with the input offset and
     ///     the pages converted so far.
-    public init(options: ConversionOptions, reader: StreamReader, writer: StreamWriter, allowZeroCopy: Bool = true,
-                verbose: ((String) -> Void)? = nil,
-                progress: ((_ bytesRead: UInt64, _ pages: UInt64) -> Void)? = nil) {
-        conversion = Conversion(options: options, reader: reader, writer: writer, allowZeroCopy: allowZeroCopy,
-                                verbose: verbose, progress: progress)
+    public init(
+        options: ConversionOptions, reader: StreamReader, writer: StreamWriter, allowZeroCopy: Bool = true,
+        verbose: ((String) -> Void)? = nil,
+        progress: ((_ bytesRead: UInt64, _ pages: UInt64) -> Void)? = nil
+    ) {
+        conversion = Conversion(
+            options: options, reader: reader, writer: writer, allowZeroCopy: allowZeroCopy,
+            verbose: verbose, progress: progress)
     }
 
     /// Runs the whole conversion, flushes the output, and leaves the input
@@ -66,8 +69,10 @@ final class Conversion {
     var batch: [UInt64] = []
     var sortedBatch: [UInt64] = []
 
-    init(options: ConversionOptions, reader: StreamReader, writer: StreamWriter, allowZeroCopy: Bool,
-         verbose: ((String) -> Void)?, progress: ((UInt64, UInt64) -> Void)?) {
+    init(
+        options: ConversionOptions, reader: StreamReader, writer: StreamWriter, allowZeroCopy: Bool,
+        verbose: ((String) -> Void)?, progress: ((UInt64, UInt64) -> Void)?
+    ) {
         self.options = options
         input = reader
         records = RecordWriter(writer, inputOffset: { [unowned reader] in reader.offset })
@@ -196,8 +201,9 @@ final class Conversion {
         case Array("vcpu".utf8):
             basicContextSize = block.size
             guard let wordBytes = Legacy.guestWordBytes(vcpuContextSize: block.size) else {
-                throw malformed("Unable to determine guest width/level from vcpu block size 0x\(hex(block.size))",
-                                at: block.offset)
+                throw malformed(
+                    "Unable to determine guest width/level from vcpu block size 0x\(hex(block.size))",
+                    at: block.offset)
             }
             guestWordBytes = wordBytes
             let levels = wordBytes == 8 ? 4 : 3

@@ -65,7 +65,9 @@ enum VerboseText {
     static func unmappedPFNs(_ count: UInt32) -> String { "discarding \(count) bogus 'unmapped pfns'" }
     static func vcpuBasic(size: UInt32) -> String { "Got VCPU basic (size 0x\(hex(size)))" }
     static func vcpuExtended(size: Int) -> String { "Got VCPU extd (size 0x\(hex(size)))" }
-    static func vcpuXsave(mask: UInt64, size: UInt64) -> String { "Got VCPU xsave (mask 0x\(hex(mask)), size 0x\(hex(size)))" }
+    static func vcpuXsave(mask: UInt64, size: UInt64) -> String {
+        "Got VCPU xsave (mask 0x\(hex(mask)), size 0x\(hex(size)))"
+    }
     static let sharedInfo = "Got shinfo"
 
     static func magicPFNs(_ tail: Legacy.HVMTail) -> String {

@@ -7,8 +7,10 @@ public enum Diagnosis {
     /// options (`.malformed`), whatever the parser tripped on.
     /// `imageHead`: the first bytes of the legacy image inside an xl save
     /// file (`StreamReader.head(ofImage:)`).
-    public static func conversion(_ error: StreamError, head: [UInt8], imageHead: [UInt8] = [],
-                                  options: ConversionOptions) -> StreamError? {
+    public static func conversion(
+        _ error: StreamError, head: [UInt8], imageHead: [UInt8] = [],
+        options: ConversionOptions
+    ) -> StreamError? {
         guard error.kind != .io, !head.isEmpty else { return nil }
         let kind = InputKind.identify(head)
         func explained(_ text: String) -> StreamError {
@@ -26,8 +28,10 @@ public enum Diagnosis {
                 // The image inside: is it what the options say?
                 guard case .legacy(let width, let guest) = InputKind.identify(imageHead) else { return nil }
                 return mismatch(imageHead, width, guest, options: options).map {
-                    StreamError(.malformed, "Input looks like an xl save file holding "
-                        + InputKind.legacy(width, guest).description + $0, offset: 0)
+                    StreamError(
+                        .malformed,
+                        "Input looks like an xl save file holding "
+                            + InputKind.legacy(width, guest).description + $0, offset: 0)
                 }
             }
             return explained("add `-x` (or use `--auto`)")
@@ -35,8 +39,10 @@ public enum Diagnosis {
             // The legacy image after the config: is it what the options say?
             guard case .legacy(let width, let guest) = InputKind.identify(imageHead) else { return nil }
             return mismatch(imageHead, width, guest, options: options).map {
-                StreamError(.malformed, "Input looks like an xend image holding "
-                    + InputKind.legacy(width, guest).description + $0, offset: 0)
+                StreamError(
+                    .malformed,
+                    "Input looks like an xend image holding "
+                        + InputKind.legacy(width, guest).description + $0, offset: 0)
             }
         case .legacy(let width, let guest):
             guard options.xlHeader != true else { return explained("it has no xl header; drop `-x`") }
@@ -52,8 +58,10 @@ public enum Diagnosis {
     /// detection's can: what was given and the option to change
     /// (", not …: try …"), or nil. A bogus image that the given options can
     /// read keeps its own error.
-    private static func mismatch(_ head: [UInt8], _ width: ToolstackWidth, _ guest: GuestType,
-                                 options: ConversionOptions) -> String? {
+    private static func mismatch(
+        _ head: [UInt8], _ width: ToolstackWidth, _ guest: GuestType,
+        options: ConversionOptions
+    ) -> String? {
         let givenWidth = options.width ?? width
         guard !plausible(head, givenWidth, options.guest), plausible(head, width, guest) else { return nil }
         if givenWidth != width {
