@@ -52,7 +52,9 @@ package enum XLConfigGrammar {
     }
 
     package enum Token: Equatable {
-        case ident(String), number(String), string([UInt8])
+        case ident(String)
+        case number(String)
+        case string([UInt8])
         case comma, open, close, assign, add, semicolon, newline, end
     }
 
