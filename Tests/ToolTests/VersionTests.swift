@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import XenMigrationCLI
 
 private func packageText(_ path: String) throws -> String {
@@ -11,9 +11,11 @@ private func packageText(_ path: String) throws -> String {
 /// these keep everything that shows it in step with that.
 @Suite("Version and licence")
 struct VersionTests {
-    @Test("--version prints the name and the package version, for both names", arguments: [
-        ("convert-legacy-stream", Paths.converter), ("verify-stream-v2", Paths.verifier),
-    ])
+    @Test(
+        "--version prints the name and the package version, for both names",
+        arguments: [
+            ("convert-legacy-stream", Paths.converter), ("verify-stream-v2", Paths.verifier),
+        ])
     func version(_ name: String, _ path: String) throws {
         let result = try Spawn.run(path, ["--version"])
         #expect(result.status == 0)
@@ -38,13 +40,15 @@ struct VersionTests {
     @Test("CHANGELOG.md's latest release and the README name the version")
     func documents() throws {
         let changelog = try packageText("CHANGELOG.md")
-        let latest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") }
+        // Changes not yet released sit under "## Unreleased", above the latest release.
+        let latest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") && $0 != "## Unreleased" }
         #expect(latest?.hasPrefix("## \(ToolVersion.current) ") == true, "\(latest ?? "no release heading")")
         let readme = try packageText("README.md")
         #expect(readme.contains("convert-legacy-stream \(ToolVersion.current)"))
         #expect(readme.contains("verify-stream-v2 \(ToolVersion.current)"))
         // Every version the README states is this one.
-        let stated = try NSRegularExpression(pattern: #"(?:convert-legacy-stream|verify-stream-v2|[Vv]ersion) (\d+\.\d+\.\d+)"#)
+        let stated = try NSRegularExpression(
+            pattern: #"(?:convert-legacy-stream|verify-stream-v2|[Vv]ersion) (\d+\.\d+\.\d+)"#)
         let matches = stated.matches(in: readme, range: NSRange(readme.startIndex..., in: readme))
         #expect(matches.count >= 3)
         for match in matches {
@@ -56,7 +60,10 @@ struct VersionTests {
     @Test("LICENSE is the Apache License 2.0 text")
     func licence() throws {
         let text = try packageText("LICENSE")
-        #expect(text.hasPrefix("\n                                 Apache License\n                           Version 2.0, January 2004\n"))
+        #expect(
+            text.hasPrefix(
+                "\n                                 Apache License\n                           Version 2.0, January 2004\n"
+            ))
         #expect(text.contains("END OF TERMS AND CONDITIONS"))
         #expect(text.utf8.count == 11358)
         #expect(try packageText("README.md").contains("Apache License 2.0"))
