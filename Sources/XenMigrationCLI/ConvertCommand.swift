@@ -26,7 +26,9 @@ public struct ConvertCommand: ToolCommand {
     static let help = """
         Convert a legacy Xen save/migration stream (Xen 4.5 and older) to a v2 or v3
         stream. INPUT and OUTPUT are a path, an open descriptor number, or - for
-        standard input or output.
+        standard input or output. An `xm save` image (xend, starting with
+        LinuxGuestRecord) is recognised by its signature: with -f libxl the output
+        gets an xl save header holding its config translated to xl.cfg.
 
         Options:
           -i, --in FD|FILE        legacy stream to convert (required)
@@ -40,11 +42,18 @@ public struct ConvertCommand: ToolCommand {
                                   stream to write (default: libxc)
           --stream-version 2|3    libxc stream version to write; 3 adds
                                   STATIC_DATA_END, as Xen 4.14 and later (default: 2)
-          -x, --xl                the stream starts with an xl save header
+          -x, --xl                the stream starts with an xl save header (not for
+                                  an xend image, which has none)
           --skip-qemu             with libxc output, do not read or copy the device
                                   model record
           --auto                  detect the toolstack width, the guest type and an
                                   xl header
+          --config-out FILE       after success, write the domain config to FILE (an
+                                  xend image's xl.cfg translation, or the config in
+                                  an xl save header); also with --dry-run
+          --config FILE           for an xend image: put FILE (an xl.cfg, at most
+                                  1 MiB) in the xl save header instead of the
+                                  translation
           --dry-run               read and check the whole stream, write nothing
           --report FILE           after success, write a JSON report to FILE; - for
                                   standard output (not with -o -)
@@ -76,6 +85,8 @@ public struct ConvertCommand: ToolCommand {
     var progress = false
     var report: String?
     var dryRun = false
+    var configOut: String?
+    var config: String?
 
     init() {}
 
@@ -94,6 +105,8 @@ public struct ConvertCommand: ToolCommand {
         .init(long: "progress", short: nil, takesValue: false),
         .init(long: "report", short: nil, takesValue: true),
         .init(long: "dry-run", short: nil, takesValue: false),
+        .init(long: "config-out", short: nil, takesValue: true),
+        .init(long: "config", short: nil, takesValue: true),
         .init(long: "version", short: nil, takesValue: false),
         .init(long: "help", short: "h", takesValue: false),
     ])
@@ -114,6 +127,8 @@ public struct ConvertCommand: ToolCommand {
         case "progress": progress = true
         case "report": report = option.value
         case "dry-run": dryRun = true
+        case "config-out": configOut = option.value
+        case "config": config = option.value
         default: throw UsageError("no such option: \(option.name)")
         }
     }
@@ -133,6 +148,12 @@ public struct ConvertCommand: ToolCommand {
         }
         if report == "-" && !dryRun && output.map(Endpoint.isStandardOutput) == true {
             throw UsageError("--report - and -o \(output ?? "-") both write to standard output")
+        }
+        if configOut == "-" && report == "-" {
+            throw UsageError("--config-out - and --report - both write to standard output")
+        }
+        if configOut == "-" && !dryRun && output.map(Endpoint.isStandardOutput) == true {
+            throw UsageError("--config-out - and -o \(output ?? "-") both write to standard output")
         }
     }
 
@@ -156,7 +177,16 @@ public struct ConvertCommand: ToolCommand {
             return 1
         }
 
-        let options = conversionOptions
+        var options = conversionOptions
+        if let config {
+            do {
+                options.replacementConfig = try ConfigFiles.read(config)
+            } catch {
+                target?.abandon()
+                console.error(error.message)
+                return 1
+            }
+        }
 
         let reader = StreamReader(FileDescriptorSource(inputFD))
         let sink: any ByteSink = target.map { FileDescriptorSink($0.descriptor) } ?? NullSink()
@@ -184,11 +214,26 @@ public struct ConvertCommand: ToolCommand {
             return shown.exitStatus
         }
         meter?.finish(bytesRead: reader.offset, pages: nil)
+        if configOut != nil && result.configBytes == nil {
+            target?.abandon()
+            console.error(
+                "No domain config to write to --config-out: the input is neither an xend image nor an "
+                    + "xl save file with a config in its header")
+            return 1
+        }
         do {
             try target?.commit()
         } catch {
             console.error("Stream Error: \(error.message)")
             return 1
+        }
+        if let configOut, let bytes = result.configBytes {
+            do {
+                try ConfigFiles.write(bytes, to: configOut, cleanup: cleanup)
+            } catch {
+                console.error(error.message)
+                return 1
+            }
         }
         if let report {
             let document = ReportDocument(result, seconds: ProgressMeter.now() - started)

@@ -69,6 +69,8 @@ enum ReportFile {
         if let width = report.guestWidthBits { fields.append(("guestWidth", .number(String(width)))) }
         if let levels = report.pagetableLevels { fields.append(("pagetableLevels", .number(String(levels)))) }
         if let signature = report.deviceModelSignature { fields.append(("deviceModelSignature", .string(signature))) }
+        if let source = report.source { fields.append(("source", .string(source))) }
+        if let config = report.xlConfig { fields.append(("xlConfig", .string(config))) }
         if dryRun { fields.append(("bytesThatWouldBeWritten", .number(String(report.bytesWritten)))) }
         var out = ""
         JSONValue.object(fields).write(to: &out, indent: "")

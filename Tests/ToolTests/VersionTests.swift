@@ -40,7 +40,8 @@ struct VersionTests {
     @Test("CHANGELOG.md's latest release and the README name the version")
     func documents() throws {
         let changelog = try packageText("CHANGELOG.md")
-        let latest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") }
+        // Changes not yet released sit under "## Unreleased", above the latest release.
+        let latest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") && $0 != "## Unreleased" }
         #expect(latest?.hasPrefix("## \(ToolVersion.current) ") == true, "\(latest ?? "no release heading")")
         let readme = try packageText("README.md")
         #expect(readme.contains("convert-legacy-stream \(ToolVersion.current)"))

@@ -37,12 +37,17 @@ public struct ConversionOptions: Sendable, Equatable {
     /// model record unread). No effect on libxl output.
     public var skipQemu: Bool
     public var limits: ConversionLimits
+    /// For an xend image: the config to put in the `xl save` header instead
+    /// of the translation (as `xl restore CONFIG SAVEFILE` would use it).
+    /// Any other input with one is an error.
+    public var replacementConfig: [UInt8]?
 
     public init(
         width: ToolstackWidth?, guest: GuestType?, format: OutputFormat = .libxc,
         streamVersion: Libxc.StreamVersion = .v2, xlHeader: Bool? = false, skipQemu: Bool = false,
-        limits: ConversionLimits = ConversionLimits()
+        limits: ConversionLimits = ConversionLimits(), replacementConfig: [UInt8]? = nil
     ) {
+        self.replacementConfig = replacementConfig
         self.width = width
         self.guest = guest
         self.format = format

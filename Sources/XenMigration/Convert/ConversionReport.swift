@@ -32,13 +32,26 @@ public struct ConversionReport: Codable, Sendable, Equatable {
 
     /// Which of guest type, width and xl header were detected, not given.
     public var detected: [String] = []
+    /// What wrote the input when it was not a bare legacy or `xl save`
+    /// image: "xend" for an `xm save` image; nil otherwise.
+    public var source: String?
+    /// The domain config: for an xend image, the xl.cfg text put in the
+    /// `xl save` header (the translation, or the replacement given); for an
+    /// `xl save` input, the config in its header (libxl JSON when
+    /// `configIsJSON`). Not valid UTF-8 is shown with replacement
+    /// characters; `configBytes` has the bytes.
+    public var xlConfig: String?
+    /// The config's bytes, as `xlConfig` (not in the JSON).
+    public var configBytes: [UInt8]?
+    /// The `xl save` header's config is libxl JSON (not in the JSON).
+    public var configIsJSON = false
 
     enum CodingKeys: String, CodingKey {
         case guestType, toolstackWidth
         case guestWidthBits = "guestWidth"
         case pagetableLevels, p2mSize, xlHeader
         case outputFormat, streamVersion, vcpusOnline, pagesByType, pageBatches, recordsWritten, hvmParams
-        case deviceModelSignature, deviceModelBytes, debugStream, bytesRead, bytesWritten, detected
+        case deviceModelSignature, deviceModelBytes, debugStream, bytesRead, bytesWritten, detected, source, xlConfig
     }
 
     init(options: ConversionOptions) {

@@ -46,6 +46,8 @@ final class Conversion {
     // Resolved (given or detected) facts about the image.
     var width: ToolstackWidth = .bits64
     var guest: GuestType = .hvm
+    /// The guest type an xend image's config gives (nil for other inputs).
+    var xendGuest: GuestType?
     var legacy: LegacyReader { LegacyReader(input: input, width: width) }
     var libxc: LibxcOutput { LibxcOutput(records: records) }
     var libxl: LibxlOutput { LibxlOutput(records: records) }
@@ -92,7 +94,7 @@ final class Conversion {
     }
 
     func run() throws(StreamError) -> ConversionReport {
-        try convertXLHeader()
+        if try !convertXendHeader() { try convertXLHeader() }
         try resolveImageKind()
         try convertHeader()
         try convertBody()
@@ -133,22 +135,24 @@ final class Conversion {
         var header = try XL.Header.read(from: input)
         if isLibxl { header.mandatoryFlags |= XL.mandatoryFlagStreamV2 }
         try header.write(to: records.output)
-        try transfer.copy(UInt64(header.optionalDataLength), "xl header optional data")
+        try copyXLOptionalData(header)
         input.markImageStart()
         info(VerboseText.processedXLHeader)
     }
 
     private func resolveImageKind() throws(StreamError) {
-        if let w = options.width, let g = options.guest {
+        let givenGuest = xendGuest ?? options.guest
+        if let w = options.width, let g = givenGuest {
             width = w
             guest = g
+            report.guestType = g
             return
         }
-        let detection = try LegacyDetection.detect(reader: input, width: options.width, guest: options.guest)
+        let detection = try LegacyDetection.detect(reader: input, width: options.width, guest: givenGuest)
         width = detection.width
         guest = detection.guest
         if options.width == nil { report.detected.append("width") }
-        if options.guest == nil { report.detected.append("guest type") }
+        if givenGuest == nil { report.detected.append("guest type") }
         report.toolstackWidth = width.rawValue
         report.guestType = guest
         info(VerboseText.detected(width: width, guest: guest))

@@ -11,6 +11,11 @@ enum VerboseText {
     }
 
     static let processedXLHeader = "Processed xl header"
+    // Ours (Xen's converter does not read xend images).
+    static func xendImage(configBytes: UInt64) -> String {
+        "Detected: xend image (xm save), domain config of \(configBytes) bytes"
+    }
+    static func xendUntranslated(_ note: String) -> String { "  Not translated: \(note)" }
     static func p2mSize(_ size: UInt64) -> String { "P2M Size: 0x\(hex(size))" }
     static func extendedInfo(length: UInt32) -> String { "Extended Info: length 0x\(hex(length))" }
 

@@ -36,7 +36,14 @@ public enum Diagnosis {
             }
             return explained("add `-x` (or use `--auto`)")
         case .xendImage:
-            return nil
+            // The legacy image after the config: is it what the options say?
+            guard case .legacy(let width, let guest) = InputKind.identify(imageHead) else { return nil }
+            return mismatch(imageHead, width, guest, options: options).map {
+                StreamError(
+                    .malformed,
+                    "Input looks like an xend image holding "
+                        + InputKind.legacy(width, guest).description + $0, offset: 0)
+            }
         case .legacy(let width, let guest):
             guard options.xlHeader != true else { return explained("it has no xl header; drop `-x`") }
             return mismatch(head, width, guest, options: options).map {

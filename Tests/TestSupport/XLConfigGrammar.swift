@@ -18,17 +18,17 @@
 /// xl's "invalid character after backslash". Anything else (`+ - . ( ) :`
 /// and every other byte) is a lexical error. xl keeps the last of two
 /// assignments of a key; `duplicates` lists such keys.
-enum XLConfigGrammar {
-    indirect enum Value: Equatable, CustomStringConvertible {
+package enum XLConfigGrammar {
+    package indirect enum Value: Equatable, CustomStringConvertible {
         case string([UInt8])
         case list([Value])
 
-        var bytes: [UInt8]? { if case .string(let b) = self { return b } else { return nil } }
-        var text: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
-        var items: [Value]? { if case .list(let l) = self { return l } else { return nil } }
-        var strings: [String]? { items?.compactMap(\.text) }
+        package var bytes: [UInt8]? { if case .string(let b) = self { return b } else { return nil } }
+        package var text: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+        package var items: [Value]? { if case .list(let l) = self { return l } else { return nil } }
+        package var strings: [String]? { items?.compactMap(\.text) }
 
-        var description: String {
+        package var description: String {
             switch self {
             case .string(let b): return "\"" + String(decoding: b, as: UTF8.self) + "\""
             case .list(let l): return "[" + l.map(\.description).joined(separator: ", ") + "]"
@@ -36,29 +36,29 @@ enum XLConfigGrammar {
         }
     }
 
-    struct Config: CustomStringConvertible {
-        var settings: [(name: String, value: Value)] = []
-        var duplicates: [String] = []
+    package struct Config: CustomStringConvertible {
+        package var settings: [(name: String, value: Value)] = []
+        package var duplicates: [String] = []
 
-        subscript(_ name: String) -> Value? { settings.last { $0.name == name }?.value }
-        var names: [String] { settings.map(\.name) }
-        var description: String { "xl config with \(settings.count) settings" }
+        package subscript(_ name: String) -> Value? { settings.last { $0.name == name }?.value }
+        package var names: [String] { settings.map(\.name) }
+        package var description: String { "xl config with \(settings.count) settings" }
     }
 
-    struct SyntaxError: Error, CustomStringConvertible {
-        var message: String
-        var line: Int
-        var description: String { "line \(line): \(message)" }
+    package struct SyntaxError: Error, CustomStringConvertible {
+        package var message: String
+        package var line: Int
+        package var description: String { "line \(line): \(message)" }
     }
 
-    enum Token: Equatable {
+    package enum Token: Equatable {
         case ident(String)
         case number(String)
         case string([UInt8])
         case comma, open, close, assign, add, semicolon, newline, end
     }
 
-    static func parse(_ bytes: [UInt8]) throws -> Config {
+    package static func parse(_ bytes: [UInt8]) throws -> Config {
         let tokens = try lex(bytes)
         var config = Config()
         var i = 0
@@ -123,7 +123,7 @@ enum XLConfigGrammar {
         return config
     }
 
-    static func lex(_ bytes: [UInt8]) throws -> [(token: Token, line: Int)] {
+    package static func lex(_ bytes: [UInt8]) throws -> [(token: Token, line: Int)] {
         var out: [(token: Token, line: Int)] = []
         var i = 0
         var line = 1
@@ -191,7 +191,7 @@ enum XLConfigGrammar {
 
     /// A quoted string from `start` (the quote); returns the decoded bytes
     /// and the index after the closing quote.
-    static func string(_ bytes: [UInt8], from start: Int, line: Int) throws -> ([UInt8], Int) {
+    package static func string(_ bytes: [UInt8], from start: Int, line: Int) throws -> ([UInt8], Int) {
         let quote = bytes[start]
         var out: [UInt8] = []
         var i = start + 1
@@ -224,7 +224,7 @@ enum XLConfigGrammar {
 
     /// A vif or vfb spec: xl splits at every comma (strtok), drops blanks
     /// before each key and splits at the first `=`.
-    static func keyValues(_ spec: String) -> [(key: String, value: String)] {
+    package static func keyValues(_ spec: String) -> [(key: String, value: String)] {
         spec.split(separator: ",").map { part in
             let trimmed = part.drop { $0 == " " }
             guard let eq = trimmed.firstIndex(of: "=") else { return (String(trimmed), "") }
@@ -235,7 +235,7 @@ enum XLConfigGrammar {
     /// A disk spec written with named parameters only (as the translator
     /// writes them): `key=value` fields up to `target=`, which takes the
     /// rest of the string (xl strips one trailing comma from it).
-    static func diskFields(_ spec: [UInt8]) -> [String: [UInt8]] {
+    package static func diskFields(_ spec: [UInt8]) -> [String: [UInt8]] {
         var fields: [String: [UInt8]] = [:]
         var rest = spec[...]
         while !rest.isEmpty {

@@ -1,0 +1,91 @@
+/// The fronts of an image that come before the legacy stream: an xend
+/// `xm save` header (signature, length, domain config), and the config an
+/// `xl save` header carries in its optional data.
+extension Conversion {
+    /// Reads an xend image's header when the input starts with one: the
+    /// guest type comes from its config, and libxl output gets an `xl save`
+    /// header holding the xl.cfg translation (or the config given in
+    /// `options.replacementConfig`). True when the input was an xend image.
+    func convertXendHeader() throws(StreamError) -> Bool {
+        guard try input.peek(Xend.magic.count) == Xend.magic else {
+            if options.replacementConfig != nil {
+                throw StreamError(
+                    .malformed, "Input is not an xend `xm save` image: only those take a replacement config",
+                    offset: 0)
+            }
+            return false
+        }
+        // An explicit -x says there is an xl header: an xend image has none.
+        if options.xlHeader == true {
+            throw StreamError(
+                .malformed, "Input is an xend `xm save` image, which has no xl header: drop `-x`",
+                offset: 0)
+        }
+        let configuration: (domain: XendDomainConfig, xl: XLConfig)
+        do {
+            configuration = try Xend.readConfiguration(from: input)
+        } catch {
+            throw (error as? StreamError)
+                ?? StreamError(.malformed, "Bad xend domain config: \(error)", offset: input.offset)
+        }
+        let (domain, xl) = configuration
+        if let given = options.guest, given != domain.guest {
+            throw StreamError(
+                .malformed,
+                "xend image of a\(guestName(domain.guest)) guest (its config says image "
+                    + (domain.guest == .pv ? "linux" : "hvm") + "), but the guest type given is "
+                    + "\(given.rawValue): use `-g \(domain.guest.rawValue)` or `--auto`", offset: domain.offset)
+        }
+        xendGuest = domain.guest
+        input.markImageStart()
+
+        let config = options.replacementConfig ?? xl.text
+        report.source = "xend"
+        report.xlHeader = false
+        report.guestType = domain.guest
+        report.configBytes = config
+        report.xlConfig = String(decoding: config, as: UTF8.self)
+        if options.guest == nil { report.detected.append("guest type") }
+        info(VerboseText.xendImage(configBytes: input.offset &- UInt64(Xend.magic.count + 4)))
+        info(xl.summary)
+        for note in xl.untranslated { info(VerboseText.xendUntranslated(note.description)) }
+        if isLibxl {
+            let header: [UInt8]
+            do {
+                header = try Xend.xlSaveHeader(config: config)
+            } catch {
+                throw (error as? StreamError) ?? StreamError(.malformed, "\(error)")
+            }
+            try records.output.write(header)
+        }
+        return true
+    }
+
+    private func guestName(_ guest: GuestType) -> String { guest == .pv ? " PV" : "n HVM" }
+
+    /// Copies an `xl save` header's optional data, keeping the config in it
+    /// (a uint32 length, then the config: xl.cfg text, or libxl JSON when
+    /// the JSON flag is set) for the report. Optional data over the config
+    /// bound streams through and is not kept.
+    func copyXLOptionalData(_ header: XL.Header) throws(StreamError) {
+        let length = UInt64(header.optionalDataLength)
+        guard length > 0, length <= UInt64(Xend.maxConfigLength) + 4 else {
+            try transfer.copy(length, "xl header optional data")
+            return
+        }
+        let data = try input.readBytes(Int(length), "xl header optional data")
+        try records.output.write(data)
+        guard length >= 4 else {
+            report.configBytes = data
+            report.xlConfig = String(decoding: data, as: UTF8.self)
+            return
+        }
+        let configLength = UInt64(data[0]) | UInt64(data[1]) << 8 | UInt64(data[2]) << 16 | UInt64(data[3]) << 24
+        // Without a length that fits, the optional data is kept whole (some
+        // writers put the config there bare).
+        let config = configLength <= length - 4 ? Array(data[4..<(4 + Int(configLength))]) : data
+        report.configBytes = config
+        report.xlConfig = String(decoding: config, as: UTF8.self)
+        report.configIsJSON = header.mandatoryFlags & XL.mandatoryFlagJSON != 0
+    }
+}
