@@ -71,9 +71,15 @@ struct LegacyReader {
         try input.readULong(width: width, "page batch pfn list")
     }
 
-    /// After a batch's pfns: its pages and the next marker follow.
+    /// After a batch's pfns: its pages, the next marker, and at least an
+    /// `unsigned long` after that marker follow. Whatever the marker, the
+    /// stream goes on that far: a batch's first pfn; a chunk's payload, or
+    /// for a chunk without one the next marker and what follows it; after
+    /// the end marker the tail (three pfns in HVM, a count and at least a
+    /// page in PV). So one read from a pipe takes a page and the next
+    /// batch's header.
     func expectPages(_ pages: UInt64) {
-        input.expect(pages &* UInt64(Legacy.pageSize) &+ 4)
+        input.expect(pages &* UInt64(Legacy.pageSize) &+ 4 &+ UInt64(width.ulongSize))
     }
 
     /// The value of a chunk that carries one HVM param.
