@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A command of this package: optparse-style options, then its own run.
 protocol ToolCommand {
     /// The program name, as in messages and `--version`.

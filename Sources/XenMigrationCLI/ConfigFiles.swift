@@ -1,14 +1,6 @@
 import SystemPackage
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The domain config files of `--config` (read, bounded) and
 /// `--config-out` (written whole or not at all).
 enum ConfigFiles {

@@ -1,14 +1,6 @@
 import SystemPackage
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Where a tool's messages go: verbose lines to standard output (one write
 /// per line, as a line-buffered stream would), errors to standard error, or
 /// both to syslog when asked.

@@ -1,14 +1,6 @@
 import SystemPackage
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 enum WidthChoice {
     case bits32, bits64, auto
     var width: ToolstackWidth? { self == .bits32 ? .bits32 : self == .bits64 ? .bits64 : nil }

@@ -3,14 +3,6 @@ import Synchronization
 import SystemPackage
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A failure to open an input or output, reported before any conversion.
 struct OpenError: Error {
     var message: String

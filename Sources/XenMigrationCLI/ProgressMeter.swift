@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The `--progress` line on standard error, redrawn at most ten times a second.
 final class ProgressMeter {
     private let total: UInt64?

@@ -1,14 +1,6 @@
 import SystemPackage
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// `verify-stream-v2`: a drop-in for Xen's verifier, for v2 and v3 streams.
 public struct VerifyCommand: ToolCommand {
     static let name = "verify-stream-v2"
