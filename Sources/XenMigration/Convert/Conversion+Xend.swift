@@ -75,12 +75,11 @@ extension Conversion {
         }
         let data = try input.readBytes(Int(length), "xl header optional data")
         try records.output.write(data)
-        guard length >= 4 else {
+        guard let configLength = ByteCursor(data).peek(UInt32.self, at: 0).map(UInt64.init) else {
             report.configBytes = data
             report.xlConfig = String(decoding: data, as: UTF8.self)
             return
         }
-        let configLength = UInt64(data[0]) | UInt64(data[1]) << 8 | UInt64(data[2]) << 16 | UInt64(data[3]) << 24
         // Without a length that fits, the optional data is kept whole (some
         // writers put the config there bare).
         let config = configLength <= length - 4 ? Array(data[4..<(4 + Int(configLength))]) : data

@@ -15,15 +15,12 @@ public enum InputKind: Sendable, Equatable {
     case xendImage
     case unknown
 
-    /// `LinuxGuestRecord`, the first bytes of an xend image.
-    public static let xendMagic = Array("LinuxGuestRecord".utf8)
-
     public static func identify(_ head: [UInt8]) -> InputKind {
         if head.starts(with: XL.magic) {
             let flags = ByteCursor(head).peek(UInt32.self, at: XL.magic.count + 4) ?? 0
             return .xlSave(streamV2: flags & XL.mandatoryFlagStreamV2 != 0)
         }
-        if head.starts(with: xendMagic) { return .xendImage }
+        if head.starts(with: Xend.magic) { return .xendImage }
         if head.count >= 8, UInt64(bigEndianBytes: head[0..<8]) == Libxl.ident { return .libxlStream }
         if head.count >= 16, UInt64(bigEndianBytes: head[0..<8]) == Libxc.imageMarker,
             UInt32(bigEndianBytes: head[8..<12]) == Libxc.imageID

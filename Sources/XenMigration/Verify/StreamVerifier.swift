@@ -11,18 +11,18 @@ public enum StreamVerifier {
         reader: StreamReader, format: VerifyFormat, allowZeroCopy: Bool = true,
         verbose: ((String) -> Void)? = nil
     ) throws(StreamError) {
+        let context = VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose)
         var format = format
         if format == .xl {
             let header = try XL.Header.read(from: reader)
-            try Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
-                .discard(UInt64(header.optionalDataLength), "xl header optional data")
-            verbose?("Processed xl header")
+            try context.transfer.discard(UInt64(header.optionalDataLength), "xl header optional data")
+            context.info("Processed xl header")
             format = header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0 ? .libxl : .libxc
         }
         if format == .libxc {
-            try LibxcVerifier(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose).verify()
+            try LibxcVerifier(context: context).verify()
         } else {
-            try LibxlVerifier(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose).verify()
+            try LibxlVerifier(context: context).verify()
         }
         try reader.releaseUnread()
     }

@@ -88,7 +88,7 @@ public struct SXP: Sendable, CustomStringConvertible {
             } else if b >= 0x20 && b < 0x7f {
                 out.unicodeScalars.append(UnicodeScalar(b))
             } else {
-                out += "\\x" + (b < 0x10 ? "0" : "") + String(b, radix: 16)
+                out += "\\x" + hex(b, width: 2)
             }
         }
         return out

@@ -252,14 +252,11 @@ enum XLDeviceSpecs {
     static let pciOptions: Set<String> = ["msitranslate", "power_mgmt", "permissive", "seize", "rdm_policy"]
 
     static func pci(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
-        func hex(_ v: UInt32, _ width: Int) -> String {
-            let digits = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
         var specs: [[UInt8]] = []
         for (index, dev) in c.pciDevices.enumerated() {
-            var spec = "\(hex(dev.domain, 4)):\(hex(dev.bus, 2)):\(hex(dev.slot, 2)).\(hex(dev.function, 1))"
-            if let vslot = dev.vslot { spec += "@" + hex(vslot, 2) }
+            var spec =
+                "\(hex(dev.domain, width: 4)):\(hex(dev.bus, width: 2)):\(hex(dev.slot, width: 2)).\(hex(dev.function, width: 1))"
+            if let vslot = dev.vslot { spec += "@" + hex(vslot, width: 2) }
             var fields = [bytes(spec)]
             for (key, value) in dev.options {
                 if pciOptions.contains(key) {
