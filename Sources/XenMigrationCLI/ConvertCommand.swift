@@ -191,22 +191,19 @@ public struct ConvertCommand: ToolCommand {
             progress: meter.map { meter in { bytes, pages in meter.update(bytesRead: bytes, pages: pages) } })
 
         let started = ProgressMeter.now()
-        let result: ConversionReport
+        let result: ConversionResult
         do {
-            result = try converter.run()
+            result = try converter.convert()
         } catch {
             meter?.finish(bytesRead: reader.offset, pages: nil)
             target?.abandon()
             // Say what the input really is when it is not what the options say.
-            let shown =
-                Diagnosis.conversion(
-                    error, head: reader.head(), imageHead: reader.head(ofImage: true),
-                    options: options) ?? error
+            let shown = error.diagnosed
             console.error((shown.kind == .unsupported ? "Script Error: " : "Stream Error: ") + shown.description)
             return shown.exitStatus
         }
         meter?.finish(bytesRead: reader.offset, pages: nil)
-        if configOut != nil && result.configBytes == nil {
+        if configOut != nil && result.config == nil {
             target?.abandon()
             console.error(
                 "No domain config to write to --config-out: the input is neither an xend image nor an "
@@ -219,7 +216,7 @@ public struct ConvertCommand: ToolCommand {
             console.error("Stream Error: \(error.message)")
             return 1
         }
-        if let configOut, let bytes = result.configBytes {
+        if let configOut, let bytes = result.config?.bytes {
             do {
                 try ConfigFiles.write(bytes, to: configOut, cleanup: cleanup)
             } catch {
@@ -228,9 +225,9 @@ public struct ConvertCommand: ToolCommand {
             }
         }
         if let report {
-            let document = ReportDocument(result, seconds: ProgressMeter.now() - started)
+            let document = ReportDocument(result.report, seconds: ProgressMeter.now() - started, dryRun: dryRun)
             do {
-                try ReportFile.write(document, dryRun: dryRun, to: report)
+                try ReportFile.write(document, to: report)
             } catch {
                 console.error("Unable to write report '\(report)': \(error)")
                 return 1

@@ -69,6 +69,9 @@ public enum Legacy {
         case hvmIOReqServerPFN = -19
         case hvmNrIOReqServerPages = -20
 
+        /// The most negative marker Xen defines (detection's lower bound).
+        public static let lowestMarker = Chunk.hvmNrIOReqServerPages.rawValue
+
         /// The chunk's name as Xen's tools spell it.
         public var name: String {
             switch self {

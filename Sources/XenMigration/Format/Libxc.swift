@@ -15,6 +15,8 @@ public enum Libxc {
     public static let imageID: UInt32 = 0x5845_4E46  // "XENF"
     /// Image header option bit 0: big-endian stream.
     public static let optionBigEndian: UInt16 = 1
+    /// Image header option bits the spec reserves (all but big-endian).
+    public static let optionReservedMask: UInt16 = 0xfffe
 
     /// `xen_minor` of a legacy-converted domain header: the converter's
     /// version (`xen_major` is 0).

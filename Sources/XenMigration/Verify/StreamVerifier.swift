@@ -16,7 +16,7 @@ public enum StreamVerifier {
         if format == .xl {
             let header = try XL.Header.read(from: reader)
             try context.transfer.discard(UInt64(header.optionalDataLength), "xl header optional data")
-            context.info("Processed xl header")
+            context.info(VerifierText.processedXLHeader)
             format = header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0 ? .libxl : .libxc
         }
         if format == .libxc {
