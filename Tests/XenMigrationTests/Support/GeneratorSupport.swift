@@ -24,12 +24,10 @@ enum Generated {
             reader: StreamReader(MemorySource(input ?? image.legacyBytes(), chunkLimit: chunkLimit)),
             writer: StreamWriter(sink))
         do {
-            try converter.run()
+            _ = try converter.run()
             return .success(sink.bytes)
-        } catch let error as StreamError {
-            return .failure(error)
         } catch {
-            return .failure(StreamError(.io, "\(error)"))
+            return .failure(error)
         }
     }
 
