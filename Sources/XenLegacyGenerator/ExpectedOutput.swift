@@ -63,7 +63,8 @@ public struct ConversionSettings: Sendable, Equatable, Hashable, CustomStringCon
 
 extension LegacyImage {
     /// The converted stream (or failure) built straight from the model,
-    /// following FORMATS.md's "v2 / v3 output" rules. It shares no code
+    /// following the v2 and v3 specs (docs/specs/libxc-migration-stream,
+    /// libxl-migration-stream) as Xen's converter applies them. It shares no code
     /// with `LegacyConverter`.
     public func expectedOutcome(_ settings: ConversionSettings) -> ExpectedOutcome {
         let e = Emitter()

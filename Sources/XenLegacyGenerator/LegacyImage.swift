@@ -6,7 +6,8 @@ import XenMigration
 /// derived. Bulk contents (pages, contexts, blobs) are pseudo-random bytes
 /// from seeds, so big images stream in constant memory.
 ///
-/// Layout facts follow docs FORMATS.md. The model describes streams as a
+/// Layout facts follow Xen's docs/specs/libxc-migration-stream (its
+/// "Legacy Images" section) and xc_domain_save. The model describes streams as a
 /// writer could lay them out, including broken ones (unknown chunks,
 /// duplicate pfns, bad block sizes...) for error tests; the expected side
 /// predicts the first error in stream order.
