@@ -50,6 +50,12 @@ public struct ConversionReport: Codable, Sendable, Equatable {
         case deviceModelSignature, deviceModelBytes, debugStream, bytesRead, bytesWritten, detected, source, xlConfig
     }
 
+    /// The `verify-stream-v2 -f` that fits the output: an xend image
+    /// converted to libxl gets an `xl save` header too.
+    public var verifyFormat: VerifyFormat {
+        VerifyFormat(converted: outputFormat, xlHeader: xlHeader || (source == .xend && outputFormat == .libxl))
+    }
+
     /// What detection found rather than the options gave.
     public enum Detected: String, Codable, Sendable {
         case xlHeader = "xl header"

@@ -19,6 +19,7 @@ public final class LibxcVerifier {
     public func verify() throws(StreamError) {
         try verifyImageHeader()
         try verifyDomainHeader()
+        context.boundary()
         while try verifyRecord() != .end {}
     }
 
@@ -93,6 +94,7 @@ public final class LibxcVerifier {
         let body = context.body(type.specName, length: length, recordOffset: offset, isLast: type == .end)
         try check(type, body)
         try body.finish()
+        context.boundary()
         return type
     }
 

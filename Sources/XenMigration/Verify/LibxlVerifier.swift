@@ -16,6 +16,7 @@ public final class LibxlVerifier {
 
     public func verify() throws(StreamError) {
         try verifyHeader()
+        context.boundary()
         while try verifyRecord() != .end {}
     }
 
@@ -58,7 +59,6 @@ public final class LibxlVerifier {
         case .libxcContext:
             guard length == 0 else { throw body.error("Libxc context record with non-zero length") }
             try body.finish()
-            try LibxcVerifier(context: context).verify()
         case .emulatorXenstoreData:
             try checkEmulatorHeader(body)
             guard length <= LibxlVerifier.xenstoreDataLimit else {
@@ -92,6 +92,9 @@ public final class LibxlVerifier {
             guard length > 0 else { throw body.error("Checkpoint state record with zero length") }
             try body.finish()
         }
+        context.boundary()
+        // The libxc stream follows its context record.
+        if type == .libxcContext { try LibxcVerifier(context: context).verify() }
         return type
     }
 

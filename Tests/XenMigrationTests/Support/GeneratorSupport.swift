@@ -41,7 +41,7 @@ enum Generated {
 
     /// The verifier format for a converted image.
     static func verifyFormat(_ image: LegacyImage, _ settings: ConversionSettings) -> VerifyFormat {
-        image.xlHeader != nil ? .xl : settings.format == .libxl ? .libxl : .libxc
+        VerifyFormat(converted: settings.format, xlHeader: image.xlHeader != nil)
     }
 }
 
