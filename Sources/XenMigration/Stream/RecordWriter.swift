@@ -4,13 +4,13 @@
 /// memory, or a run copied from the input through the one `Transfer` it
 /// owns), pads, and counts what it wrote. Callers check input-given sizes
 /// against `Libxc.maxRecordLength` where they read them.
-public final class RecordWriter {
+final class RecordWriter {
     let output: StreamWriter
     /// Moves runs from the input to `output`; the converter also skips
     /// input through it.
     let transfer: Transfer
     /// Records written so far.
-    public private(set) var counts: [RecordKey: UInt64] = [:]
+    private(set) var counts: [RecordKey: UInt64] = [:]
 
     init(output: StreamWriter, input: StreamReader, allowZeroCopy: Bool) {
         self.output = output
@@ -38,7 +38,7 @@ public final class RecordWriter {
     }
 
     /// A record whose body is in memory.
-    public func write(_ type: some StreamRecordType, _ body: [UInt8] = []) throws(StreamError) {
+    func write(_ type: some StreamRecordType, _ body: [UInt8] = []) throws(StreamError) {
         try frame(type, length: UInt64(body.count)) { () throws(StreamError) in try output.write(body) }
     }
 
@@ -72,7 +72,7 @@ public final class RecordWriter {
 
     func flush() throws(StreamError) { try output.flush() }
 
-    public var bytesWritten: UInt64 { output.bytesWritten }
+    var bytesWritten: UInt64 { output.bytesWritten }
 
     private func copy(_ run: Run) throws(StreamError) {
         switch run {

@@ -3,18 +3,18 @@
 /// converter writes the same layout.
 extension Libxc {
     /// Image header: marker, "XENF", version, options (all big-endian).
-    public struct ImageHeader: Sendable, Equatable {
-        public var marker: UInt64 = Libxc.imageMarker
-        public var id: UInt32 = Libxc.imageID
-        public var version: UInt32
-        public var options: UInt16 = 0
-        public var reserved1: UInt16 = 0
-        public var reserved2: UInt32 = 0
+    package struct ImageHeader: Sendable, Equatable {
+        package var marker: UInt64 = Libxc.imageMarker
+        package var id: UInt32 = Libxc.imageID
+        package var version: UInt32
+        package var options: UInt16 = 0
+        package var reserved1: UInt16 = 0
+        package var reserved2: UInt32 = 0
 
         /// A little-endian image header of `version`.
-        public init(version: StreamVersion) { self.version = version.rawValue }
+        package init(version: StreamVersion) { self.version = version.rawValue }
 
-        public static func read(from reader: StreamReader) throws(StreamError) -> ImageHeader {
+        package static func read(from reader: StreamReader) throws(StreamError) -> ImageHeader {
             var header = ImageHeader(version: .v2)
             header.marker = try reader.readU64BE("image header marker")
             header.id = try reader.readU32BE("image header id")
@@ -25,7 +25,7 @@ extension Libxc {
             return header
         }
 
-        public var bytes: [UInt8] {
+        package var bytes: [UInt8] {
             var out = RecordBody(.big)
             out.u64(marker)
             out.u32(id)
@@ -38,20 +38,20 @@ extension Libxc {
     }
 
     /// Domain header (little-endian).
-    public struct DomainHeader: Sendable, Equatable {
-        public var type: UInt32
-        public var pageShift: UInt16 = Libxc.pageShift
-        public var reserved: UInt16 = 0
-        public var xenMajor: UInt32
-        public var xenMinor: UInt32
+    package struct DomainHeader: Sendable, Equatable {
+        package var type: UInt32
+        package var pageShift: UInt16 = Libxc.pageShift
+        package var reserved: UInt16 = 0
+        package var xenMajor: UInt32
+        package var xenMinor: UInt32
 
         /// The header of a legacy-converted stream: `xen_major` 0, the
         /// converter's version as `xen_minor`.
-        public static func legacyConverted(_ type: DomainType) -> DomainHeader {
+        package static func legacyConverted(_ type: DomainType) -> DomainHeader {
             DomainHeader(type: type.rawValue, xenMajor: 0, xenMinor: Libxc.converterVersion)
         }
 
-        public static func read(from reader: StreamReader) throws(StreamError) -> DomainHeader {
+        package static func read(from reader: StreamReader) throws(StreamError) -> DomainHeader {
             let type = try reader.readU32("domain header type")
             let pageShift = try reader.readU16("domain header page shift")
             let reserved = try reader.readU16("domain header reserved")
@@ -60,7 +60,7 @@ extension Libxc {
             return DomainHeader(type: type, pageShift: pageShift, reserved: reserved, xenMajor: major, xenMinor: minor)
         }
 
-        public var bytes: [UInt8] {
+        package var bytes: [UInt8] {
             var out = RecordBody()
             out.u32(type)
             out.u16(pageShift)
@@ -74,22 +74,22 @@ extension Libxc {
 
 extension Libxl {
     /// Stream header: ident, version, options (big-endian).
-    public struct Header: Sendable, Equatable {
-        public var ident: UInt64 = Libxl.ident
-        public var version: UInt32 = Libxl.version
-        public var options: UInt32
+    package struct Header: Sendable, Equatable {
+        package var ident: UInt64 = Libxl.ident
+        package var version: UInt32 = Libxl.version
+        package var options: UInt32
 
         /// The header of a legacy-converted stream.
-        public static let legacyConverted = Header(options: Libxl.optionLegacy)
+        package static let legacyConverted = Header(options: Libxl.optionLegacy)
 
-        public static func read(from reader: StreamReader) throws(StreamError) -> Header {
+        package static func read(from reader: StreamReader) throws(StreamError) -> Header {
             let ident = try reader.readU64BE("libxl header ident")
             let version = try reader.readU32BE("libxl header version")
             let options = try reader.readU32BE("libxl header options")
             return Header(ident: ident, version: version, options: options)
         }
 
-        public var bytes: [UInt8] {
+        package var bytes: [UInt8] {
             var out = RecordBody(.big)
             out.u64(ident)
             out.u32(version)
@@ -100,7 +100,7 @@ extension Libxl {
 }
 
 extension XL.Header {
-    public static func read(from reader: StreamReader) throws(StreamError) -> XL.Header {
+    package static func read(from reader: StreamReader) throws(StreamError) -> XL.Header {
         let start = reader.offset
         let magic = try reader.readBytes(XL.magic.count, "xl header magic")
         guard magic == XL.magic else {
@@ -114,7 +114,7 @@ extension XL.Header {
     }
 
     /// The magic and the fixed part (the optional data follows).
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out = RecordBody()
         out.append(XL.magic)
         out.u32(byteOrder)

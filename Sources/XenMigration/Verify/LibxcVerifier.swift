@@ -1,14 +1,14 @@
 /// Checks a libxc migration stream (version 2 or 3) against the spec as it
 /// streams past: headers, then every record up to END. Page data is
 /// skipped over, never held.
-public final class LibxcVerifier {
+package final class LibxcVerifier {
     private let context: VerifierContext
     private var reader: StreamReader { context.reader }
-    public private(set) var version: UInt32 = 0
+    package private(set) var version: UInt32 = 0
     private var squashedPageData = 0
     private var sawStaticDataEnd = false
 
-    public convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
+    package convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
         self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
     }
 
@@ -16,7 +16,7 @@ public final class LibxcVerifier {
 
     private func info(_ line: @autoclosure () -> String) { context.info(line()) }
 
-    public func verify() throws(StreamError) {
+    package func verify() throws(StreamError) {
         try verifyImageHeader()
         try verifyDomainHeader()
         context.boundary()

@@ -1,12 +1,12 @@
 /// Checks a libxl migration stream: its header, then each record, with the
 /// libxc stream that follows a LIBXC_CONTEXT record checked in place.
-public final class LibxlVerifier {
+package final class LibxlVerifier {
     private let context: VerifierContext
     private var reader: StreamReader { context.reader }
     /// Largest EMULATOR_XENSTORE_DATA body parsed in memory.
-    public static let xenstoreDataLimit: UInt32 = 16 << 20
+    package static let xenstoreDataLimit: UInt32 = 16 << 20
 
-    public convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
+    package convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
         self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
     }
 
@@ -14,7 +14,7 @@ public final class LibxlVerifier {
 
     private func info(_ line: @autoclosure () -> String) { context.info(line()) }
 
-    public func verify() throws(StreamError) {
+    package func verify() throws(StreamError) {
         try verifyHeader()
         context.boundary()
         while try verifyRecord() != .end {}
