@@ -17,11 +17,6 @@ public enum Xend {
         public var configOffset: UInt64
     }
 
-    /// True when the input starts with `magic` (nothing is consumed).
-    public static func startsImage(_ reader: StreamReader) throws -> Bool {
-        try reader.peek(magic.count) == magic
-    }
-
     /// Reads the magic, the length and the configuration; the reader is
     /// then at the legacy stream. A wrong magic, a negative length or one
     /// over `maxConfigLength` are `.malformed`; a short input is the
