@@ -36,6 +36,8 @@ apt_get() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"
 }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+# dpkg --verify exits 0 even when it lists missing or changed files.
+verified() { [ -z "$(dpkg --verify "$1" 2>&1)" ]; }
 
 [ "$(id -u)" = 0 ] || fail "run as root: it installs packages"
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -62,25 +64,42 @@ if dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -qv 'not-installed
 fi
 ! dpkg-divert --list | grep -q " by $package\$" || fail "diversions by $package left: $(dpkg-divert --list | grep " by $package")"
 
-# Xen's files as dpkg installed them; repaired if an earlier run broke them.
-if ! dpkg --verify "$xen" >/dev/null 2>&1; then
+# Xen's package itself, for the re-install under ours and for stage-root.
+# The installed version may have left the archive: then upgrade to the one
+# it has.
+download_xen() {
+    (cd "$work" && apt-get download -q "$xen=$(dpkg-query -W -f='${Version}' "$xen")" >/dev/null 2>&1)
+}
+if ! download_xen; then
+    step "upgrading $xen: the installed version cannot be downloaded"
+    apt_get update >/dev/null
+    apt_get install --only-upgrade --no-install-recommends "$xen" >/dev/null
+    download_xen || fail "apt-get download $xen"
+fi
+xen_deb=$(ls "$work"/${xen}_*.deb)
+
+# Xen's files as dpkg installed them; repaired if an earlier run broke them
+# (with no diversion left, a NAME.xen-python is a stray copy that would stop
+# preinst, which never overwrites one).
+for tool in $tools; do
+    if [ -e "$xen_bin/$tool.xen-python" ]; then
+        step "removing a stray $xen_bin/$tool.xen-python"
+        rm -f "$xen_bin/$tool.xen-python"
+    fi
+done
+if ! verified "$xen"; then
     step "reinstalling $xen, whose files differ from its md5sums"
-    apt_get install --reinstall --no-install-recommends "$xen" >/dev/null
-    dpkg --verify "$xen" || fail "$xen's files differ from its md5sums"
+    dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
+    verified "$xen" || fail "$xen's files differ from its md5sums: $(dpkg --verify "$xen")"
 fi
 for tool in $tools; do
     [ -f "$xen_bin/$tool" ] && [ ! -L "$xen_bin/$tool" ] || fail "$xen_bin/$tool is not Xen's file"
 done
 (cd "$xen_bin" && sha256sum $tools) >"$work/xen.sha256"
-xen_version=$(dpkg-query -W -f='${Version}' "$xen")
-
-# Xen's package itself, for the re-install under ours and for stage-root.
-(cd "$work" && apt-get download -q "$xen=$xen_version" >/dev/null 2>&1) ||
-    fail "apt-get download $xen=$xen_version"
-xen_deb=$(ls "$work"/${xen}_*.deb)
 
 step "make deb"
-deb=$(make -s --no-print-directory -C "$root" deb | tail -n 1)
+make -s --no-print-directory -C "$root" deb >"$work/make.log" 2>&1 || { tail -30 "$work/make.log"; fail "make deb"; }
+deb=$(tail -n 1 "$work/make.log")
 [ -f "$deb" ] || fail "make deb printed no package ($deb)"
 echo "$deb"
 version=$(dpkg-deb -f "$deb" Version)
@@ -140,7 +159,7 @@ check_gone() {
     done
     [ ! -e "$libexec" ] || fail "$libexec is left"
     (cd "$xen_bin" && sha256sum -c --quiet "$work/xen.sha256") || fail "Xen's files are not as they were"
-    dpkg --verify "$xen" || fail "$xen's files differ from its md5sums"
+    verified "$xen" || fail "$xen's files differ from its md5sums: $(dpkg --verify "$xen")"
 }
 
 step "apt-get install $deb"
@@ -154,12 +173,12 @@ dpkg -i "$deb" >/dev/null
 check_installed
 
 step "$xen removed under the package, then installed again"
-dpkg -r "$xen" >/dev/null
+dpkg -r "$xen" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -r $xen"; }
 for tool in $tools; do
     [ ! -e "$xen_bin/$tool.xen-python" ] || fail "$xen_bin/$tool.xen-python outlived $xen"
 done
 check_installed without-xen
-dpkg -i "$xen_deb" >/dev/null
+dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
 check_installed
 
 step "stage-root.sh on an unpacked $xen (twice)"
