@@ -125,4 +125,6 @@ public enum Libxc {
 
     /// The domain header's page shift: 4 KiB pages.
     package static let pageShift: UInt16 = 12
+    /// Bytes in a page of `PAGE_DATA` (`1 << pageShift`).
+    package static let pageSize = 1 << Int(pageShift)
 }

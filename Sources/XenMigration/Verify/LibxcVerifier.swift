@@ -228,7 +228,7 @@ package final class LibxcVerifier {
             // Normal pages and pagetables (pinned or not) carry data.
             if (pfn >> Libxc.pfnTypeShift) & 0x7 <= 4 { pages += 1 }
         }
-        let pageBytes = pages * 4096
+        let pageBytes = pages * UInt64(Libxc.pageSize)
         guard length == 8 + pfnBytes + pageBytes else {
             throw body.error("Expected 8 + \(pfnBytes) + \(pageBytes), got \(length)")
         }
