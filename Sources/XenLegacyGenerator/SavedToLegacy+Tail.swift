@@ -47,6 +47,13 @@ extension SavedStreamRun {
             throw refuse("vcpu \(id) (legacy vcpu ids end at \(Legacy.maxVCPUID))", at: offset)
         }
         let size = body.remaining
+        if size == 0 {
+            // libxc's restore skips empty vcpu records (old senders wrote them).
+            try body.finish()
+            report.notes.append("an empty \(type.specName) record for vcpu\(id) skipped")
+            return
+        }
+        var padding = 0
         switch type {
         case .x86PVVCPUBasic:
             let expected = UInt64(guestWordBytes == 4 ? Legacy.vcpuContextSize32 : Legacy.vcpuContextSize64)
@@ -54,15 +61,23 @@ extension SavedStreamRun {
                 throw refuse("vcpu\(id) basic context of \(size) bytes, not 0x\(hex(expected))", at: offset)
             }
         case .x86PVVCPUExtended:
-            guard size == UInt64(Legacy.extendedContextSize) else {
-                throw refuse("vcpu\(id) extended context of \(size) bytes, not 128", at: offset)
+            // Xen 4.17 sends the struct (64 bytes); legacy libxc wrote 128
+            // bytes of the domctl, and libxc restores up to 128.
+            guard size <= UInt64(Legacy.extendedContextSize) else {
+                throw refuse("vcpu\(id) extended context of \(size) bytes, over 128", at: offset)
+            }
+            padding = Legacy.extendedContextSize - Int(size)
+            if padding > 0 && id == 0 {
+                report.notes.append(
+                    "vcpu extended contexts of \(size) bytes padded with zeros to the legacy 128 "
+                        + "(converted back: 128-byte X86_PV_VCPU_EXTENDED records)")
             }
         default:
-            guard size > 0, scanning || size == facts?.xsaveSize else {
+            guard scanning || size == facts?.xsaveSize else {
                 throw refuse("vcpu\(id) xsave context of \(size) bytes unlike the others", at: offset)
             }
         }
-        let bytes = try heldBody(body)
+        let bytes = try heldBody(body) + [UInt8](repeating: 0, count: padding)
         var index = tail.vcpus.firstIndex { $0.id == id }
         if index == nil {
             tail.vcpus.append(HeldTail.VCPU(id: id))
@@ -217,11 +232,16 @@ extension SavedStreamRun {
         report.deviceModelBytes = size
     }
 
-    private func writeDeviceModelHeader(size: UInt64) throws(StreamError) {
+    /// xl's DeviceModelRecord0002 (or Remus's record of the same layout,
+    /// kept when the input had it), or for xend QemuDeviceModelRecord
+    /// whose data runs to the end.
+    private func writeDeviceModelHeader(size: UInt64, signature: [UInt8] = Legacy.deviceModelRecord0002)
+        throws(StreamError)
+    {
         if options.front == .xend {
             try output.write(Legacy.qemuDeviceModelRecord)
         } else {
-            try output.write(Legacy.deviceModelRecord0002)
+            try output.write(signature)
             try output.u32(UInt32(size))
         }
     }
@@ -229,21 +249,17 @@ extension SavedStreamRun {
     /// A bare libxc HVM stream from `convert-legacy-stream -f libxc` has the
     /// legacy device model record after END: carried over.
     func copyRawDeviceModel() throws(StreamError) {
-        let offset = input.offset
         let signature = try input.peek(Legacy.qemuSignatureLength)
         switch signature {
         case Legacy.deviceModelRecord0002, Legacy.remusDeviceModelState:
             _ = try input.readBytes(signature.count, "device model signature")
             let size = UInt64(try input.readU32("device model record size"))
             input.expect(size)
-            try writeDeviceModelHeader(size: size)
+            try writeDeviceModelHeader(size: size, signature: signature)
             try transfer.copy(size, "device model data")
             report.deviceModelBytes = size
         case Legacy.qemuDeviceModelRecord:
-            guard options.front == .xend else {
-                throw refuse(
-                    "a QemuDeviceModelRecord (its length is unknown until the end) outside an xend image", at: offset)
-            }
+            // xend's layout: the data runs to the end of the input.
             _ = try input.readBytes(signature.count, "device model signature")
             try output.write(Legacy.qemuDeviceModelRecord)
             report.deviceModelBytes = try transfer.copyToEnd()
