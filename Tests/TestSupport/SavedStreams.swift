@@ -3,10 +3,10 @@ import XenMigration
 
 /// Saved v2/v3 streams for the `--from-saved` tests: made by the converter
 /// from generated legacy images, or laid out by hand as Xen 4.17 saves.
-enum SavedStreams {
+package enum SavedStreams {
     /// The converter's output for `image` (width and guest detected, as
     /// for an image of unknown origin).
-    static func converted(_ image: [UInt8], xl: Bool, format: OutputFormat, version: Libxc.StreamVersion) throws
+    package static func converted(_ image: [UInt8], xl: Bool, format: OutputFormat, version: Libxc.StreamVersion) throws
         -> [UInt8]
     {
         let sink = MemorySink()
@@ -19,17 +19,17 @@ enum SavedStreams {
 
     /// One record of a saved stream: its layer ("libxc" or "libxl"), type
     /// and body (without padding).
-    struct Record: Equatable, CustomStringConvertible {
-        var layer: String
-        var type: UInt32
-        var body: [UInt8]
-        var description: String { "\(layer) 0x\(String(type, radix: 16)) (\(body.count) bytes)" }
+    package struct Record: Equatable, CustomStringConvertible {
+        package var layer: String
+        package var type: UInt32
+        package var body: [UInt8]
+        package var description: String { "\(layer) 0x\(String(type, radix: 16)) (\(body.count) bytes)" }
     }
 
     /// The records of a saved stream in memory (after any xl header), with
     /// what precedes the first record of each layer kept as a pseudo-record
     /// of type ~0 (the headers). Trusts its input: tests' own streams.
-    static func records(_ bytes: [UInt8]) -> [Record] {
+    package static func records(_ bytes: [UInt8]) -> [Record] {
         var cursor = ByteCursor(bytes)
         var out: [Record] = []
         if bytes.starts(with: XL.magic) {
@@ -72,7 +72,7 @@ enum SavedStreams {
     /// info, shared info, per vcpu basic, 64-byte extended, xsave and MSRs;
     /// HVM: TSC info, HVM context, HVM params, then libxl's physmap keys
     /// and qemu-xen's state. `edit` may change records before they are framed.
-    static func xen417(
+    package static func xen417(
         guest: GuestType, vcpus: Int = 2, pages: Int = 20,
         edit: (inout [(type: any StreamRecordType, body: [UInt8])]) -> Void = { _ in }
     ) throws -> [UInt8] {
