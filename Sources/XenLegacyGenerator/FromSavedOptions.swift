@@ -62,8 +62,8 @@ public struct FromSavedLimits: Sendable, Equatable {
 public struct SavedStreamFacts: Sendable, Equatable {
     /// PV: every vcpu has an X86_PV_VCPU_EXTENDED record.
     public var extendedContext = false
-    /// PV: the size of every vcpu's xsave data (0: none).
-    public var xsaveSize: UInt64 = 0
+    /// PV: the size of every vcpu's xsave data (nil: no xsave records).
+    public var xsaveSize: UInt64?
     /// Highest pfn in PAGE_DATA records and the magic HVM pfns.
     public var highestPFN: UInt64?
     /// Vcpus with a basic context (PV) or a CPU record in the HVM context.

@@ -163,13 +163,16 @@ extension SavedStreamRun {
             return
         }
         let basic = guestWordBytes == 8 ? Legacy.vcpuContextSize64 : Legacy.vcpuContextSize32
-        let xsaveLength = facts.xsaveSize &+ UInt64(Legacy.xsaveHeaderSize)
-        guard facts.xsaveSize == 0 || xsaveLength <= UInt64(UInt32.max) else {
-            throw refuse("xsave contexts of \(facts.xsaveSize) bytes")
-        }
         var total = 8 + basic
         if facts.extendedContext { total += 8 }
-        if facts.xsaveSize != 0 { total += 12 }
+        var xsaveLength: UInt32?
+        if let size = facts.xsaveSize {
+            guard size <= UInt64(UInt32.max - Legacy.xsaveHeaderSize) else {
+                throw refuse("xsave contexts of \(size) bytes")
+            }
+            xsaveLength = UInt32(size) + Legacy.xsaveHeaderSize
+            total += 12
+        }
         try ulong(width.allOnes)
         try output.u32(total)
         // The block's data was vcpu 0's context; converters skip it.
@@ -180,10 +183,10 @@ extension SavedStreamRun {
             try output.write(Array("extv".utf8))
             try output.u32(0)
         }
-        if facts.xsaveSize != 0 {
+        if let xsaveLength {
             try output.write(Array("xcnt".utf8))
             try output.u32(4)
-            try output.u32(UInt32(xsaveLength))
+            try output.u32(xsaveLength)
         }
     }
 
@@ -280,7 +283,7 @@ extension SavedStreamRun {
             switch index {
             case HVMParam.ioreqPFN, HVMParam.bufioreqPFN, HVMParam.storePFN:
                 try tail.holdMagicPFN(index, value, at: offset)
-                learnt.highestPFN = max(learnt.highestPFN ?? 0, value)
+                if value <= Legacy.pfnMask { learnt.highestPFN = max(learnt.highestPFN ?? 0, value) }
             default:
                 if let marker = SavedStreamRun.chunkForParam[index] {
                     try chunk(marker)

@@ -3,9 +3,10 @@ import XenMigration
 /// What the legacy tail needs, held from wherever the saved stream has it
 /// until the body ends.
 struct HeldTail {
+    /// One vcpu's contexts; the vcpus in the order their basic contexts came.
     struct VCPU {
         var id: Int
-        var basic: [UInt8]?
+        var basic: [UInt8]
         var extended: [UInt8]?
         var xsave: [UInt8]?
     }
@@ -47,7 +48,7 @@ extension SavedStreamRun {
             throw refuse("vcpu \(id) (legacy vcpu ids end at \(Legacy.maxVCPUID))", at: offset)
         }
         let size = body.remaining
-        if size == 0 {
+        if size == 0 && type != .x86PVVCPUXsave {
             // libxc's restore skips empty vcpu records (old senders wrote them).
             try body.finish()
             report.notes.append("an empty \(type.specName) record for vcpu\(id) skipped")
@@ -67,7 +68,7 @@ extension SavedStreamRun {
                 throw refuse("vcpu\(id) extended context of \(size) bytes, over 128", at: offset)
             }
             padding = Legacy.extendedContextSize - Int(size)
-            if padding > 0 && id == 0 {
+            if padding > 0 && !report.notes.contains(where: { $0.hasPrefix("vcpu extended") }) {
                 report.notes.append(
                     "vcpu extended contexts of \(size) bytes padded with zeros to the legacy 128 "
                         + "(converted back: 128-byte X86_PV_VCPU_EXTENDED records)")
@@ -78,23 +79,27 @@ extension SavedStreamRun {
             }
         }
         let bytes = try heldBody(body) + [UInt8](repeating: 0, count: padding)
-        var index = tail.vcpus.firstIndex { $0.id == id }
-        if index == nil {
-            tail.vcpus.append(HeldTail.VCPU(id: id))
-            index = tail.vcpus.count - 1
+        if type == .x86PVVCPUBasic {
+            guard tail.vcpus.count < options.limits.vcpus else {
+                throw refuse("more than \(options.limits.vcpus) vcpu contexts", at: offset)
+            }
+            tail.vcpus.append(HeldTail.VCPU(id: id, basic: bytes))
+            return
         }
-        guard let index else { return }
-        func duplicate() -> StreamError { refuse("a second \(type.specName) for vcpu\(id)", at: offset) }
-        switch type {
-        case .x86PVVCPUBasic:
-            guard tail.vcpus[index].basic == nil else { throw duplicate() }
-            tail.vcpus[index].basic = bytes
-        case .x86PVVCPUExtended:
-            guard tail.vcpus[index].extended == nil else { throw duplicate() }
-            tail.vcpus[index].extended = bytes
-        default:
-            guard tail.vcpus[index].xsave == nil else { throw duplicate() }
-            tail.vcpus[index].xsave = bytes
+        // The legacy tail has a vcpu's contexts together, after its basic one.
+        guard let last = tail.vcpus.indices.last, tail.vcpus[last].id == id else {
+            throw refuse("\(type.specName) for vcpu\(id) not after its X86_PV_VCPU_BASIC", at: offset)
+        }
+        if type == .x86PVVCPUExtended {
+            guard tail.vcpus[last].extended == nil, tail.vcpus[last].xsave == nil else {
+                throw refuse("a second or late X86_PV_VCPU_EXTENDED for vcpu\(id)", at: offset)
+            }
+            tail.vcpus[last].extended = bytes
+        } else {
+            guard tail.vcpus[last].xsave == nil else {
+                throw refuse("a second X86_PV_VCPU_XSAVE for vcpu\(id)", at: offset)
+            }
+            tail.vcpus[last].xsave = bytes
         }
     }
 
@@ -121,36 +126,36 @@ extension SavedStreamRun {
     }
 
     private func writePVTail() throws(StreamError) {
-        tail.vcpus.sort { $0.id < $1.id }
-        guard let last = tail.vcpus.last else { throw refuse("a PV stream without vcpu contexts") }
+        if tail.vcpus.isEmpty { report.notes.append("no vcpu contexts: no vcpu_info chunk") }
         let extended = tail.vcpus.allSatisfy { $0.extended != nil }
-        let xsaveSizes = Set(tail.vcpus.map { $0.xsave?.count ?? 0 })
-        for vcpu in tail.vcpus {
-            guard vcpu.basic != nil else { throw refuse("vcpu\(vcpu.id) without a basic context") }
-            guard (vcpu.extended != nil) == extended, xsaveSizes.count == 1 else {
-                throw refuse("vcpus with different sets of contexts (extended, xsave)")
-            }
+        let xsaveSizes = Set(tail.vcpus.map { $0.xsave.map { UInt64($0.count) } })
+        guard tail.vcpus.allSatisfy({ ($0.extended != nil) == extended }), xsaveSizes.count == 1 else {
+            throw refuse("vcpus with different sets of contexts (extended, xsave)")
         }
         learnt.extendedContext = extended
-        learnt.xsaveSize = UInt64(xsaveSizes.first ?? 0)
+        learnt.xsaveSize = xsaveSizes.first ?? nil
         learnt.vcpus = tail.vcpus.count
         if let facts, facts.extendedContext != learnt.extendedContext || facts.xsaveSize != learnt.xsaveSize {
             throw refuse("vcpu contexts unlike those the scan found")
         }
         guard let sharedInfo = tail.sharedInfo else { throw refuse("a PV stream without SHARED_INFO") }
 
-        // The online vcpus, then the end marker.
-        let maxID = last.id
-        try chunk(.vcpuInfo)
-        try output.u32(UInt32(maxID))
-        var bitmap = [UInt64](repeating: 0, count: maxID / 64 + 1)
-        for vcpu in tail.vcpus { bitmap[vcpu.id / 64] |= 1 << UInt64(vcpu.id % 64) }
-        for word in bitmap { try output.u64(word) }
-        try output.u32(0)
+        // The online vcpus in the order of their contexts: one vcpu_info
+        // chunk per ascending run (Xen's order, ascending, needs one).
+        var run: [Int] = []
+        for vcpu in tail.vcpus {
+            if let last = run.last, vcpu.id <= last {
+                try writeVCPUInfo(run)
+                run = []
+            }
+            run.append(vcpu.id)
+        }
+        try writeVCPUInfo(run)
+        try output.u32(0)  // end of the body
 
         try output.u32(0)  // no unmapped pfns
         for vcpu in tail.vcpus {
-            try output.write(vcpu.basic ?? [])
+            try output.write(vcpu.basic)
             if let extended = vcpu.extended { try output.write(extended) }
             if let xsave = vcpu.xsave {
                 // The legacy feature mask (converters drop it): the vcpu's xcr0_accum.
@@ -160,6 +165,15 @@ extension SavedStreamRun {
             }
         }
         try output.write(sharedInfo)
+    }
+
+    private func writeVCPUInfo(_ ids: [Int]) throws(StreamError) {
+        guard let maxID = ids.last else { return }
+        try chunk(.vcpuInfo)
+        try output.u32(UInt32(maxID))
+        var bitmap = [UInt64](repeating: 0, count: maxID / 64 + 1)
+        for id in ids { bitmap[id / 64] |= 1 << UInt64(id % 64) }
+        for word in bitmap { try output.u64(word) }
     }
 
     private func writeHVMTail() throws(StreamError) {

@@ -63,7 +63,7 @@ final class SavedStreamRun {
     // The saved stream, as far as read.
     var guest: GuestType = .hvm
     var isPV: Bool { guest == .pv }
-    var inputConfig: (flags: UInt32, optionalData: [UInt8])?
+    var inputConfig: (flags: UInt32, optionalFlags: UInt32, optionalData: [UInt8])?
     var guestWordBytes = 0
     /// The legacy header (p2m_size and, PV, extended info and p2m frames) is out.
     var headerWritten = false
@@ -142,7 +142,7 @@ final class SavedStreamRun {
                         + "\(options.limits.configBytes)-byte limit)", at: 44)
             }
             let data = try input.readBytes(Int(header.optionalDataLength), "xl header optional data")
-            inputConfig = (header.mandatoryFlags, data)
+            inputConfig = (header.mandatoryFlags, header.optionalFlags, data)
             input.markImageStart()
             return header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0
         }
@@ -219,6 +219,7 @@ final class SavedStreamRun {
         case .xlJSON, .xlText:
             let json = options.front == .xlJSON
             let data: [UInt8]
+            var optionalFlags: UInt32 = 0
             if var given = options.config {
                 // xl 4.5 counted the JSON's NUL (strlen + 1); 4.4 wrote the file as read.
                 if json && given.last != 0 { given.append(0) }
@@ -226,8 +227,12 @@ final class SavedStreamRun {
                     throw malformed("--config of \(given.count) bytes is over the limit", at: 0)
                 }
                 data = littleEndianBytes(UInt32(given.count)) + given
-            } else if let (flags, optional) = inputConfig, (flags & XL.mandatoryFlagJSON != 0) == json {
+            } else if let (flags, inputOptionalFlags, optional) = inputConfig,
+                (flags & XL.mandatoryFlagJSON != 0) == json
+            {
+                // The input's header as it was, but for the v2 flag.
                 data = optional
+                optionalFlags = inputOptionalFlags
             } else {
                 let have = inputConfig.map { $0.flags & XL.mandatoryFlagJSON != 0 ? "JSON" : "xl.cfg text" }
                 throw malformed(
@@ -237,7 +242,8 @@ final class SavedStreamRun {
                         + "; give --config FILE", at: 0)
             }
             let header = XL.Header(
-                byteOrder: XL.byteOrderMark, mandatoryFlags: json ? XL.mandatoryFlagJSON : 0, optionalFlags: 0,
+                byteOrder: XL.byteOrderMark, mandatoryFlags: json ? XL.mandatoryFlagJSON : 0,
+                optionalFlags: optionalFlags,
                 optionalDataLength: UInt32(data.count))
             try header.write(to: output)
             try output.write(data)

@@ -7,7 +7,7 @@ import XenMigration
 enum XendFrontConfig {
     static func minimal(_ run: SavedStreamRun) -> [UInt8] {
         var json: [UInt8] = []
-        if let (flags, data) = run.inputConfig, flags & XL.mandatoryFlagJSON != 0, data.count > 4 {
+        if let (flags, _, data) = run.inputConfig, flags & XL.mandatoryFlagJSON != 0, data.count > 4 {
             json = Array(data.dropFirst(4))
         }
         let facts = run.facts ?? SavedStreamFacts()

@@ -103,7 +103,7 @@ struct FromSavedRefusalTests {
             }
         ),
         (
-            "a vcpu without a basic context", "without a basic context", .pv,
+            "a vcpu without a basic context", "for vcpu1 not after its X86_PV_VCPU_BASIC", .pv,
             { records in records.removeAll { $0.type.rawValue == 4 && $0.body.first == 1 } }
         ),
     ]
