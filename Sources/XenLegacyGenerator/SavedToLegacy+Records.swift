@@ -83,7 +83,7 @@ extension SavedStreamRun {
         case .verify:
             try body.finish()
             try chunk(.enableVerifyMode)
-            report.notes.append("VERIFY record written as enable_verify_mode (converters write no record for it)")
+            report.note("VERIFY record written as enable_verify_mode (converters write no record for it)")
         case .x86PVVCPUMSRs, .staticDataEnd, .x86CPUIDPolicy, .x86MSRPolicy:
             try body.finish()
             dropped(type.specName, at: offset)
@@ -225,7 +225,7 @@ extension SavedStreamRun {
             if type & 7 <= 4 { pages += 1 }
             if entry == Legacy.xtabPadding {
                 // Legacy readers take XTAB pfn 0 for padding; it carries nothing.
-                report.notes.append("an XTAB entry for pfn 0 dropped (legacy padding)")
+                report.note("an XTAB entry for pfn 0 dropped (legacy padding)")
                 continue
             }
             batch.append(entry)

@@ -188,7 +188,7 @@ final class SavedStreamRun {
                 try body.finish()
                 try closeBody()
                 if !isPV && report.deviceModelBytes == nil {
-                    report.notes.append("no EMULATOR_CONTEXT: the image has no device model record")
+                    report.note("no EMULATOR_CONTEXT: the image has no device model record")
                 }
                 return
             case .libxcContext:
