@@ -144,6 +144,9 @@ extension SavedStreamRun {
         guard frameCount == (p2mSize - 1) / perFrame + 1 else {
             throw refuse("\(frameCount) p2m frames for pfns 0 to 0x\(hex(endPFN))", at: offset)
         }
+        guard width == .bits64 || p2mSize <= UInt64(UInt32.max) else {
+            throw refuse("p2m_size 0x\(hex(p2mSize)) in a 32-bit toolstack's unsigned long", at: offset)
+        }
         try ulong(p2mSize)
         try writeExtendedInfo()
         for _ in 0..<frameCount {
