@@ -20,6 +20,7 @@ extension SavedStreamRun {
             throw malformed("Reserved bits set in the libxc image header", at: start + 16)
         }
         report.streamVersion = version
+        report.layers.append("libxc")
 
         let domainOffset = input.offset
         let rawDomain = try input.readU32("domain header type")

@@ -110,7 +110,6 @@ final class SavedStreamRun {
         if isLibxl {
             try convertLibxl()
         } else {
-            report.layers.append("libxc")
             try convertLibxc()
             try closeBody()
             if !isPV { try copyRawDeviceModel() }
