@@ -37,6 +37,12 @@ extension GenerateLegacyStream {
             throw fail(error)
         }
 
+        // Opening the output truncates it: it must not be the input.
+        if output != "-", let inputStat = try? input.fd.stat(), let outputStat = try? FilePath(output).stat(),
+            inputStat.deviceID == outputStat.deviceID && inputStat.inode == outputStat.inode
+        {
+            throw ValidationError("the output '\(output)' is the input")
+        }
         let outFD = try openOutput(output)
         let writer = StreamWriter(FileDescriptorSink(FileDescriptor(rawValue: outFD)))
         let verbose = self.verbose
