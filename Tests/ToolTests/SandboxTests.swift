@@ -60,7 +60,7 @@ struct SandboxTests {
         let (inRead, inWrite) = SandboxTests.channel(socket: false)
         let (outRead, outWrite) = SandboxTests.channel(socket: false)
         let errFDs = Spawn.pipePair()
-        defer { for fd in [inRead, inWrite] { close(fd) } }
+        defer { close(inRead) }
         let child = try Child(
             tool.path, tool.arguments(input: "4", output: "5") + extra,
             descriptors: [(inRead, 4), (outWrite, 5), (errFDs[1], 2)], environment: environment)
