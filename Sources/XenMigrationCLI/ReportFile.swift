@@ -37,25 +37,9 @@ public struct ReportDocument: Codable, Sendable {
     }
 }
 
-/// Writes the `--report` JSON document.
+/// The `--report` JSON text.
 enum ReportFile {
     static func json(_ document: ReportDocument) throws -> String { try JSONText.encode(document) }
-
-    /// Writes the report to `path`, or to standard output for `-`.
-    static func write(_ document: ReportDocument, to path: String) throws {
-        let text = try json(document)
-        if path == "-" {
-            Console.write(text, to: .standardOutput)
-            return
-        }
-        let fd = try FileDescriptor.open(
-            FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
-            permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite])
-        try fd.closeAfter {
-            var text = text
-            _ = try text.withUTF8 { try fd.writeAll(UnsafeRawBufferPointer($0)) }
-        }
-    }
 }
 
 /// A JSON value, pretty-printed as JSONEncoder does.

@@ -14,5 +14,12 @@ package enum XL {
         package var mandatoryFlags: UInt32
         package var optionalFlags: UInt32
         package var optionalDataLength: UInt32
+
+        package init(byteOrder: UInt32, mandatoryFlags: UInt32, optionalFlags: UInt32, optionalDataLength: UInt32) {
+            self.byteOrder = byteOrder
+            self.mandatoryFlags = mandatoryFlags
+            self.optionalFlags = optionalFlags
+            self.optionalDataLength = optionalDataLength
+        }
     }
 }

@@ -4,7 +4,7 @@
 /// memory, or a run copied from the input through the one `Transfer` it
 /// owns), pads, and counts what it wrote. Callers check input-given sizes
 /// against `Libxc.maxRecordLength` where they read them.
-final class RecordWriter {
+package final class RecordWriter {
     let output: StreamWriter
     /// Moves runs from the input to `output`; the converter also skips
     /// input through it.
@@ -12,7 +12,7 @@ final class RecordWriter {
     /// Records written so far.
     private(set) var counts: [RecordKey: UInt64] = [:]
 
-    init(output: StreamWriter, input: StreamReader, allowZeroCopy: Bool) {
+    package init(output: StreamWriter, input: StreamReader, allowZeroCopy: Bool) {
         self.output = output
         transfer = Transfer(from: input, to: output, allowZeroCopy: allowZeroCopy)
     }
@@ -38,7 +38,7 @@ final class RecordWriter {
     }
 
     /// A record whose body is in memory.
-    func write(_ type: some StreamRecordType, _ body: [UInt8] = []) throws(StreamError) {
+    package func write(_ type: some StreamRecordType, _ body: [UInt8] = []) throws(StreamError) {
         try frame(type, length: UInt64(body.count)) { () throws(StreamError) in try output.write(body) }
     }
 

@@ -12,7 +12,7 @@ struct VerifierContext {
         reader: StreamReader, allowZeroCopy: Bool, verbose: ((String) -> Void)?,
         boundaries: ((UInt64) -> Void)? = nil
     ) {
-        transfer = Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
+        transfer = Transfer(discardingFrom: reader, allowZeroCopy: allowZeroCopy)
         self.verbose = verbose
         self.boundaries = boundaries
     }
