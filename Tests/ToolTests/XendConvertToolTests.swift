@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// What the library writes for a bare legacy stream.
 private func libraryOutput(_ bytes: [UInt8], _ options: ConversionOptions) throws -> [UInt8] {

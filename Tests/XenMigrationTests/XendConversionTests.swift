@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// The converter on whole `xm save` images: recognised by their signature,
 /// the config translated into an `xl save` header, the legacy stream after

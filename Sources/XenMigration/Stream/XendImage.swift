@@ -1,8 +1,12 @@
+import XendConfig
+
 /// Images written by xend's `xm save` (XendCheckpoint.save, Xen 4.4 and
 /// older): `"LinuxGuestRecord"`, a big-endian int32 length, the domain's
 /// configuration as an S-expression of that length, then the legacy
 /// stream `xc_save` wrote (no xl header, no toolstack chunk) and, for an
 /// HVM guest, `"QemuDeviceModelRecord"` and qemu-dm's state up to the end.
+///
+/// This is the framing; what the configuration says is `XendConfig`'s.
 public enum Xend {
     /// The 16 bytes an xend image starts with.
     public static let magic: [UInt8] = Array("LinuxGuestRecord".utf8)
@@ -10,15 +14,15 @@ public enum Xend {
     public static let maxConfigLength = 1 << 20
 
     /// The front of an xend image.
-    public struct Header: Sendable, Equatable {
+    package struct Header: Sendable, Equatable {
         /// The configuration bytes (an S-expression).
-        public var config: [UInt8]
+        package var config: [UInt8]
         /// Input offset of the configuration's first byte.
-        public var configOffset: UInt64
+        package var configOffset: UInt64
     }
 
     /// True when the input starts with `magic` (nothing is consumed).
-    public static func startsImage(_ reader: StreamReader) throws -> Bool {
+    package static func startsImage(_ reader: StreamReader) throws(StreamError) -> Bool {
         try reader.peek(magic.count) == magic
     }
 
@@ -26,7 +30,7 @@ public enum Xend {
     /// then at the legacy stream. A wrong magic, a negative length or one
     /// over `maxConfigLength` are `.malformed`; a short input is the
     /// reader's `.truncated`.
-    public static func readHeader(from reader: StreamReader) throws -> Header {
+    package static func readHeader(from reader: StreamReader) throws(StreamError) -> Header {
         let start = reader.offset
         let found = try reader.readBytes(magic.count, "xend image signature")
         guard found == magic else {
@@ -49,34 +53,55 @@ public enum Xend {
 
     /// Reads the header and translates the configuration: what the
     /// converter needs before the legacy stream (guest type from the
-    /// image, the xl configuration for an `xl save` header).
-    public static func readConfiguration(from reader: StreamReader) throws -> (domain: XendDomainConfig, xl: XLConfig) {
+    /// image, the xl configuration for an `xl save` header). The one place
+    /// where an `XendConfigError` becomes a `StreamError`.
+    public static func readConfiguration(
+        from reader: StreamReader
+    ) throws(StreamError) -> (domain: XendDomainConfig, xl: XLConfig) {
         let header = try readHeader(from: reader)
-        let domain = try XendDomainConfig(parsing: header.config, baseOffset: header.configOffset)
-        return (domain, try XLConfig(domain))
+        do throws(XendConfigError) {
+            let domain = try XendDomainConfig(parsing: header.config, baseOffset: header.configOffset)
+            return (domain, try XLConfig(domain))
+        } catch {
+            let kind: StreamError.Kind = error.kind == .unsupported ? .unsupported : .malformed
+            throw StreamError(kind, error.message, offset: error.offset)
+        }
     }
 
-    /// The `xl save` header for a converted image, ready to write in front
-    /// of a libxl stream: the xl magic, byte-order mark, mandatory flags
-    /// STREAMv2 (JSON clear: the config is xl.cfg text), no optional flags,
-    /// and as optional data a little-endian uint32 config length then the
-    /// config text (xl reads `length` bytes and parses exactly those; no
-    /// NUL is needed or counted).
-    public static func xlSaveHeader(config: [UInt8]) throws -> [UInt8] {
+    /// The `xl save` header for a converted image: the xl magic, byte-order
+    /// mark, mandatory flags STREAMv2 (JSON clear: the config is xl.cfg
+    /// text), no optional flags, and as optional data a little-endian
+    /// uint32 config length then the config text (xl reads `length` bytes
+    /// and parses exactly those; no NUL is needed or counted).
+    package static func writeXLSaveHeader(config: [UInt8], to output: StreamWriter) throws(StreamError) {
         guard config.count <= Int(Int32.max) - 4 else {
             throw StreamError(.malformed, "xl config of \(config.count) bytes is too large for an xl header")
         }
-        func le32(_ v: UInt32) -> [UInt8] {
-            [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)]
-        }
         let length = UInt32(config.count)
-        var out = XL.magic
-        out += le32(XL.byteOrderMark)
-        out += le32(XL.mandatoryFlagStreamV2)
-        out += le32(0)
-        out += le32(4 + length)
-        out += le32(length)
-        out += config
-        return out
+        let header = XL.Header(
+            byteOrder: XL.byteOrderMark, mandatoryFlags: XL.mandatoryFlagStreamV2, optionalFlags: 0,
+            optionalDataLength: 4 + length)
+        try header.write(to: output)
+        try output.u32(length)
+        try output.write(config)
+    }
+
+    /// `writeXLSaveHeader` into memory: the bytes a converted image starts with.
+    public static func xlSaveHeader(config: [UInt8]) throws(StreamError) -> [UInt8] {
+        let sink = MemorySink()
+        let output = StreamWriter(sink)
+        try writeXLSaveHeader(config: config, to: output)
+        try output.flush()
+        return sink.bytes
+    }
+}
+
+extension GuestType {
+    /// The guest type an xend configuration's image gives.
+    package init(_ xend: XendGuestType) {
+        switch xend {
+        case .pv: self = .pv
+        case .hvm: self = .hvm
+        }
     }
 }

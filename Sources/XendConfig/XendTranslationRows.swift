@@ -13,7 +13,7 @@ extension XendTranslation {
             fallback = xd
         }
         let absent = fallback
-        return .init(key, key, .hvm, rule) { c, w in
+        return .init(key, key, .hvm, rule) { (c, w) throws(XendConfigError) in
             if let v = get(c.hvm) ?? absent { w.flag(key, v) }
         }
     }
@@ -28,7 +28,7 @@ extension XendTranslation {
             "kernel, ramdisk, args, bootloader (HVM)", "—", .hvm,
             "not written: xl boots an HVM guest with its own hvmloader (noted when not empty)",
             keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             for (key, value) in [
                 ("kernel", c.kernel), ("ramdisk", c.ramdisk), ("args", c.args), ("bootloader", c.bootloader),
             ] {
@@ -50,7 +50,7 @@ extension XendTranslation {
         .init(
             "timer_mode", "timer_mode", .hvm,
             "0 delay_for_missed_ticks, 1 no_delay_for_missed_ticks, 2 no_missed_ticks_pending, 3 one_missed_tick_pending"
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             guard let mode = c.hvm.timerMode else { return }
             if let name = timerModes[mode] {
                 try w.string("timer_mode", name)
@@ -58,32 +58,32 @@ extension XendTranslation {
                 w.note("timer_mode", "\(mode)", "unknown timer mode; xl's default applies")
             }
         },
-        .init("rtc_timeoffset", "rtc_timeoffset", .hvm, "seconds, when given") { c, w in
+        .init("rtc_timeoffset", "rtc_timeoffset", .hvm, "seconds, when given") { (c, w) throws(XendConfigError) in
             if let v = c.hvm.rtcTimeoffset { w.number("rtc_timeoffset", v) }
         },
-        .init("boot", "boot", .hvm, "when given") { c, w in
+        .init("boot", "boot", .hvm, "when given") { (c, w) throws(XendConfigError) in
             if let v = c.hvm.boot, !v.isEmpty { try w.string("boot", v) }
         },
-        .init("serial", "serial", .hvm, "a list of the devices given") { c, w in
+        .init("serial", "serial", .hvm, "a list of the devices given") { (c, w) throws(XendConfigError) in
             if let v = c.hvm.serial, !v.isEmpty { try w.list("serial", v) }
         },
-        .init("parallel", "—", .hvm, "not written: xl has no parallel port option") { c, w in
+        .init("parallel", "—", .hvm, "not written: xl has no parallel port option") { (c, w) throws(XendConfigError) in
             if let v = c.hvm.parallel, !v.isEmpty {
                 w.note("parallel", SXP.printable(v), "xl has no parallel port option")
             }
         },
         flag("usb") { $0.usb },
-        .init("usbdevice", "usbdevice", .hvm, "a list of the devices given") { c, w in
+        .init("usbdevice", "usbdevice", .hvm, "a list of the devices given") { (c, w) throws(XendConfigError) in
             if let v = c.hvm.usbdevice, !v.isEmpty { try w.list("usbdevice", v) }
         },
-        .init("soundhw", "soundhw", .hvm, "when given") { c, w in
+        .init("soundhw", "soundhw", .hvm, "when given") { (c, w) throws(XendConfigError) in
             if let v = c.hvm.soundhw, !v.isEmpty { try w.string("soundhw", v) }
         },
         flag("stdvga") { $0.stdvga },
         .init(
             "videoram", "videoram", .hvm,
             "MiB, when given; with stdvga raised to 8, the least xl accepts for qemu-xen-traditional"
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             guard var v = c.hvm.videoram else { return }
             if c.hvm.stdvga == true && v < 8 {
                 w.note("videoram", "\(v)", "raised to 8 MiB, the least xl takes for stdvga")
@@ -100,7 +100,7 @@ extension XendTranslation {
                 "vnc", "vnclisten", "vncdisplay", "vncunused", "vncpasswd", "keymap", "sdl", "opengl", "display",
                 "xauthority",
             ]
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.hvmDisplay(c, &w)
         },
         flag("pci_msitranslate") { $0.pciMsitranslate },
@@ -113,27 +113,27 @@ extension XendTranslation {
             "(device (vbd|tap|tap2 ...)): uname, dev, mode, backend", "disk", .all,
             "in order, `format=F,vdev=V,access=A[,devtype=cdrom][,backend=B][,script=S],target=T`. uname `phy:` and `file:` are raw; `tap:`/`tap2:` aio and sync raw, qcow, qcow2, vhd as such (other blktap drivers are refused); another `X:` uses `script=block-X`. dev loses `ioemu:` and `/dev/`, `:cdrom` becomes `devtype=cdrom`; mode r is ro, w rw, w! rw (noted); backend when not dom0",
             keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.disks(c, &w)
         },
         .init(
             "(device (vif ...)): mac, bridge, script, ip, model, type, rate, vifname, backend", "vif", .all,
             "in order, as `key=value`; type (HVM) ioemu stays, netfront becomes vif; rate `B,U` (bytes per U µs, as a running xend reports it) becomes `NB/s@Uus`; model and type are dropped for PV",
             keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.vifs(c, &w)
         },
         .init(
             "(device (vfb ...))", "vfb", .pv,
             "as `key=value` with xl's vfb keys; a legacy `(type vnc)` is `vnc=1`. For HVM see the vnc row", keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.vfbs(c, &w)
         },
         .init(
             "(device (pci (dev ...)))", "pci", .all,
             "`DDDD:BB:SS.F[@VSLOT]` and the options xl knows (msitranslate, power_mgmt, permissive, seize, rdm_policy)",
             keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.pci(c, &w)
         },
         .init("(device (vkbd)), (device (console))", "—", .all, "not written: xl adds them itself", keys: []),

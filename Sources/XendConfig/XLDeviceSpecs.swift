@@ -6,7 +6,9 @@ enum XLDeviceSpecs {
 
     /// A `key=value` field of a comma-separated spec: xl splits at every
     /// comma, so a value holding one cannot be written.
-    static func field(_ key: String, _ value: [UInt8], in what: String, _ w: XLWriter) throws -> [UInt8] {
+    static func field(_ key: String, _ value: [UInt8], in what: String, _ w: XLWriter) throws(XendConfigError)
+        -> [UInt8]
+    {
         if value.contains(UInt8(ascii: ",")) || value.contains(0) || value.contains(0x0a) {
             throw w.malformed(
                 "\(what) \(key) \"\(SXP.printable(value, escapingQuote: true))\" holds a comma, NUL or newline, which xl's \(what) syntax cannot carry"
@@ -26,7 +28,7 @@ enum XLDeviceSpecs {
         "aio": "raw", "sync": "raw", "qcow": "qcow", "qcow2": "qcow2", "vhd": "vhd",
     ]
 
-    static func disks(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func disks(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         var perClass: [String: Int] = [:]
         for (index, disk) in c.disks.enumerated() {
@@ -60,7 +62,7 @@ enum XLDeviceSpecs {
                     }
                     let driver = String(decoding: rest[..<driverEnd], as: UTF8.self)
                     guard let f = tapFormats[driver] else {
-                        throw StreamError(
+                        throw XendConfigError(
                             .unsupported,
                             "xend disk \(SXP.printable(vdev)) uses blktap driver '\(driver)', which xl does not have",
                             offset: c.offset)
@@ -111,7 +113,7 @@ enum XLDeviceSpecs {
 
     // MARK: network
 
-    static func vifs(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func vifs(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         for (index, vif) in c.vifs.enumerated() {
             let label = "device vif \(index)"
@@ -203,7 +205,7 @@ enum XLDeviceSpecs {
 
     // MARK: framebuffers and PCI
 
-    static func vfbs(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func vfbs(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         for (index, vfb) in c.vfbs.enumerated() {
             var fields: [[UInt8]] = []
@@ -220,7 +222,7 @@ enum XLDeviceSpecs {
 
     /// HVM display: the image's keys, else the first vfb's (xend made a
     /// vfb out of the image's vnc keys); `vnc` always written.
-    static func hvmDisplay(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func hvmDisplay(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         let h = c.hvm
         let vfb = c.vfbs.first?.settings ?? [:]
         let fromVFB: (String) -> [UInt8]? = { vfb[$0] }
@@ -251,7 +253,7 @@ enum XLDeviceSpecs {
 
     static let pciOptions: Set<String> = ["msitranslate", "power_mgmt", "permissive", "seize", "rdm_policy"]
 
-    static func pci(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func pci(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         for (index, dev) in c.pciDevices.enumerated() {
             var spec =

@@ -8,7 +8,7 @@
 /// `xm create` put some platform keys (`localtime`, `vcpus`) at the top
 /// level: a key missing where xend stores it is looked for in the other place.
 public struct XendDomainConfig: Sendable, Equatable {
-    public var guest: GuestType
+    public var guest: XendGuestType
     public var name: [UInt8]
     public var uuid: String?
     /// MiB.
@@ -57,25 +57,26 @@ public struct XendDomainConfig: Sendable, Equatable {
     /// `bytes[0]`. Malformed S-expressions, a record that is not
     /// `(domain ...)`, a missing or unknown image, a non-numeric memory or
     /// vcpus, or a name xl cannot take are `.malformed` errors.
-    public init(parsing bytes: [UInt8], baseOffset: UInt64 = 0) throws {
+    public init(parsing bytes: [UInt8], baseOffset: UInt64 = 0) throws(XendConfigError) {
         try self.init(try SXP.parse(bytes, baseOffset: baseOffset))
     }
 
-    public init(_ record: SXP) throws {
+    public init(_ record: SXP) throws(XendConfigError) {
         guard record.isTagged("domain"), let items = record.items else {
-            throw StreamError(
+            throw XendConfigError(
                 .malformed, "Bad xend domain config: the record is not (domain ...)", offset: record.offset)
         }
         offset = record.offset
         var top = XendSettings(items.dropFirst(), skipping: ["device", "image"])
         guard let imageEntry = record.childValue("image") else {
-            throw StreamError(.malformed, "Bad xend domain config: no (image (linux|hvm ...))", offset: record.offset)
+            throw XendConfigError(
+                .malformed, "Bad xend domain config: no (image (linux|hvm ...))", offset: record.offset)
         }
         switch imageEntry.tag.map({ String(decoding: $0, as: UTF8.self) }) {
         case "linux": guest = .pv
         case "hvm": guest = .hvm
         case let other:
-            throw StreamError(
+            throw XendConfigError(
                 .unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
                 offset: imageEntry.offset)
         }
@@ -83,12 +84,12 @@ public struct XendDomainConfig: Sendable, Equatable {
 
         // Required: what xl must have and xend always wrote.
         guard let nameValue = top.take("name"), let nameBytes = nameValue.scalar else {
-            throw StreamError(.malformed, "Bad xend domain config: no domain name", offset: record.offset)
+            throw XendConfigError(.malformed, "Bad xend domain config: no domain name", offset: record.offset)
         }
         try XendDomainConfig.checkName(nameBytes, at: nameValue.offset)
         name = nameBytes
         guard let memoryValue = top.take("memory") ?? image.take("memory") else {
-            throw StreamError(.malformed, "Bad xend domain config: no memory size", offset: record.offset)
+            throw XendConfigError(.malformed, "Bad xend domain config: no memory size", offset: record.offset)
         }
         memory = try XendDomainConfig.requiredCount(memoryValue, "memory", range: 1...(1 << 40))
         if let v = top.take("maxmem") ?? image.take("maxmem") {
@@ -101,7 +102,7 @@ public struct XendDomainConfig: Sendable, Equatable {
         }
         if let v = top.take("uuid") {
             guard let text = v.text, XendDomainConfig.isUUID(text) else {
-                throw StreamError(.malformed, "Bad xend domain config: uuid \(v) is not a UUID", offset: v.offset)
+                throw XendConfigError(.malformed, "Bad xend domain config: uuid \(v) is not a UUID", offset: v.offset)
             }
             uuid = text
         }
@@ -200,7 +201,7 @@ public struct XendDomainConfig: Sendable, Equatable {
     /// xl must be able to name and find the domain: not empty, not all
     /// digits (xl reads those as a domain id), no control characters, not
     /// dom0's name.
-    static func checkName(_ name: [UInt8], at offset: UInt64) throws {
+    static func checkName(_ name: [UInt8], at offset: UInt64) throws(XendConfigError) {
         let problem: String?
         if name.isEmpty {
             problem = "is empty"
@@ -214,7 +215,7 @@ public struct XendDomainConfig: Sendable, Equatable {
             problem = nil
         }
         if let problem {
-            throw StreamError(
+            throw XendConfigError(
                 .malformed,
                 "Bad xend domain config: domain name \"\(SXP.printable(name, escapingQuote: true))\" \(problem)",
                 offset: offset)
@@ -234,13 +235,15 @@ public struct XendDomainConfig: Sendable, Equatable {
         return true
     }
 
-    static func requiredCount(_ value: SXP, _ key: String, range: ClosedRange<Int64>) throws -> UInt64 {
+    static func requiredCount(_ value: SXP, _ key: String, range: ClosedRange<Int64>) throws(XendConfigError) -> UInt64
+    {
         guard let n = integer(value) else {
-            throw StreamError(
+            throw XendConfigError(
                 .malformed, "Bad xend domain config: \(key) \(value) is not a number", offset: value.offset)
         }
         guard range.contains(n) else {
-            throw StreamError(.malformed, "Bad xend domain config: \(key) \(n) is out of range", offset: value.offset)
+            throw XendConfigError(
+                .malformed, "Bad xend domain config: \(key) \(n) is out of range", offset: value.offset)
         }
         return UInt64(n)
     }

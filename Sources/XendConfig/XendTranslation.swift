@@ -8,7 +8,7 @@ public struct XendTranslation: Sendable {
         case pv = "PV"
         case hvm = "HVM"
 
-        func includes(_ guest: GuestType) -> Bool {
+        func includes(_ guest: XendGuestType) -> Bool {
             self == .all || (self == .pv) == (guest == .pv)
         }
     }
@@ -22,11 +22,11 @@ public struct XendTranslation: Sendable {
     public let rule: String
     /// The record keys the row accounts for (to explain unused ones).
     let keys: [String]
-    let apply: (@Sendable (XendDomainConfig, inout XLWriter) throws -> Void)?
+    let apply: (@Sendable (XendDomainConfig, inout XLWriter) throws(XendConfigError) -> Void)?
 
     init(
         _ xend: String, _ xl: String, _ guests: Guests, _ rule: String, keys: [String]? = nil,
-        apply: (@Sendable (XendDomainConfig, inout XLWriter) throws -> Void)? = nil
+        apply: (@Sendable (XendDomainConfig, inout XLWriter) throws(XendConfigError) -> Void)? = nil
     ) {
         self.xend = xend
         self.xl = xl
@@ -50,7 +50,7 @@ public struct XendTranslation: Sendable {
     }
 
     /// Why a key found in the record is not in the xl configuration.
-    static func reason(forUnused key: String, guest: GuestType) -> String {
+    static func reason(forUnused key: String, guest: XendGuestType) -> String {
         let rows = table.filter { $0.keys.contains(key) }
         if let dropped = rows.first(where: { $0.apply == nil }) { return dropped.rule }
         if let other = rows.first(where: { !$0.guests.includes(guest) }) {
@@ -68,24 +68,25 @@ public struct XendTranslation: Sendable {
 
     static let general: [XendTranslation] = [
         .init("name", "name", .all, "string; refused when empty, all digits, with control characters, or Domain-0") {
-            c, w in
+            (c, w) throws(XendConfigError) in
             try w.string("name", c.name)
         },
         .init(
             "(image (linux ...)), (image (hvm ...))", "type, device_model_version", .all,
             "`type = \"pv\"` or `\"hvm\"`; HVM adds `device_model_version = \"qemu-xen-traditional\"`: the image holds qemu-dm's device state",
             keys: ["image"]
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try w.string("type", c.guest == .pv ? "pv" : "hvm")
             if c.guest == .hvm { try w.string("device_model_version", "qemu-xen-traditional") }
         },
-        .init("uuid", "uuid", .all, "string; refused when not a UUID") { c, w in
+        .init("uuid", "uuid", .all, "string; refused when not a UUID") { (c, w) throws(XendConfigError) in
             if let uuid = c.uuid { try w.string("uuid", uuid) }
         },
-        .init("memory", "memory", .all, "MiB; refused when not a number") { c, w in
+        .init("memory", "memory", .all, "MiB; refused when not a number") { (c, w) throws(XendConfigError) in
             w.number("memory", Int64(c.memory))
         },
-        .init("maxmem", "maxmem", .all, "MiB, when given and not below memory (xend refused that too)") { c, w in
+        .init("maxmem", "maxmem", .all, "MiB, when given and not below memory (xend refused that too)") {
+            (c, w) throws(XendConfigError) in
             guard let maxmem = c.maxmem else { return }
             if maxmem >= c.memory {
                 w.number("maxmem", Int64(maxmem))
@@ -97,7 +98,7 @@ public struct XendTranslation: Sendable {
             "vcpus, vcpu_avail", "vcpus, maxvcpus", .all,
             "`vcpus` = the vcpus online by `vcpu_avail` (all when absent); `maxvcpus` = xend's `vcpus` when fewer are online. xl starts vcpus 0 to N-1 (noted when `vcpu_avail` named others)",
             keys: ["vcpus", "vcpu_avail"]
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             let online = c.onlineVCPUs
             guard online > 0 else { throw w.malformed("vcpu_avail leaves no vcpu online") }
             w.number("vcpus", Int64(online))
@@ -115,7 +116,7 @@ public struct XendTranslation: Sendable {
         .init(
             "cpus", "cpus", .all,
             "CPU numbers per vcpu: one CPU list when every vcpu has the same, else a list per vcpu (`all` for an unpinned one); none when no vcpu is pinned"
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             switch c.cpus {
             case .none: break
             case .all(let text):
@@ -129,17 +130,17 @@ public struct XendTranslation: Sendable {
                 }
             }
         },
-        .init("cpu_weight", "cpu_weight", .all, "when given") { c, w in
+        .init("cpu_weight", "cpu_weight", .all, "when given") { (c, w) throws(XendConfigError) in
             if let v = c.cpuWeight { w.number("cpu_weight", v) }
         },
-        .init("cpu_cap", "cap", .all, "when given") { c, w in
+        .init("cpu_cap", "cap", .all, "when given") { (c, w) throws(XendConfigError) in
             if let v = c.cpuCap { w.number("cap", v) }
         },
         .init(
             "on_poweroff, on_reboot, on_crash", "on_poweroff, on_reboot, on_crash", .all,
             "always written; absent: xend's defaults destroy, restart, restart (xl's on_crash default is destroy)",
             keys: ["on_poweroff", "on_reboot", "on_crash"]
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             for (key, value, fallback) in [
                 ("on_poweroff", c.onPoweroff, "destroy"), ("on_reboot", c.onReboot, "restart"),
                 ("on_crash", c.onCrash, "restart"),
@@ -152,19 +153,21 @@ public struct XendTranslation: Sendable {
                 }
             }
         },
-        .init("shadow_memory", "shadow_memory", .all, "MiB, when not 0 (0: the default)") { c, w in
+        .init("shadow_memory", "shadow_memory", .all, "MiB, when not 0 (0: the default)") {
+            (c, w) throws(XendConfigError) in
             if let v = c.shadowMemory, v > 0 { w.number("shadow_memory", v) }
         },
-        .init("pool_name", "pool", .all, "when not Pool-0 (the default in both)") { c, w in
+        .init("pool_name", "pool", .all, "when not Pool-0 (the default in both)") { (c, w) throws(XendConfigError) in
             if let pool = c.pool, !pool.isEmpty, pool != Array("Pool-0".utf8) { try w.string("pool", pool) }
         },
-        .init("localtime", "localtime", .all, "0/1, when given (in the image or at the top level)") { c, w in
+        .init("localtime", "localtime", .all, "0/1, when given (in the image or at the top level)") {
+            (c, w) throws(XendConfigError) in
             if let v = c.localtime { w.flag("localtime", v) }
         },
         .init(
             "tsc_mode", "tsc_mode", .all,
             "0 default, 1 always_emulate, 2 native; 3 (native_paravirt) is not written: Xen removed it"
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             guard let mode = c.tscMode else { return }
             let names: [Int64: String] = [0: "default", 1: "always_emulate", 2: "native"]
             if let name = names[mode] {
@@ -173,30 +176,30 @@ public struct XendTranslation: Sendable {
                 w.note("tsc_mode", "\(mode)", mode == 3 ? "native_paravirt was removed from Xen" : "unknown TSC mode")
             }
         },
-        .init("nomigrate", "nomigrate", .all, "0/1, when given") { c, w in
+        .init("nomigrate", "nomigrate", .all, "0/1, when given") { (c, w) throws(XendConfigError) in
             if let v = c.nomigrate { w.flag("nomigrate", v) }
         },
     ]
 
     static let pvRows: [XendTranslation] = [
-        .init("image kernel", "kernel", .pv, "when not empty", keys: ["kernel"]) { c, w in
+        .init("image kernel", "kernel", .pv, "when not empty", keys: ["kernel"]) { (c, w) throws(XendConfigError) in
             if let v = c.kernel, !v.isEmpty { try w.string("kernel", v) }
         },
-        .init("image ramdisk", "ramdisk", .pv, "when not empty", keys: ["ramdisk"]) { c, w in
+        .init("image ramdisk", "ramdisk", .pv, "when not empty", keys: ["ramdisk"]) { (c, w) throws(XendConfigError) in
             if let v = c.ramdisk, !v.isEmpty { try w.string("ramdisk", v) }
         },
         .init(
             "image args, root, ip", "extra", .pv,
             "the command line xend gave the kernel: `args`, with `root=ROOT` and `ip=IP` put in front when `args` has none",
             keys: ["args", "root", "ip"]
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             let line = XendTranslation.commandLine(c)
             if !line.isEmpty { try w.string("extra", line) }
         },
         .init(
             "bootloader", "bootloader", .pv,
             "when not empty; a path ending in pygrub becomes `pygrub` (the restoring Xen's own). Refused when there is neither kernel nor bootloader"
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             if var v = c.bootloader, !v.isEmpty {
                 if v.split(separator: UInt8(ascii: "/")).last.map(Array.init) == Array("pygrub".utf8) {
                     v = Array("pygrub".utf8)
@@ -207,7 +210,8 @@ public struct XendTranslation: Sendable {
                 throw w.malformed("a PV domain with neither kernel nor bootloader")
             }
         },
-        .init("bootloader_args", "bootloader_args", .pv, "split at white space into a list") { c, w in
+        .init("bootloader_args", "bootloader_args", .pv, "split at white space into a list") {
+            (c, w) throws(XendConfigError) in
             guard let v = c.bootloaderArgs else { return }
             let words = v.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0a }).map(Array.init)
             if !words.isEmpty { try w.list("bootloader_args", words) }

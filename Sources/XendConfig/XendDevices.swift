@@ -102,7 +102,7 @@ struct XendDevices {
         "irq": "not translated: give xl's irqs option by hand",
     ]
 
-    mutating func add(_ device: SXP, notes: inout [XendUntranslated]) throws {
+    mutating func add(_ device: SXP, notes: inout [XendUntranslated]) throws(XendConfigError) {
         guard let items = device.items, items.count > 1, let config = items[1].items,
             let tag = config.first?.scalar
         else {
@@ -134,7 +134,7 @@ struct XendDevices {
         switch kind {
         case "vbd", "tap", "tap2":
             guard let dev = value("dev"), !dev.isEmpty else {
-                throw StreamError(
+                throw XendConfigError(
                     .malformed, "Bad xend domain config: \(kind) \(index) has no dev", offset: items[1].offset)
             }
             disks.append(

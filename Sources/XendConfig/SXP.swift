@@ -110,7 +110,7 @@ extension SXP {
     /// Parses exactly one value, with only whitespace and `#` comments
     /// around it. `baseOffset` is the input offset of `bytes[0]`: errors
     /// and values carry absolute offsets.
-    public static func parse(_ bytes: [UInt8], baseOffset: UInt64 = 0) throws -> SXP {
+    public static func parse(_ bytes: [UInt8], baseOffset: UInt64 = 0) throws(XendConfigError) -> SXP {
         var parser = Parser(bytes: bytes, base: baseOffset)
         return try parser.run()
     }
@@ -127,8 +127,8 @@ extension SXP {
 
         func at(_ index: Int) -> UInt64 { base &+ UInt64(index) }
 
-        func error(_ message: String, _ index: Int) -> StreamError {
-            StreamError(.malformed, "Bad xend domain config: \(message)", offset: at(index))
+        func error(_ message: String, _ index: Int) -> XendConfigError {
+            XendConfigError(.malformed, "Bad xend domain config: \(message)", offset: at(index))
         }
 
         static func isSpace(_ c: UInt8) -> Bool {
@@ -142,7 +142,7 @@ extension SXP {
 
         static let separators = Set("{}()<>[];".utf8)
 
-        mutating func run() throws -> SXP {
+        mutating func run() throws(XendConfigError) -> SXP {
             // Open lists: their items so far and where each opened.
             var stack: [(items: [SXP], start: Int)] = []
             var result: SXP?
@@ -199,7 +199,7 @@ extension SXP {
         /// An atom: its first byte (printable, checked by the caller; a
         /// separator such as `{` may start one, as in sxp.py), then every
         /// byte up to a separator, white space or `#`.
-        mutating func atom() throws -> SXP {
+        mutating func atom() throws(XendConfigError) -> SXP {
             let start = i
             i += 1
             while i < bytes.count && !Self.endsAtom(bytes[i]) {
@@ -212,7 +212,7 @@ extension SXP {
 
         /// A quoted string with sxp.py's escapes: `\a \b \t \n \v \f \r \\ \' \"`,
         /// `\xHH` (two hex digits) and `\o`..`\ooo` (octal, at most 0377).
-        mutating func string() throws -> SXP {
+        mutating func string() throws(XendConfigError) -> SXP {
             let start = i
             let quote = bytes[i]
             i += 1
