@@ -223,24 +223,19 @@ enum XLDeviceSpecs {
     /// HVM display: the image's keys, else the first vfb's (xend made a
     /// vfb out of the image's vnc keys); `vnc` always written.
     static func hvmDisplay(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
-        let h = c.hvm
         let vfb = c.vfbs.first?.settings ?? [:]
-        let fromVFB: (String) -> [UInt8]? = { vfb[$0] }
-        func flag(_ key: String, _ own: Bool?) -> Bool? {
-            own ?? fromVFB(key).flatMap { XendDomainConfig.boolean(SXP(.atom($0))) }
+        func flag(_ key: String) -> Bool? {
+            c.flag(key) ?? vfb[key].flatMap { XendDomainConfig.boolean(SXP(.atom($0))) }
         }
-        w.flag("vnc", flag("vnc", h.vnc) ?? false)
-        for (key, own) in [
-            ("vnclisten", h.vnclisten), ("vncpasswd", h.vncpasswd), ("keymap", h.keymap),
-            ("display", h.display), ("xauthority", h.xauthority),
-        ] {
-            if let v = own ?? fromVFB(key) { try w.string(key, v) }
+        w.flag("vnc", flag("vnc") ?? false)
+        for key in ["vnclisten", "vncpasswd", "keymap", "display", "xauthority"] {
+            if let v = c.text(key) ?? vfb[key] { try w.string(key, v) }
         }
-        if let v = h.vncdisplay ?? fromVFB("vncdisplay").flatMap({ XendDomainConfig.integer(SXP(.atom($0))) }) {
+        if let v = c.number("vncdisplay") ?? vfb["vncdisplay"].flatMap({ XendDomainConfig.integer(SXP(.atom($0))) }) {
             w.number("vncdisplay", v)
         }
-        for (key, own) in [("vncunused", h.vncunused), ("sdl", h.sdl), ("opengl", h.opengl)] {
-            if let v = flag(key, own) { w.flag(key, v) }
+        for key in ["vncunused", "sdl", "opengl"] {
+            if let v = flag(key) { w.flag(key, v) }
         }
         for (index, other) in c.vfbs.enumerated() {
             w.note(

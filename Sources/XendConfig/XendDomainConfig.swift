@@ -20,28 +20,10 @@ public struct XendDomainConfig: Sendable, Equatable {
     /// of word 0; nil when not given (all).
     public var vcpuAvail: [UInt64]?
     public var cpus: XendCPUs?
-    public var cpuWeight: Int64?
-    public var cpuCap: Int64?
-    public var onPoweroff: [UInt8]?
-    public var onReboot: [UInt8]?
-    public var onCrash: [UInt8]?
-    /// MiB.
-    public var shadowMemory: Int64?
-    public var pool: [UInt8]?
-    public var localtime: Bool?
-    public var tscMode: Int64?
-    public var nomigrate: Bool?
-    // PV
-    public var kernel: [UInt8]?
-    public var ramdisk: [UInt8]?
-    /// The kernel command line (`args`).
-    public var args: [UInt8]?
-    /// `root` and `ip` as `xm create` wrote them (xend put them in front of `args`).
-    public var root: [UInt8]?
-    public var ip: [UInt8]?
-    public var bootloader: [UInt8]?
-    public var bootloaderArgs: [UInt8]?
-    public var hvm = XendHVMOptions()
+    /// The values of the keys the translation rows read (`XendRead`), by
+    /// xend key: the PV kernel and command line, the HVM platform keys,
+    /// scheduling, actions.
+    package var values: [String: XendValue] = [:]
     // Devices, in the order xend listed them.
     public var disks: [XendDisk] = []
     public var vifs: [XendVIF] = []
@@ -109,26 +91,6 @@ public struct XendDomainConfig: Sendable, Equatable {
 
         // Optional: an unreadable value is reported, not fatal.
         var notes: [XendUntranslated] = []
-        func number(_ entry: (key: String, value: SXP)?) -> Int64? {
-            guard let entry else { return nil }
-            if let n = XendDomainConfig.integer(entry.value) { return n }
-            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a number"))
-            return nil
-        }
-        func flag(_ entry: (key: String, value: SXP)?) -> Bool? {
-            guard let entry else { return nil }
-            if let b = XendDomainConfig.boolean(entry.value) { return b }
-            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a boolean"))
-            return nil
-        }
-        func text(_ entry: (key: String, value: SXP)?) -> [UInt8]? {
-            guard let entry else { return nil }
-            if let b = entry.value.scalar { return b }
-            notes.append(
-                XendUntranslated(
-                    key: entry.key, value: entry.value.description, reason: "a list where a value was expected"))
-            return nil
-        }
         if let entry = top.entry("vcpu_avail") {
             vcpuAvail = XendDomainConfig.bitmap(entry.value, bits: vcpus)
             if vcpuAvail == nil {
@@ -142,25 +104,10 @@ public struct XendDomainConfig: Sendable, Equatable {
                 notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a CPU list"))
             }
         }
-        cpuWeight = number(top.entry("cpu_weight"))
-        cpuCap = number(top.entry("cpu_cap"))
-        onPoweroff = text(top.entry("on_poweroff"))
-        onReboot = text(top.entry("on_reboot"))
-        onCrash = text(top.entry("on_crash"))
-        shadowMemory = number(top.entry("shadow_memory") ?? image.entry("shadow_memory"))
-        pool = text(top.entry("pool_name"))
-        localtime = flag(image.entry("localtime") ?? top.entry("localtime"))
-        tscMode = number(image.entry("tsc_mode") ?? top.entry("tsc_mode"))
-        nomigrate = flag(image.entry("nomigrate") ?? top.entry("nomigrate"))
-        bootloader = text(top.entry("bootloader"))
-        bootloaderArgs = text(top.entry("bootloader_args"))
-        kernel = text(image.entry("kernel"))
-        ramdisk = text(image.entry("ramdisk"))
-        args = text(image.entry("args"))
-        root = text(image.entry("root"))
-        ip = text(image.entry("ip"))
-        if guest == .hvm {
-            hvm = XendHVMOptions(&image, &top, number: number, flag: flag, text: text)
+        for row in XendTranslation.table where row.guests.includes(guest) {
+            for read in row.reads where values[read.key] == nil {
+                values[read.key] = XendDomainConfig.value(read, top: &top, image: &image, notes: &notes)
+            }
         }
 
         // Devices, then everything nobody took.
@@ -194,6 +141,59 @@ public struct XendDomainConfig: Sendable, Equatable {
     public var onlineVCPUs: Int {
         guard let vcpuAvail else { return vcpus }
         return vcpuAvail.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
+    package func flag(_ key: String) -> Bool? {
+        if case .flag(let v)? = values[key] { return v }
+        return nil
+    }
+
+    package func number(_ key: String) -> Int64? {
+        if case .number(let v)? = values[key] { return v }
+        return nil
+    }
+
+    package func text(_ key: String) -> [UInt8]? {
+        if case .text(let v)? = values[key] { return v }
+        return nil
+    }
+
+    package func list(_ key: String) -> [[UInt8]]? {
+        if case .list(let v)? = values[key] { return v }
+        return nil
+    }
+
+    /// Reads `read` from where xend keeps it; a value of the wrong shape
+    /// is noted and left out.
+    static func value(
+        _ read: XendRead, top: inout XendSettings, image: inout XendSettings, notes: inout [XendUntranslated]
+    ) -> XendValue? {
+        let found: (key: String, value: SXP)?
+        switch read.place {
+        case .top: found = top.entry(read.key)
+        case .topThenImage: found = top.entry(read.key) ?? image.entry(read.key)
+        case .image: found = image.entry(read.key) ?? top.entry(read.key)
+        case .imageOnly: found = image.entry(read.key)
+        }
+        guard let (key, value) = found else { return nil }
+        let problem: String
+        switch read.kind {
+        case .flag:
+            if let b = boolean(value) { return .flag(b) }
+            problem = "not a boolean"
+        case .number:
+            if let n = integer(value) { return .number(n) }
+            problem = "not a number"
+        case .text:
+            if let b = value.scalar { return .text(b) }
+            problem = "a list where a value was expected"
+        case .list:
+            if let items = value.items { return .list(items.compactMap(\.scalar).filter { !$0.isEmpty }) }
+            if let b = value.scalar { return .list(b.isEmpty ? [] : [b]) }
+            problem = "not a list"
+        }
+        notes.append(XendUntranslated(key: key, value: value.description, reason: problem))
+        return nil
     }
 
     // MARK: checks and conversions

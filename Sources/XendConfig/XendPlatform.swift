@@ -1,95 +1,46 @@
-/// The HVM platform keys of an xend configuration. xend keeps them inside
-/// `(image (hvm ...))`; `xm create` configurations may have them at the top
-/// level. nil: not given (xend's default applies, see `XendTranslation`).
-public struct XendHVMOptions: Sendable, Equatable {
-    public var acpi: Bool?
-    public var apic: Bool?
-    public var pae: Bool?
-    public var hpet: Bool?
-    public var viridian: Bool?
-    public var hap: Bool?
-    public var nestedhvm: Bool?
-    public var timerMode: Int64?
-    public var rtcTimeoffset: Int64?
-    public var boot: [UInt8]?
-    /// One device, or a list of them.
-    public var serial: [[UInt8]]?
-    public var parallel: [UInt8]?
-    public var usb: Bool?
-    public var usbdevice: [[UInt8]]?
-    public var soundhw: [UInt8]?
-    public var stdvga: Bool?
-    /// MiB.
-    public var videoram: Int64?
-    public var xenPlatformPCI: Bool?
-    public var vptAlign: Bool?
-    public var vnc: Bool?
-    public var vnclisten: [UInt8]?
-    public var vncunused: Bool?
-    public var vncdisplay: Int64?
-    public var vncpasswd: [UInt8]?
-    public var keymap: [UInt8]?
-    public var sdl: Bool?
-    public var opengl: Bool?
-    public var display: [UInt8]?
-    public var xauthority: [UInt8]?
-    public var nographic: Bool?
-    public var pciMsitranslate: Bool?
-    public var pciPowerMgmt: Bool?
-    public var gfxPassthru: Bool?
-    /// Out-of-sync shadow pagetables.
-    public var oos: Bool?
+/// A value read for a row of `XendTranslation.table`.
+package enum XendValue: Sendable, Equatable {
+    case flag(Bool)
+    case number(Int64)
+    case text([UInt8])
+    /// One scalar, or a list of them (empty ones dropped).
+    case list([[UInt8]])
+}
 
-    public init() {}
-
-    typealias Entry = (key: String, value: SXP)
-
-    init(
-        _ image: inout XendSettings, _ top: inout XendSettings,
-        number: (Entry?) -> Int64?, flag: (Entry?) -> Bool?, text: (Entry?) -> [UInt8]?
-    ) {
-        func find(_ key: String) -> Entry? { image.entry(key) ?? top.entry(key) }
-        acpi = flag(find("acpi"))
-        apic = flag(find("apic"))
-        pae = flag(find("pae"))
-        hpet = flag(find("hpet"))
-        viridian = flag(find("viridian"))
-        hap = flag(find("hap"))
-        nestedhvm = flag(find("nestedhvm"))
-        timerMode = number(find("timer_mode"))
-        rtcTimeoffset = number(find("rtc_timeoffset"))
-        boot = text(find("boot"))
-        serial = Self.textList(find("serial"), text: text)
-        parallel = text(find("parallel"))
-        usb = flag(find("usb"))
-        usbdevice = Self.textList(find("usbdevice"), text: text)
-        soundhw = text(find("soundhw"))
-        stdvga = flag(find("stdvga"))
-        videoram = number(find("videoram"))
-        xenPlatformPCI = flag(find("xen_platform_pci"))
-        vptAlign = flag(find("vpt_align"))
-        vnc = flag(find("vnc"))
-        vnclisten = text(find("vnclisten"))
-        vncunused = flag(find("vncunused"))
-        vncdisplay = number(find("vncdisplay"))
-        vncpasswd = text(find("vncpasswd"))
-        keymap = text(find("keymap"))
-        sdl = flag(find("sdl"))
-        opengl = flag(find("opengl"))
-        display = text(find("display"))
-        xauthority = text(find("xauthority"))
-        nographic = flag(find("nographic"))
-        pciMsitranslate = flag(find("pci_msitranslate"))
-        pciPowerMgmt = flag(find("pci_power_mgmt"))
-        gfxPassthru = flag(find("gfx_passthru"))
-        oos = flag(find("oos"))
+/// A key a translation row reads into `XendDomainConfig.values`: how to
+/// read it, and where xend keeps it.
+package struct XendRead: Sendable {
+    package enum Kind: Sendable {
+        /// An integer (non-zero is true) or Python's True/False.
+        case flag
+        /// A decimal integer.
+        case number
+        /// A scalar.
+        case text
+        /// A scalar or a list of scalars.
+        case list
     }
 
-    /// A scalar, or a list of scalars (empty ones dropped).
-    static func textList(_ entry: Entry?, text: (Entry?) -> [UInt8]?) -> [[UInt8]]? {
-        guard let entry else { return nil }
-        if let items = entry.value.items { return items.compactMap(\.scalar).filter { !$0.isEmpty } }
-        return text(entry).map { $0.isEmpty ? [] : [$0] }
+    package enum Place: Sendable {
+        /// At the top level only.
+        case top
+        /// At the top level, else in the image.
+        case topThenImage
+        /// In the image, where xend keeps it; else at the top level, where
+        /// `xm create` configurations may have it.
+        case image
+        /// In the image only.
+        case imageOnly
+    }
+
+    package let key: String
+    package let kind: Kind
+    package let place: Place
+
+    package init(_ key: String, _ kind: Kind, _ place: Place) {
+        self.key = key
+        self.kind = kind
+        self.place = place
     }
 }
 

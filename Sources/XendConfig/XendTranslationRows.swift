@@ -1,111 +1,88 @@
 /// The HVM, device and left-out rows of `XendTranslation.table`.
 extension XendTranslation {
-    /// A 0/1 platform key. When it is absent and xend's default differs
-    /// from xl's, xend's is written, so the guest sees the same machine.
-    static func flag(
-        _ key: String, xendDefault: Bool? = nil, xlDefault: Bool? = nil,
-        _ get: @escaping @Sendable (XendHVMOptions) -> Bool?
-    ) -> XendTranslation {
-        var rule = "0/1, when given"
-        var fallback: Bool?
-        if let xd = xendDefault, let xld = xlDefault, xd != xld {
-            rule = "0/1; absent: xend's default \(xd ? 1 : 0) is written (xl's is \(xld ? 1 : 0))"
-            fallback = xd
-        }
-        let absent = fallback
-        return .init(key, key, .hvm, rule) { (c, w) throws(XendConfigError) in
-            if let v = get(c.hvm) ?? absent { w.flag(key, v) }
-        }
-    }
-
     static let timerModes: [Int64: String] = [
         0: "delay_for_missed_ticks", 1: "no_delay_for_missed_ticks",
         2: "no_missed_ticks_pending", 3: "one_missed_tick_pending",
+    ]
+
+    /// The display keys, read for the vnc row.
+    static let displayReads: [XendRead] = [
+        XendRead("vnc", .flag, .image), XendRead("vnclisten", .text, .image),
+        XendRead("vncdisplay", .number, .image), XendRead("vncunused", .flag, .image),
+        XendRead("vncpasswd", .text, .image), XendRead("keymap", .text, .image),
+        XendRead("sdl", .flag, .image), XendRead("opengl", .flag, .image),
+        XendRead("display", .text, .image), XendRead("xauthority", .text, .image),
     ]
 
     static let hvmRows: [XendTranslation] = [
         .init(
             "kernel, ramdisk, args, bootloader (HVM)", "—", .hvm,
             "not written: xl boots an HVM guest with its own hvmloader (noted when not empty)",
-            keys: []
-        ) { (c, w) throws(XendConfigError) in
-            for (key, value) in [
-                ("kernel", c.kernel), ("ramdisk", c.ramdisk), ("args", c.args), ("bootloader", c.bootloader),
-            ] {
-                if let value, !value.isEmpty {
+            keys: [],
+            reads: [
+                XendRead("kernel", .text, .imageOnly), XendRead("ramdisk", .text, .imageOnly),
+                XendRead("args", .text, .imageOnly), XendRead("bootloader", .text, .top),
+            ]
+        ) { c, w in
+            for key in ["kernel", "ramdisk", "args", "bootloader"] {
+                if let value = c.text(key), !value.isEmpty {
                     w.note("image hvm \(key)", SXP.printable(value), "xl boots HVM guests with its own hvmloader")
                 }
             }
         },
-        flag("acpi", xendDefault: false, xlDefault: true) { $0.acpi },
-        flag("apic", xendDefault: false, xlDefault: true) { $0.apic },
-        flag("pae", xendDefault: false, xlDefault: true) { $0.pae },
-        flag("hpet", xendDefault: false, xlDefault: true) { $0.hpet },
-        flag("hap", xendDefault: false, xlDefault: true) { $0.hap },
-        flag("viridian") { $0.viridian },
-        flag("nestedhvm") { $0.nestedhvm },
-        flag("oos") { $0.oos },
-        flag("xen_platform_pci") { $0.xenPlatformPCI },
-        flag("vpt_align") { $0.vptAlign },
-        .init(
-            "timer_mode", "timer_mode", .hvm,
+        flag("acpi", xendDefault: false, xlDefault: true),
+        flag("apic", xendDefault: false, xlDefault: true),
+        flag("pae", xendDefault: false, xlDefault: true),
+        flag("hpet", xendDefault: false, xlDefault: true),
+        flag("hap", xendDefault: false, xlDefault: true),
+        flag("viridian"),
+        flag("nestedhvm"),
+        flag("oos"),
+        flag("xen_platform_pci"),
+        flag("vpt_align"),
+        choice(
+            "timer_mode", timerModes,
             "0 delay_for_missed_ticks, 1 no_delay_for_missed_ticks, 2 no_missed_ticks_pending, 3 one_missed_tick_pending"
-        ) { (c, w) throws(XendConfigError) in
-            guard let mode = c.hvm.timerMode else { return }
-            if let name = timerModes[mode] {
-                try w.string("timer_mode", name)
-            } else {
-                w.note("timer_mode", "\(mode)", "unknown timer mode; xl's default applies")
-            }
-        },
-        .init("rtc_timeoffset", "rtc_timeoffset", .hvm, "seconds, when given") { (c, w) throws(XendConfigError) in
-            if let v = c.hvm.rtcTimeoffset { w.number("rtc_timeoffset", v) }
-        },
-        .init("boot", "boot", .hvm, "when given") { (c, w) throws(XendConfigError) in
-            if let v = c.hvm.boot, !v.isEmpty { try w.string("boot", v) }
-        },
-        .init("serial", "serial", .hvm, "a list of the devices given") { (c, w) throws(XendConfigError) in
-            if let v = c.hvm.serial, !v.isEmpty { try w.list("serial", v) }
-        },
-        .init("parallel", "—", .hvm, "not written: xl has no parallel port option") { (c, w) throws(XendConfigError) in
-            if let v = c.hvm.parallel, !v.isEmpty {
+        ) { _ in "unknown timer mode; xl's default applies" },
+        number("rtc_timeoffset", "seconds, when given"),
+        text("boot", "when given"),
+        list("serial", "a list of the devices given"),
+        .init(
+            "parallel", "—", .hvm, "not written: xl has no parallel port option",
+            reads: [XendRead("parallel", .text, .image)]
+        ) { c, w in
+            if let v = c.text("parallel"), !v.isEmpty {
                 w.note("parallel", SXP.printable(v), "xl has no parallel port option")
             }
         },
-        flag("usb") { $0.usb },
-        .init("usbdevice", "usbdevice", .hvm, "a list of the devices given") { (c, w) throws(XendConfigError) in
-            if let v = c.hvm.usbdevice, !v.isEmpty { try w.list("usbdevice", v) }
-        },
-        .init("soundhw", "soundhw", .hvm, "when given") { (c, w) throws(XendConfigError) in
-            if let v = c.hvm.soundhw, !v.isEmpty { try w.string("soundhw", v) }
-        },
-        flag("stdvga") { $0.stdvga },
+        flag("usb"),
+        list("usbdevice", "a list of the devices given"),
+        text("soundhw", "when given"),
+        flag("stdvga"),
         .init(
             "videoram", "videoram", .hvm,
-            "MiB, when given; with stdvga raised to 8, the least xl accepts for qemu-xen-traditional"
-        ) { (c, w) throws(XendConfigError) in
-            guard var v = c.hvm.videoram else { return }
-            if c.hvm.stdvga == true && v < 8 {
+            "MiB, when given; with stdvga raised to 8, the least xl accepts for qemu-xen-traditional",
+            reads: [XendRead("videoram", .number, .image)]
+        ) { c, w in
+            guard var v = c.number("videoram") else { return }
+            if c.flag("stdvga") == true && v < 8 {
                 w.note("videoram", "\(v)", "raised to 8 MiB, the least xl takes for stdvga")
                 v = 8
             }
             w.number("videoram", v)
         },
-        flag("nographic") { $0.nographic },
+        flag("nographic"),
         .init(
             "vnc, vnclisten, vncdisplay, vncunused, vncpasswd, keymap, sdl, opengl, display, xauthority", "the same",
             .hvm,
             "from the image, else from the first (device (vfb)); vnc absent in both: xend's default 0 is written (xl's is 1)",
-            keys: [
-                "vnc", "vnclisten", "vncdisplay", "vncunused", "vncpasswd", "keymap", "sdl", "opengl", "display",
-                "xauthority",
-            ]
+            reads: displayReads
         ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.hvmDisplay(c, &w)
         },
-        flag("pci_msitranslate") { $0.pciMsitranslate },
-        flag("pci_power_mgmt") { $0.pciPowerMgmt },
-        flag("gfx_passthru") { $0.gfxPassthru },
+        flag("pci_msitranslate"),
+        flag("pci_power_mgmt"),
+        flag("gfx_passthru"),
     ]
 
     static let deviceRows: [XendTranslation] = [
