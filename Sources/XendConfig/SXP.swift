@@ -22,9 +22,9 @@ public struct SXP: Sendable, CustomStringConvertible {
         self.offset = offset
     }
 
-    public static func atom(_ text: String) -> SXP { SXP(.atom(Array(text.utf8))) }
-    public static func string(_ text: String) -> SXP { SXP(.string(Array(text.utf8))) }
-    public static func list(_ items: [SXP]) -> SXP { SXP(.list(items)) }
+    package static func atom(_ text: String) -> SXP { SXP(.atom(Array(text.utf8))) }
+    package static func string(_ text: String) -> SXP { SXP(.string(Array(text.utf8))) }
+    package static func list(_ items: [SXP]) -> SXP { SXP(.list(items)) }
 
     /// The items of a list, or nil.
     public var items: [SXP]? {
@@ -80,7 +80,7 @@ public struct SXP: Sendable, CustomStringConvertible {
 
     /// `bytes` with anything outside printable ASCII (and, when asked, `"`
     /// and `\`) written as escapes, so it fits on one line of a message.
-    public static func printable(_ bytes: [UInt8], escapingQuote: Bool = false) -> String {
+    package static func printable(_ bytes: [UInt8], escapingQuote: Bool = false) -> String {
         var out = ""
         for b in bytes {
             if escapingQuote && (b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")) {
@@ -105,7 +105,7 @@ extension SXP: Equatable {
 extension SXP {
     /// Lists nested deeper than this are refused (the parser never recurses;
     /// this bounds what later code may recurse over).
-    public static let maxDepth = 64
+    package static let maxDepth = 64
 
     /// Parses exactly one value, with only whitespace and `#` comments
     /// around it. `baseOffset` is the input offset of `bytes[0]`: errors

@@ -53,7 +53,7 @@ public struct XLConfig: Sendable, Equatable {
 
     /// `bytes` as an xl string literal, quotes included. Throws for a NUL,
     /// which xl cannot represent; `what` names the value in the error.
-    public static func quoted(_ bytes: [UInt8], _ what: String, offset: UInt64? = nil) throws(XendConfigError)
+    package static func quoted(_ bytes: [UInt8], _ what: String, offset: UInt64? = nil) throws(XendConfigError)
         -> [UInt8]
     {
         var out: [UInt8] = [UInt8(ascii: "\"")]

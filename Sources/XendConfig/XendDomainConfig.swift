@@ -18,17 +18,17 @@ public struct XendDomainConfig: Sendable, Equatable {
     public var vcpus: Int
     /// Which of them are online (`vcpu_avail`), one bit per vcpu from bit 0
     /// of word 0; nil when not given (all).
-    public var vcpuAvail: [UInt64]?
-    public var cpus: XendCPUs?
+    package var vcpuAvail: [UInt64]?
+    package var cpus: XendCPUs?
     /// The values of the keys the translation rows read (`XendRead`), by
     /// xend key: the PV kernel and command line, the HVM platform keys,
     /// scheduling, actions.
     package var values: [String: XendValue] = [:]
     // Devices, in the order xend listed them.
-    public var disks: [XendDisk] = []
-    public var vifs: [XendVIF] = []
-    public var vfbs: [XendVFB] = []
-    public var pciDevices: [XendPCIDevice] = []
+    package var disks: [XendDisk] = []
+    package var vifs: [XendVIF] = []
+    package var vfbs: [XendVFB] = []
+    package var pciDevices: [XendPCIDevice] = []
     /// Settings read but not carried into this model, and why (runtime
     /// state, xend-only options, unknown keys, devices xl cannot take).
     public var untranslated: [XendUntranslated] = []

@@ -45,7 +45,7 @@ package struct XendRead: Sendable {
 }
 
 /// Where the vcpus may run (xend's `cpus`).
-public enum XendCPUs: Sendable, Equatable {
+package enum XendCPUs: Sendable, Equatable {
     /// One CPU list, in xl's syntax (`0-3,^1`), for every vcpu.
     case all([UInt8])
     /// One CPU list per vcpu, in vcpu order; an empty one: any CPU.
@@ -54,7 +54,7 @@ public enum XendCPUs: Sendable, Equatable {
     /// Reads xend's forms: `((0 1) (2 3))` from a saved domain (lists of
     /// CPU numbers, one per vcpu), `("0-3,^1" ...)` or `"0-3,^1"` from a
     /// configuration file. nil when it is none of them.
-    public init?(_ value: SXP) {
+    package init?(_ value: SXP) {
         if let text = value.scalar {
             guard Self.isCPUList(text) else { return nil }
             self = .all(text)

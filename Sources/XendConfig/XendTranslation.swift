@@ -2,8 +2,8 @@
 /// xend key (or group of keys). The rows with an `apply` write the xl
 /// configuration (`XLConfig`), in table order; the others name what is
 /// left out and why. `markdown()` prints the table for the README.
-public struct XendTranslation: Sendable {
-    public enum Guests: String, Sendable {
+package struct XendTranslation: Sendable {
+    package enum Guests: String, Sendable {
         case all = "PV, HVM"
         case pv = "PV"
         case hvm = "HVM"
@@ -14,12 +14,12 @@ public struct XendTranslation: Sendable {
     }
 
     /// The xend key(s) and where they are.
-    public let xend: String
+    package let xend: String
     /// The xl key(s); `—` when none.
-    public let xl: String
-    public let guests: Guests
+    package let xl: String
+    package let guests: Guests
     /// How the value is carried over, or why it is not.
-    public let rule: String
+    package let rule: String
     /// The record keys the row accounts for (to explain unused ones).
     let keys: [String]
     /// The keys it reads into `XendDomainConfig.values` for its guests.
@@ -42,10 +42,10 @@ public struct XendTranslation: Sendable {
     }
 
     /// Every row, in the order the xl configuration is written.
-    public static let table: [XendTranslation] = general + pvRows + hvmRows + deviceRows + dropped
+    package static let table: [XendTranslation] = general + pvRows + hvmRows + deviceRows + dropped
 
     /// The table as Markdown: xend key, xl key, guests, rule.
-    public static func markdown() -> String {
+    package static func markdown() -> String {
         func cell(_ s: String) -> String { s.replacingPipes() }
         var out = "| xend | xl | guests | translation |\n|---|---|---|---|\n"
         for row in table {
