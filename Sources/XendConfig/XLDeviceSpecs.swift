@@ -53,14 +53,18 @@ enum XLDeviceSpecs {
                 case "phy", "file":
                     target = rest
                 case "tap", "tap2":
-                    for subtype in ["tapdisk:", "ioemu:"] where rest.starts(with: subtype.utf8) {
-                        rest.removeFirst(subtype.utf8.count)
+                    var subtype: String?
+                    for prefix in ["tapdisk", "ioemu"] where rest.starts(with: (prefix + ":").utf8) {
+                        rest.removeFirst(prefix.utf8.count + 1)
+                        subtype = prefix
                     }
-                    guard let driverEnd = rest.firstIndex(of: UInt8(ascii: ":")) else {
+                    // `tap:ioemu:PATH`: xend read "ioemu" as the driver (qemu-dm opens the file).
+                    let driverEnd = rest.firstIndex(of: UInt8(ascii: ":"))
+                    guard driverEnd != nil || subtype == "ioemu" else {
                         throw w.malformed(
                             "\(what) uname \"\(SXP.printable(uname, escapingQuote: true))\" names no blktap driver")
                     }
-                    let driver = String(decoding: rest[..<driverEnd], as: UTF8.self)
+                    let driver = driverEnd.map { String(decoding: rest[..<$0], as: UTF8.self) } ?? "ioemu"
                     guard let f = tapFormats[driver] else {
                         throw XendConfigError(
                             .unsupported,
@@ -68,7 +72,7 @@ enum XLDeviceSpecs {
                             offset: c.offset)
                     }
                     format = f
-                    target = Array(rest[(driverEnd + 1)...])
+                    target = driverEnd.map { Array(rest[($0 + 1)...]) } ?? rest
                 default:
                     script = bytes("block-" + scheme)
                     target = rest
@@ -106,6 +110,16 @@ enum XLDeviceSpecs {
             specs.append(joined(fields))
             if !disk.otherKeys.isEmpty {
                 w.note(label, disk.otherKeys.joined(separator: ", "), "not used by xl")
+            }
+        }
+        // Xen 3.0's `cdrom` key: qemu-dm's -cdrom, the IDE drive hdc.
+        if let path = c.text("cdrom"), !path.isEmpty {
+            if c.disks.contains(where: { $0.vdev == bytes("hdc") }) {
+                w.note("image hvm cdrom", SXP.printable(path), "hdc is already one of the domain's disks")
+            } else if path.contains(0) || path.contains(0x0a) {
+                throw w.malformed("image cdrom holds a NUL or newline, which xl's disk syntax cannot carry")
+            } else {
+                specs.append(bytes("format=raw,vdev=hdc,access=ro,devtype=cdrom,target=") + path)
             }
         }
         if !specs.isEmpty { try w.list("disk", specs) }

@@ -44,25 +44,29 @@ public struct XendDomainConfig: Sendable, Equatable {
     }
 
     public init(_ record: SXP) throws(XendConfigError) {
-        guard record.isTagged("domain"), let items = record.items else {
+        // xend's restore read the record without looking at its tag: `xm
+        // save` wrote (domain ...), `xm create` sent the same keys as (vm ...).
+        guard record.isTagged("domain") || record.isTagged("vm"), let items = record.items else {
             throw XendConfigError(
                 .malformed, "Bad xend domain config: the record is not (domain ...)", offset: record.offset)
         }
         offset = record.offset
         var top = XendSettings(items.dropFirst(), skipping: ["device", "image"])
-        guard let imageEntry = record.childValue("image") else {
-            throw XendConfigError(
-                .malformed, "Bad xend domain config: no (image (linux|hvm ...))", offset: record.offset)
-        }
-        switch imageEntry.tag.map({ String(decoding: $0, as: UTF8.self) }) {
-        case "linux": guest = .pv
+        // No image (a domain a bootloader boots) is PV: xend's image type
+        // was linux unless the config made it HVM.
+        let imageEntry = record.childValue("image")
+        switch imageEntry.map({ $0.tag.map { String(decoding: $0, as: UTF8.self) } }) {
+        case nil, "linux": guest = .pv
         case "hvm": guest = .hvm
-        case let other:
+        case let other??:
             throw XendConfigError(
-                .unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
-                offset: imageEntry.offset)
+                .unsupported, "xend image type '\(other)' is neither linux (PV) nor hvm", offset: imageEntry?.offset)
+        case .some(.none):
+            throw XendConfigError(
+                .unsupported, "xend image type '\(imageEntry?.description ?? "")' is neither linux (PV) nor hvm",
+                offset: imageEntry?.offset)
         }
-        var image = XendSettings((imageEntry.items ?? []).dropFirst(), skipping: [])
+        var image = XendSettings((imageEntry?.items ?? []).dropFirst(), skipping: [])
 
         // Required: what xl must have and xend always wrote.
         guard let nameValue = top.take("name"), let nameBytes = nameValue.scalar else {
@@ -83,10 +87,10 @@ public struct XendDomainConfig: Sendable, Equatable {
             vcpus = 1  // xend's default
         }
         if let v = top.take("uuid") {
-            guard let text = v.text, XendDomainConfig.isUUID(text) else {
+            guard let text = v.text, let dashed = XendDomainConfig.dashedUUID(text) else {
                 throw XendConfigError(.malformed, "Bad xend domain config: uuid \(v) is not a UUID", offset: v.offset)
             }
-            uuid = text
+            uuid = dashed
         }
 
         // Optional: an unreadable value is reported, not fatal.
@@ -222,17 +226,19 @@ public struct XendDomainConfig: Sendable, Equatable {
         }
     }
 
-    static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        for (i, b) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(i) {
-                if b != UInt8(ascii: "-") { return false }
-            } else if SXP.hexDigit(b) == nil {
-                return false
-            }
+    /// A UUID as xend's uuid.fromString read one (its dashes dropped, then
+    /// 32 hex digits), in the dashed lower-case form xend's toString and xl
+    /// write; nil when it is not one.
+    static func dashedUUID(_ text: String) -> String? {
+        let digits = Array(text.utf8).filter { $0 != UInt8(ascii: "-") }
+        guard digits.count == 32, digits.allSatisfy({ SXP.hexDigit($0) != nil }) else { return nil }
+        let hex = String(decoding: digits, as: UTF8.self).lowercased()
+        var out = ""
+        for (i, c) in hex.enumerated() {
+            if [8, 12, 16, 20].contains(i) { out += "-" }
+            out.append(c)
         }
-        return true
+        return out
     }
 
     static func requiredCount(_ value: SXP, _ key: String, range: ClosedRange<Int64>) throws(XendConfigError) -> UInt64

@@ -78,13 +78,16 @@ package struct XendTranslation: Sendable {
         },
         .init(
             "(image (linux ...)), (image (hvm ...))", "type, device_model_version", .all,
-            "`type = \"pv\"` or `\"hvm\"`; HVM adds `device_model_version = \"qemu-xen-traditional\"`: the image holds qemu-dm's device state",
+            "`type = \"pv\"` or `\"hvm\"`; HVM adds `device_model_version = \"qemu-xen-traditional\"`: the image holds qemu-dm's device state. No (image ...) is PV (a domain its bootloader boots), as in xend",
             keys: ["image"]
         ) { (c, w) throws(XendConfigError) in
             try w.string("type", c.guest == .pv ? "pv" : "hvm")
             if c.guest == .hvm { try w.string("device_model_version", "qemu-xen-traditional") }
         },
-        .init("uuid", "uuid", .all, "string; refused when not a UUID") { (c, w) throws(XendConfigError) in
+        .init(
+            "uuid", "uuid", .all,
+            "in xl's dashed form; xend read it with or without dashes (refused when not 32 hex digits). Absent: xl makes one, as xend did"
+        ) { (c, w) throws(XendConfigError) in
             if let uuid = c.uuid { try w.string("uuid", uuid) }
         },
         .init("memory", "memory", .all, "MiB; refused when not a number") { (c, w) throws(XendConfigError) in

@@ -30,6 +30,11 @@ extension XendTranslation {
                 }
             }
         },
+        .init(
+            "cdrom (in the image)", "disk", .hvm,
+            "Xen 3.0's emulated CD-ROM, qemu-dm's hdc: `format=raw,vdev=hdc,access=ro,devtype=cdrom,target=PATH` after the (device) disks; noted instead when a device is hdc already",
+            reads: [XendRead("cdrom", .text, .imageOnly)]
+        ) { _, _ in },  // written with the disks
         flag("acpi", xendDefault: false, xlDefault: true),
         flag("apic", xendDefault: false, xlDefault: true),
         flag("pae", xendDefault: false, xlDefault: true),
@@ -46,7 +51,7 @@ extension XendTranslation {
         ) { _ in "unknown timer mode; xl's default applies" },
         number("rtc_timeoffset", "seconds, when given"),
         text("boot", "when given"),
-        list("serial", "a list of the devices given"),
+        list("serial", "one device (`pty`) or a list of them, as an xl list"),
         .init(
             "parallel", "—", .hvm, "not written: xl has no parallel port option",
             reads: [XendRead("parallel", .text, .image)]
@@ -56,7 +61,7 @@ extension XendTranslation {
             }
         },
         flag("usb"),
-        list("usbdevice", "a list of the devices given"),
+        list("usbdevice", "one device (`tablet`) or a list of them, as an xl list"),
         text("soundhw", "when given"),
         flag("stdvga"),
         .init(
@@ -88,7 +93,7 @@ extension XendTranslation {
     static let deviceRows: [XendTranslation] = [
         .init(
             "(device (vbd|tap|tap2 ...)): uname, dev, mode, backend", "disk", .all,
-            "in order, `format=F,vdev=V,access=A[,devtype=cdrom][,backend=B][,script=S],target=T`. uname `phy:` and `file:` are raw; `tap:`/`tap2:` aio and sync raw, qcow, qcow2, vhd as such (other blktap drivers are refused); another `X:` uses `script=block-X`. dev loses `ioemu:` and `/dev/`, `:cdrom` becomes `devtype=cdrom`; mode r is ro, w rw, w! rw (noted); backend when not dom0",
+            "in order, `format=F,vdev=V,access=A[,devtype=cdrom][,backend=B][,script=S],target=T`, whatever the device class. uname `phy:` and `file:` are raw; `tap:`/`tap2:` (also `tap:tapdisk:`, `tap:ioemu:`) aio and sync raw, qcow, qcow2, vhd as such (vmdk, ram, remus and the ioemu driver are refused: xl has no such format); another `X:` uses `script=block-X`; empty (a CD-ROM drive without a disc) is `format=empty`. dev loses `ioemu:` and `/dev/`, `:cdrom` (`hdc:cdrom`, `ioemu:hdc:cdrom`) becomes `devtype=cdrom`, read-only; mode r is ro, w rw, w! rw (noted); backend when not dom0",
             keys: []
         ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.disks(c, &w)

@@ -181,8 +181,8 @@ struct XendDeviceTranslationTests {
                 sourceLocation: sourceLocation)
         }
         let image = "(image (linux (kernel /k)))"
-        check("(vm (name a) (memory 1) \(image))", .malformed, at: 0, "not (domain")
-        check("(domain (name a) (memory 1))", .malformed, at: 0, "no (image")
+        check("(config (name a) (memory 1) \(image))", .malformed, at: 0, "not (domain")
+        check("(domain (name a) (memory 1))", .malformed, at: 0, "neither kernel nor bootloader")
         check("(domain (name a) (memory 1) (image (netbsd)))", .unsupported, at: 35, "netbsd")
         check("(domain (name a) \(image))", .malformed, at: 0, "no memory")
         check("(domain (name a) (memory 512M) \(image))", .malformed, at: 25, "memory 512M is not a number")

@@ -46,6 +46,7 @@ struct XendTranslationTests {
     static func translate(_ config: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> Translated {
         let domain = try XendDomainConfig(parsing: config, baseOffset: 20)
         let xl = try XLConfig(domain)
+        XLConfigDump.record(xl.text)
         let grammar = try XLConfigGrammar.parse(xl.text)
         #expect(grammar.duplicates.isEmpty, "keys written twice: \(grammar.duplicates)", sourceLocation: sourceLocation)
         #expect(xl.text.last == 0x0a, sourceLocation: sourceLocation)
