@@ -219,6 +219,7 @@ public struct ConvertCommand: ToolCommand {
             console.error("Stream Error: \(error.message)")
             return 1
         }
+        if result.source == "xend" && result.guestType == .hvm { console.error(Xend.hvmRestoreNote) }
         if let configOut, let bytes = result.configBytes {
             do {
                 try ConfigFiles.write(bytes, to: configOut, cleanup: cleanup)
