@@ -65,4 +65,27 @@ struct XendDialectToolTests {
         let readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains(Xend.hvmRestoreNote), "the README quotes the note")
     }
+
+    @Test("with --config, a record whose translation xl cannot take (a vmdk disk) still converts")
+    func replacementConfigSkipsTranslation() throws {
+        let record =
+            "(domain (name vm1) (memory 256) (image (linux (kernel /k))) "
+            + "(device (tap (uname tap:vmdk:/i/a.vmdk) (dev xvda) (mode w))))"
+        let image = XendImage.withConfig(Array(record.utf8), like: .pvKernel, seed: 4, pages: 16)
+        let dir = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("vm1.xm-save")
+        try Data(image.bytes()).write(to: input)
+        let refused = try Spawn.run(Paths.converter, ["--auto", "--dry-run", "-i", input.path])
+        #expect(refused.status == 2 && refused.stderrText.contains("vmdk"), "\(refused.stderrText)")
+        let given = dir.appendingPathComponent("vm1.cfg")
+        try Data("name = \"vm1\"\n".utf8).write(to: given)
+        let out = dir.appendingPathComponent("vm1.xl-save")
+        let run = try Spawn.run(
+            Paths.converter, ["--auto", "-f", "libxl", "--config", given.path, "-i", input.path, "-o", out.path, "-v"])
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(run.stdoutText.contains("xend domain \"vm1\": PV"))
+        let check = try Spawn.run(Paths.verifier, ["-f", "xl", "-i", out.path])
+        #expect(check.status == 0, "\(check.stderrText)")
+    }
 }

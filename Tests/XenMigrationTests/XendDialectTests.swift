@@ -161,3 +161,32 @@ extension XendDialectTests {
         #expect(t.noted("image hvm kernel") && t.noted("image hvm fda") && t.noted("parallel"))
     }
 }
+
+extension XendDialectTests {
+    static func disk(_ uname: String, dev: String = "xvda") -> [UInt8] {
+        XendTranslationTests.record(devices: [
+            .list([.s("tap"), .pair("uname", uname), .pair("dev", dev), .pair("mode", "w")])
+        ])
+    }
+
+    @Test("blktap unames: the subtypes xend stripped, and the drivers xl has no format for")
+    func blktapUnames() throws {
+        for (uname, spec) in [
+            ("tap:ioemu:aio:/i/a.img", "format=raw,vdev=xvda,access=rw,target=/i/a.img"),
+            ("tap:tapdisk:sync:/i/a.img", "format=raw,vdev=xvda,access=rw,target=/i/a.img"),
+            ("tap2:aio:/i/a.img", "format=raw,vdev=xvda,access=rw,target=/i/a.img"),
+            ("tap2:tapdisk:vhd:/i/a.vhd", "format=vhd,vdev=xvda,access=rw,target=/i/a.vhd"),
+            ("tap:qcow:/i/a.qcow", "format=qcow,vdev=xvda,access=rw,target=/i/a.qcow"),
+        ] {
+            let t = try XendTranslationTests.translate(Self.disk(uname))
+            #expect(t.list("disk") == [spec], "\(uname)")
+        }
+        for (uname, driver) in [
+            ("tap:ioemu:/i/a.img", "ioemu"), ("tap:vmdk:/i/a.vmdk", "vmdk"), ("tap2:remus:/i/a", "remus"),
+            ("tap:ram:/i/a", "ram"),
+        ] {
+            let error = XendTranslationTests.failure(Self.disk(uname))
+            #expect(error?.kind == .unsupported && error?.message.contains("'\(driver)'") == true, "\(uname)")
+        }
+    }
+}

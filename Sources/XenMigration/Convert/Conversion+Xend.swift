@@ -23,7 +23,19 @@ extension Conversion {
                 .malformed, "Input is an xend `xm save` image, which has no xl header: drop `-x`",
                 offset: 0)
         }
-        let (domain, xl) = try Xend.readConfiguration(from: input)
+        let domain = try Xend.readDomain(from: input)
+        // With a replacement config the translation is only for -v: what xl
+        // cannot take (a blktap driver it lacks) does not stop the conversion.
+        let xl: XLConfig?
+        let config: [UInt8]
+        if let replacement = options.replacementConfig {
+            xl = try? Xend.translate(domain)
+            config = replacement
+        } else {
+            let translated = try Xend.translate(domain)
+            xl = translated
+            config = translated.text
+        }
         let guest = GuestType(domain.guest)
         if let given = options.guest, given != guest {
             throw StreamError(
@@ -35,7 +47,6 @@ extension Conversion {
         xendGuest = guest
         input.markImageStart()
 
-        let config = options.replacementConfig ?? xl.text
         report.source = "xend"
         report.xlHeader = false
         report.guestType = guest
@@ -43,8 +54,8 @@ extension Conversion {
         report.xlConfig = String(decoding: config, as: UTF8.self)
         if options.guest == nil { report.detected.append("guest type") }
         info(VerboseText.xendImage(configBytes: input.offset &- UInt64(Xend.magic.count + 4)))
-        info(xl.summary)
-        for note in xl.untranslated { info(VerboseText.xendUntranslated(note.description)) }
+        info(xl?.summary ?? XLConfig.summary(domain))
+        for note in xl?.untranslated ?? [] { info(VerboseText.xendUntranslated(note.description)) }
         if isLibxl { try Xend.writeXLSaveHeader(config: config, to: records.output) }
         return true
     }

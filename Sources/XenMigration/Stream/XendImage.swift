@@ -67,14 +67,32 @@ public enum Xend {
     public static func readConfiguration(
         from reader: StreamReader
     ) throws(StreamError) -> (domain: XendDomainConfig, xl: XLConfig) {
+        let domain = try readDomain(from: reader)
+        return (domain, try translate(domain))
+    }
+
+    /// Reads the header and the domain configuration in it.
+    package static func readDomain(from reader: StreamReader) throws(StreamError) -> XendDomainConfig {
         let header = try readHeader(from: reader)
         do throws(XendConfigError) {
-            let domain = try XendDomainConfig(parsing: header.config, baseOffset: header.configOffset)
-            return (domain, try XLConfig(domain))
+            return try XendDomainConfig(parsing: header.config, baseOffset: header.configOffset)
         } catch {
-            let kind: StreamError.Kind = error.kind == .unsupported ? .unsupported : .malformed
-            throw StreamError(kind, error.message, offset: error.offset)
+            throw streamError(error)
         }
+    }
+
+    /// The xl.cfg translation of `domain`.
+    package static func translate(_ domain: XendDomainConfig) throws(StreamError) -> XLConfig {
+        do throws(XendConfigError) {
+            return try XLConfig(domain)
+        } catch {
+            throw streamError(error)
+        }
+    }
+
+    /// The converter's error for what `XendConfig` refused (same kind, message, offset).
+    static func streamError(_ error: XendConfigError) -> StreamError {
+        StreamError(error.kind == .unsupported ? .unsupported : .malformed, error.message, offset: error.offset)
     }
 
     /// The `xl save` header for a converted image: the xl magic, byte-order
