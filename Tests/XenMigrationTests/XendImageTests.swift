@@ -43,7 +43,7 @@ struct XendImageTests {
             let sink = MemorySink()
             let options = ConversionOptions(
                 width: width, guest: GuestType(domain.guest), format: format, xlHeader: false)
-            try LegacyConverter(options: options, reader: reader, writer: StreamWriter(sink)).run()
+            _ = try LegacyConverter(options: options, reader: reader, writer: StreamWriter(sink)).run()
             let expected = try #require(image.legacy.expectedOutput(format: format))
             let same = sink.bytes == expected  // a Bool: a failed #expect on arrays prints them whole
             let at =
@@ -132,7 +132,7 @@ struct XendImageTests {
         let writer = StreamWriter(sink)
         try writer.write(header)
         let options = ConversionOptions(width: .bits64, guest: GuestType(domain.guest), format: .libxl, xlHeader: false)
-        try LegacyConverter(options: options, reader: reader, writer: writer).run()
+        _ = try LegacyConverter(options: options, reader: reader, writer: writer).run()
 
         // The header as xl reads it: magic, then native (little-endian) uint32s.
         let check = StreamReader(MemorySource(sink.bytes))
