@@ -55,16 +55,17 @@ public struct XendDomainConfig: Sendable, Equatable {
         // No image (a domain a bootloader boots) is PV: xend's image type
         // was linux unless the config made it HVM.
         let imageEntry = record.childValue("image")
-        switch imageEntry.map({ $0.tag.map { String(decoding: $0, as: UTF8.self) } }) {
-        case nil, "linux": guest = .pv
-        case "hvm": guest = .hvm
-        case let other??:
-            throw XendConfigError(
-                .unsupported, "xend image type '\(other)' is neither linux (PV) nor hvm", offset: imageEntry?.offset)
-        case .some(.none):
-            throw XendConfigError(
-                .unsupported, "xend image type '\(imageEntry?.description ?? "")' is neither linux (PV) nor hvm",
-                offset: imageEntry?.offset)
+        if let imageEntry {
+            switch imageEntry.tag.map({ String(decoding: $0, as: UTF8.self) }) {
+            case "linux": guest = .pv
+            case "hvm": guest = .hvm
+            case let other:
+                throw XendConfigError(
+                    .unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
+                    offset: imageEntry.offset)
+            }
+        } else {
+            guest = .pv
         }
         var image = XendSettings((imageEntry?.items ?? []).dropFirst(), skipping: [])
 
