@@ -252,6 +252,7 @@ public struct ConvertCommand: ToolCommand {
                 return 1
             }
         }
+        if result.source == "xend" && result.guestType == .hvm { console.error(Xend.hvmRestoreNote) }
         return 0
     }
 }
