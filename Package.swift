@@ -8,6 +8,7 @@ let package = Package(
     name: "xen-legacy-stream",
     products: [
         .library(name: "XenMigration", targets: ["XenMigration"]),
+        .library(name: "XendConfig", targets: ["XendConfig"]),
         // One program for both tools: verify-stream-v2 is a link to it (see MultiCall.swift).
         .executable(name: "convert-legacy-stream", targets: ["convert-legacy-stream"]),
     ],
@@ -21,9 +22,15 @@ let package = Package(
         // splice(2) and F_SETPIPE_SZ, which need _GNU_SOURCE; argv as the
         // kernel passed it; the tools' seccomp sandbox.
         .target(name: "CXenPlatform"),
+        // xend's domain configuration (S-expressions) and its xl.cfg
+        // translation: no streams, no I/O. The converter uses it; it uses
+        // nothing of the converter.
+        .target(name: "XendConfig"),
         .target(
             name: "XenMigration",
-            dependencies: ["CXenPlatform", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: [
+                "CXenPlatform", "XendConfig", .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .target(
             name: "XenMigrationCLI",
@@ -54,21 +61,21 @@ let package = Package(
         // the source path (TestSupport's Paths), not bundled as resources.
         .target(
             name: "TestSupport",
-            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator"],
+            dependencies: ["XenMigration", "XendConfig", "XenMigrationCLI", "XenLegacyGenerator"],
             path: "Tests/TestSupport"
         ),
         // The library in process: no built tool is run.
         .testTarget(
             name: "XenMigrationTests",
             dependencies: [
-                "XenMigration", "XenLegacyGenerator", "FuzzSupport", "TestSupport",
+                "XenMigration", "XendConfig", "XenLegacyGenerator", "FuzzSupport", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // The built tools, spawned as users and libxl run them.
         .testTarget(
             name: "ToolTests",
-            dependencies: ["XenMigration", "XenMigrationCLI", "XenLegacyGenerator", "TestSupport"]
+            dependencies: ["XenMigration", "XendConfig", "XenMigrationCLI", "XenLegacyGenerator", "TestSupport"]
         ),
         // `make install` and what it installs: man pages, completions.
         .testTarget(name: "InstallTests", dependencies: ["TestSupport", "XenMigrationCLI"]),

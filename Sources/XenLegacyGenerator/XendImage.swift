@@ -8,18 +8,22 @@ import XenMigration
 package struct XendImage: Sendable, Equatable {
     package static let magic: [UInt8] = Array("LinuxGuestRecord".utf8)
 
-    /// The `(domain ...)` record.
-    package var record: PyValue
+    /// The configuration as xend wrote it: the `(domain ...)` record.
+    package var config: [UInt8]
     /// The legacy stream after it (never with an xl header).
     package var legacy: LegacyImage
 
+    /// `record` written as `sxp.to_string` writes it.
     package init(record: PyValue, legacy: LegacyImage) {
-        self.record = record
-        self.legacy = legacy
+        self.init(config: record.sxpString(), legacy: legacy)
     }
 
-    /// The configuration as xend wrote it.
-    package var config: [UInt8] { record.sxpString() }
+    /// A configuration given as bytes (a record from a file, as `xm list -l`
+    /// printed it).
+    package init(config: [UInt8], legacy: LegacyImage) {
+        self.config = config
+        self.legacy = legacy
+    }
 
     /// Signature, length and configuration: what comes before the legacy stream.
     package var header: [UInt8] {
@@ -79,6 +83,15 @@ package enum XendPreset: String, Sendable, CaseIterable {
 }
 
 extension XendImage {
+    /// `config` around the legacy stream of `preset` (which gives the guest
+    /// type and online vcpus).
+    package static func withConfig(
+        _ config: [UInt8], like preset: XendPreset, width: ToolstackWidth = .bits64, seed: UInt64 = 1,
+        pages: UInt64 = 48
+    ) -> XendImage {
+        XendImage(config: config, legacy: Self.preset(preset, width: width, seed: seed, pages: pages).legacy)
+    }
+
     /// `preset` around a small legacy stream of a `width` toolstack.
     package static func preset(
         _ preset: XendPreset, width: ToolstackWidth = .bits64, seed: UInt64 = 1,

@@ -29,12 +29,14 @@ final class Console {
 
     func info(_ line: String) {
         guard verbose && !quiet else { return }
+        // Bytes quoted from the input go out as they came (VerboseLine).
+        let bytes = VerboseLine.bytes(line)
         if syslogIdent != nil {
-            for part in line.split(separator: "\n", omittingEmptySubsequences: false) {
-                Console.syslog(LOG_INFO, String(part))
+            for part in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
+                Console.syslog(LOG_INFO, Array(part))
             }
         } else {
-            Console.write(line + "\n", to: .standardOutput)
+            _ = try? FileDescriptor.standardOutput.writeAll(bytes + [0x0a])
         }
     }
 
@@ -58,6 +60,16 @@ final class Console {
     private static func syslog(_ priority: Int32, _ message: String) {
         message.withCString { cstr in
             withVaList([cstr]) { vsyslog(priority, "%s", $0) }
+        }
+    }
+
+    /// A message's bytes, up to a NUL (syslog takes a C string).
+    private static func syslog(_ priority: Int32, _ message: [UInt8]) {
+        (Array(message.prefix { $0 != 0 }) + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                guard let cstr = chars.baseAddress else { return }
+                withVaList([cstr]) { vsyslog(priority, "%s", $0) }
+            }
         }
     }
 }

@@ -257,6 +257,7 @@ public struct ConvertCommand: ToolCommand {
                 return 1
             }
         }
+        if result.report.source == .xend && result.report.guestType == .hvm { console.error(Xend.hvmRestoreNote) }
         return 0
     }
 }

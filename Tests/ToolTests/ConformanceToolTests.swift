@@ -18,8 +18,8 @@ struct ConformanceToolTests {
             let actual = (try? Data(contentsOf: URL(fileURLWithPath: out))).map { [UInt8]($0) }
             #expect(actual == expected, "output bytes differ")
         }
-        if let expected = vector.text("expected.stdout") {
-            #expect(result.stdoutText == expected)
+        if let expected = vector.bytes("expected.stdout") {
+            #expect(result.stdout == expected, "\(result.stdoutText)")
         }
         if vector.expectedStatus != 0 {
             // A failed conversion leaves nothing behind.

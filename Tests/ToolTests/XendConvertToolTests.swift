@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// What the library writes for a bare legacy stream.
 private func libraryOutput(_ bytes: [UInt8], _ options: ConversionOptions) throws -> [UInt8] {
@@ -189,7 +190,7 @@ struct XendConvertToolTests {
             ("unterminated string", xendFront("(domain (name 'web))") + legacy, "unterminated string", 34),
             ("bad escape", xendFront("(domain (name 'w\\qb'))") + legacy, "bad escape", 36),
             ("nesting", xendFront(deep) + legacy, "nested deeper than 64", 84),
-            ("not domain", xendFront("(vm (name web))") + legacy, "not (domain ...)", 20),
+            ("not domain", xendFront("(config (name web))") + legacy, "not (domain ...)", 20),
             ("memory", xendFront(good.replacingOccurrences(of: "256", with: "lots")) + legacy, "memory", 0),
             ("vcpus", xendFront(good.replacingOccurrences(of: "(vcpus 1)", with: "(vcpus two)")) + legacy, "vcpus", 0),
             ("name", xendFront(good.replacingOccurrences(of: "web", with: "1234")) + legacy, "all digits", 34),

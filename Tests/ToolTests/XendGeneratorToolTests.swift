@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// The generator's command line for xend images (spawns the built tool;
 /// belongs with the other tool tests).

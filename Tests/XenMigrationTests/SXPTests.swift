@@ -1,6 +1,7 @@
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// xend's S-expression parser: what it accepts, what it refuses and where.
 @Suite("xend S-expressions")
@@ -89,15 +90,13 @@ struct SXPTests {
         _ bytes: [UInt8], base: UInt64 = 1000, at offset: Int, _ fragment: String,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        do {
+        do throws(XendConfigError) {
             let v = try SXP.parse(bytes, baseOffset: base)
             Issue.record("accepted: \(v)", sourceLocation: sourceLocation)
-        } catch let error as StreamError {
+        } catch {
             #expect(error.kind == .malformed, sourceLocation: sourceLocation)
             #expect(error.offset == base + UInt64(offset), "\(error)", sourceLocation: sourceLocation)
             #expect(error.message.contains(fragment), "\(error)", sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
         }
     }
 

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// The converter on whole `xm save` images: recognised by their signature,
 /// the config translated into an `xl save` header, the legacy stream after
@@ -115,9 +116,22 @@ struct XendConversionTests {
                 == Array(header[(XL.magic.count + 16)...]) + config)
     }
 
+    /// `XEND_WRITE_README_TABLE=1 swift test --filter readmeTable` writes
+    /// the table into the README.
     @Test("README: its translation table is XendTranslation.markdown()")
     func readmeTable() throws {
-        let readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let url = Paths.packageRoot.appendingPathComponent("README.md")
+        var readme = try String(contentsOf: url, encoding: .utf8)
+        if ProcessInfo.processInfo.environment["XEND_WRITE_README_TABLE"] == "1",
+            let start = readme.range(of: "| xend | xl | guests | translation |\n")
+        {
+            var end = start.lowerBound
+            while end < readme.endIndex && readme[end] == "|" {
+                end = readme[end...].firstIndex(of: "\n").map { readme.index(after: $0) } ?? readme.endIndex
+            }
+            readme.replaceSubrange(start.lowerBound..<end, with: XendTranslation.markdown())
+            try readme.write(to: url, atomically: true, encoding: .utf8)
+        }
         #expect(readme.contains(XendTranslation.markdown()))
     }
 }

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// xend devices to xl's disk, vif, vfb and pci specs; errors; escaping;
 /// the generated presets end to end.
@@ -61,7 +62,7 @@ struct XendDeviceTranslationTests {
 
     @Test("disks xl cannot take")
     func badDisks() {
-        func error(_ device: P) -> StreamError? { T.failure(T.record(devices: [device])) }
+        func error(_ device: P) -> XendConfigError? { T.failure(T.record(devices: [device])) }
         #expect(error(Self.disk("tap", uname: "tap:vmdk:/a.vmdk", dev: "xvda"))?.kind == .unsupported)
         #expect(error(Self.disk(uname: "/images/no-prefix.img", dev: "xvda"))?.kind == .malformed)
         #expect(error(Self.disk(uname: nil, dev: "xvda"))?.kind == .malformed, "only a CD-ROM may be empty")
@@ -165,7 +166,7 @@ struct XendDeviceTranslationTests {
     @Test("records that cannot be translated, with offsets")
     func errors() {
         func check(
-            _ text: String, _ kind: StreamError.Kind, at offset: Int?, _ fragment: String,
+            _ text: String, _ kind: XendConfigError.Kind, at offset: Int?, _ fragment: String,
             sourceLocation: SourceLocation = #_sourceLocation
         ) {
             let error = T.failure(Array(text.utf8))
@@ -180,8 +181,8 @@ struct XendDeviceTranslationTests {
                 sourceLocation: sourceLocation)
         }
         let image = "(image (linux (kernel /k)))"
-        check("(vm (name a) (memory 1) \(image))", .malformed, at: 0, "not (domain")
-        check("(domain (name a) (memory 1))", .malformed, at: 0, "no (image")
+        check("(config (name a) (memory 1) \(image))", .malformed, at: 0, "not (domain")
+        check("(domain (name a) (memory 1))", .malformed, at: 0, "neither kernel nor bootloader")
         check("(domain (name a) (memory 1) (image (netbsd)))", .unsupported, at: 35, "netbsd")
         check("(domain (name a) \(image))", .malformed, at: 0, "no memory")
         check("(domain (name a) (memory 512M) \(image))", .malformed, at: 25, "memory 512M is not a number")
@@ -231,7 +232,7 @@ struct XendDeviceTranslationTests {
         let bytes = (0..<Int(rng.below(40))).map { _ in UInt8(1 + rng.below(255)) }
         let line = Array("k = ".utf8) + (try XLConfig.quoted(bytes, "k")) + [0x0a]
         #expect(try XLConfigGrammar.parse(line)["k"]?.bytes == bytes)
-        #expect(throws: StreamError.self) { try XLConfig.quoted(bytes + [0], "k") }
+        #expect(throws: XendConfigError.self) { try XLConfig.quoted(bytes + [0], "k") }
     }
 
     // MARK: the presets

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// The front of an `xm save` image, the legacy stream behind it, and the
 /// `xl save` header made for the converted image.
@@ -14,11 +15,11 @@ struct XendImageTests {
 
     static func header(_ bytes: [UInt8], chunkLimit: Int = .max) -> Result<(Xend.Header, UInt64), StreamError> {
         let reader = StreamReader(MemorySource(bytes, chunkLimit: chunkLimit))
-        do {
+        do throws(StreamError) {
             let header = try Xend.readHeader(from: reader)
             return .success((header, reader.offset))
         } catch {
-            return .failure(error as? StreamError ?? StreamError(.io, "\(error)"))
+            return .failure(error)
         }
     }
 
@@ -37,10 +38,11 @@ struct XendImageTests {
             let (domain, xl) = try Xend.readConfiguration(from: reader)
             #expect(reader.offset == UInt64(20 + image.config.count))
             #expect(domain.offset == 20)
-            #expect(domain.guest == preset.guest)
+            #expect(GuestType(domain.guest) == preset.guest)
             #expect(try XLConfigGrammar.parse(xl.text)["name"] != nil)
             let sink = MemorySink()
-            let options = ConversionOptions(width: width, guest: domain.guest, format: format, xlHeader: false)
+            let options = ConversionOptions(
+                width: width, guest: GuestType(domain.guest), format: format, xlHeader: false)
             _ = try LegacyConverter(options: options, reader: reader, writer: StreamWriter(sink)).run()
             let expected = try #require(image.legacy.expectedOutput(format: format))
             let same = sink.bytes == expected  // a Bool: a failed #expect on arrays prints them whole
@@ -112,13 +114,11 @@ struct XendImageTests {
     func configOffsets() {
         let config = Array("(domain (name a) (memory lots) (image (linux (kernel /k))))".utf8)
         let reader = StreamReader(MemorySource(Xend.magic + Self.be32(UInt32(config.count)) + config))
-        do {
+        do throws(StreamError) {
             _ = try Xend.readConfiguration(from: reader)
             Issue.record("accepted")
-        } catch let error as StreamError {
-            #expect(error.kind == .malformed && error.offset == 20 + 25, "\(error)")
         } catch {
-            Issue.record("\(error)")
+            #expect(error.kind == .malformed && error.offset == 20 + 25, "\(error)")
         }
     }
 
@@ -131,7 +131,7 @@ struct XendImageTests {
         let sink = MemorySink()
         let writer = StreamWriter(sink)
         try writer.write(header)
-        let options = ConversionOptions(width: .bits64, guest: domain.guest, format: .libxl, xlHeader: false)
+        let options = ConversionOptions(width: .bits64, guest: GuestType(domain.guest), format: .libxl, xlHeader: false)
         _ = try LegacyConverter(options: options, reader: reader, writer: writer).run()
 
         // The header as xl reads it: magic, then native (little-endian) uint32s.
@@ -154,17 +154,22 @@ struct XendImageTests {
     static func fuzzReplay(_ input: [UInt8]) -> Result<XLConfig, StreamError> {
         guard let mode = input.first else { return .failure(StreamError(.malformed, "empty")) }
         let bytes = Array(input.dropFirst())
-        do {
-            if mode & 1 == 0 {
+        if mode & 1 == 0 {
+            do throws(XendConfigError) {
                 return .success(try XLConfig(try XendDomainConfig(parsing: bytes, baseOffset: 1)))
+            } catch {
+                let kind: StreamError.Kind = error.kind == .unsupported ? .unsupported : .malformed
+                return .failure(StreamError(kind, error.message, offset: error.offset))
             }
-            let reader =
-                mode & 2 != 0
-                ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64)
-                : StreamReader(MemorySource(bytes))
+        }
+        let reader =
+            mode & 2 != 0
+            ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64)
+            : StreamReader(MemorySource(bytes))
+        do throws(StreamError) {
             return .success(try Xend.readConfiguration(from: reader).xl)
         } catch {
-            return .failure(error as? StreamError ?? StreamError(.io, "\(error)"))
+            return .failure(error)
         }
     }
 

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XendConfig
 
 /// xend's `(domain ...)` record to xl.cfg: every translated file is read
 /// back with a reader of xl's own grammar (Support/XLConfigGrammar.swift).
@@ -11,7 +12,7 @@ struct XendTranslationTests {
 
     /// A minimal running domain plus `extra` top-level entries and `image` entries.
     static func record(
-        guest: GuestType = .pv, name: String = "guest", top extra: [P] = [], image: [P] = [],
+        guest: XendGuestType = .pv, name: String = "guest", top extra: [P] = [], image: [P] = [],
         devices: [P] = []
     ) -> [UInt8] {
         var imageItems: [P] = [.s(guest == .pv ? "linux" : "hvm")]
@@ -45,6 +46,7 @@ struct XendTranslationTests {
     static func translate(_ config: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> Translated {
         let domain = try XendDomainConfig(parsing: config, baseOffset: 20)
         let xl = try XLConfig(domain)
+        XLConfigDump.record(xl.text)
         let grammar = try XLConfigGrammar.parse(xl.text)
         #expect(grammar.duplicates.isEmpty, "keys written twice: \(grammar.duplicates)", sourceLocation: sourceLocation)
         #expect(xl.text.last == 0x0a, sourceLocation: sourceLocation)
@@ -52,19 +54,19 @@ struct XendTranslationTests {
     }
 
     static func translate(
-        guest: GuestType = .pv, name: String = "guest", top: [P] = [], image: [P] = [],
+        guest: XendGuestType = .pv, name: String = "guest", top: [P] = [], image: [P] = [],
         devices: [P] = []
     ) throws -> Translated {
         try translate(record(guest: guest, name: name, top: top, image: image, devices: devices))
     }
 
     /// The error a record gives, from reading or from translating.
-    static func failure(_ config: [UInt8]) -> StreamError? {
-        do {
+    static func failure(_ config: [UInt8]) -> XendConfigError? {
+        do throws(XendConfigError) {
             _ = try XLConfig(try XendDomainConfig(parsing: config, baseOffset: 20))
             return nil
         } catch {
-            return error as? StreamError
+            return error
         }
     }
 

@@ -8,6 +8,7 @@
 // leak or unbounded memory; a translation must be text xl can read (no
 // NUL, a final newline) and fit in an xl save header.
 import XenMigration
+import XendConfig
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -1,3 +1,5 @@
+import XendConfig
+
 /// The front of an xend `xm save` image: signature, length, domain config.
 extension Conversion {
     /// Reads an xend image's header (the input starts with one): the guest
@@ -11,35 +13,32 @@ extension Conversion {
                 .malformed, "Input is an xend `xm save` image, which has no xl header: drop `-x`",
                 offset: 0)
         }
-        let configuration: (domain: XendDomainConfig, xl: XLConfig)
-        do {
-            configuration = try Xend.readConfiguration(from: input)
-        } catch {
-            throw (error as? StreamError)
-                ?? StreamError(.malformed, "Bad xend domain config: \(error)", offset: input.offset)
+        let domain = try Xend.readDomain(from: input)
+        // With a replacement config the translation is only for -v: what xl
+        // cannot take (a blktap driver it lacks) does not stop the conversion.
+        let xl: XLConfig?
+        let config: [UInt8]
+        if let replacement = options.replacementConfig {
+            xl = try? Xend.translate(domain)
+            config = replacement
+        } else {
+            let translated = try Xend.translate(domain)
+            xl = translated
+            config = translated.text
         }
-        let (domain, xl) = configuration
-        if let given = options.guest, given != domain.guest {
+        let guest = GuestType(domain.guest)
+        if let given = options.guest, given != guest {
             throw StreamError(
                 .malformed,
-                "xend image of a\(guestName(domain.guest)) guest (its config says image "
-                    + (domain.guest == .pv ? "linux" : "hvm") + "), but the guest type given is "
-                    + "\(given.rawValue): use `-g \(domain.guest.rawValue)` or `--auto`", offset: domain.offset)
+                "xend image of a\(guestName(guest)) guest (its config says image "
+                    + (guest == .pv ? "linux" : "hvm") + "), but the guest type given is "
+                    + "\(given.rawValue): use `-g \(guest.rawValue)` or `--auto`", offset: domain.offset)
         }
-        let config = options.replacementConfig ?? xl.text
         info(VerboseText.xendImage(configBytes: input.offset &- UInt64(Xend.magic.count + 4)))
-        info(xl.summary)
-        for note in xl.untranslated { info(VerboseText.xendUntranslated(note.description)) }
-        if isLibxl {
-            let header: [UInt8]
-            do {
-                header = try Xend.xlSaveHeader(config: config)
-            } catch {
-                throw (error as? StreamError) ?? StreamError(.malformed, "\(error)")
-            }
-            try records.writeUnframed(header)
-        }
-        return .xend(guest: domain.guest, config: DomainConfig(bytes: config, isJSON: false))
+        info(xl?.summary ?? XLConfig.summary(domain))
+        for note in xl?.untranslated ?? [] { info(VerboseText.xendUntranslated(note.description)) }
+        if isLibxl { try records.writeUnframed(Xend.xlSaveHeader(config: config)) }
+        return .xend(guest: guest, config: DomainConfig(bytes: config, isJSON: false))
     }
 
     private func guestName(_ guest: GuestType) -> String { guest == .pv ? " PV" : "n HVM" }

@@ -58,8 +58,9 @@ enum VerboseText {
     static let discarding = "    Discarding"
     static func toolstackHeader(version: UInt32, count: UInt32) -> String { "    Version \(version), count \(count)" }
 
+    /// The value as Xen's converter prints it: its bytes, raw (see `VerboseLine`).
     static func xenstorePair(_ key: String, _ value: [UInt8]) -> String {
-        "    '\(key)' = '\(String(decoding: value, as: UTF8.self))'"
+        "    '\(key)' = '" + VerboseLine.carrying(value) + "'"
     }
 
     static func unmappedPFNs(_ count: UInt32) -> String { "discarding \(count) bogus 'unmapped pfns'" }

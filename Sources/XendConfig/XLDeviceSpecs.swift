@@ -6,7 +6,9 @@ enum XLDeviceSpecs {
 
     /// A `key=value` field of a comma-separated spec: xl splits at every
     /// comma, so a value holding one cannot be written.
-    static func field(_ key: String, _ value: [UInt8], in what: String, _ w: XLWriter) throws -> [UInt8] {
+    static func field(_ key: String, _ value: [UInt8], in what: String, _ w: XLWriter) throws(XendConfigError)
+        -> [UInt8]
+    {
         if value.contains(UInt8(ascii: ",")) || value.contains(0) || value.contains(0x0a) {
             throw w.malformed(
                 "\(what) \(key) \"\(SXP.printable(value, escapingQuote: true))\" holds a comma, NUL or newline, which xl's \(what) syntax cannot carry"
@@ -26,7 +28,7 @@ enum XLDeviceSpecs {
         "aio": "raw", "sync": "raw", "qcow": "qcow", "qcow2": "qcow2", "vhd": "vhd",
     ]
 
-    static func disks(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func disks(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         var perClass: [String: Int] = [:]
         for (index, disk) in c.disks.enumerated() {
@@ -51,22 +53,26 @@ enum XLDeviceSpecs {
                 case "phy", "file":
                     target = rest
                 case "tap", "tap2":
-                    for subtype in ["tapdisk:", "ioemu:"] where rest.starts(with: subtype.utf8) {
-                        rest.removeFirst(subtype.utf8.count)
+                    var subtype: String?
+                    for prefix in ["tapdisk", "ioemu"] where rest.starts(with: (prefix + ":").utf8) {
+                        rest.removeFirst(prefix.utf8.count + 1)
+                        subtype = prefix
                     }
-                    guard let driverEnd = rest.firstIndex(of: UInt8(ascii: ":")) else {
+                    // `tap:ioemu:PATH`: xend read "ioemu" as the driver (qemu-dm opens the file).
+                    let driverEnd = rest.firstIndex(of: UInt8(ascii: ":"))
+                    guard driverEnd != nil || subtype == "ioemu" else {
                         throw w.malformed(
                             "\(what) uname \"\(SXP.printable(uname, escapingQuote: true))\" names no blktap driver")
                     }
-                    let driver = String(decoding: rest[..<driverEnd], as: UTF8.self)
+                    let driver = driverEnd.map { String(decoding: rest[..<$0], as: UTF8.self) } ?? "ioemu"
                     guard let f = tapFormats[driver] else {
-                        throw StreamError(
+                        throw XendConfigError(
                             .unsupported,
                             "xend disk \(SXP.printable(vdev)) uses blktap driver '\(driver)', which xl does not have",
                             offset: c.offset)
                     }
                     format = f
-                    target = Array(rest[(driverEnd + 1)...])
+                    target = driverEnd.map { Array(rest[($0 + 1)...]) } ?? rest
                 default:
                     script = bytes("block-" + scheme)
                     target = rest
@@ -106,12 +112,22 @@ enum XLDeviceSpecs {
                 w.note(label, disk.otherKeys.joined(separator: ", "), "not used by xl")
             }
         }
+        // Xen 3.0's `cdrom` key: qemu-dm's -cdrom, the IDE drive hdc.
+        if let path = c.text("cdrom"), !path.isEmpty {
+            if c.disks.contains(where: { $0.vdev == bytes("hdc") }) {
+                w.note("image hvm cdrom", SXP.printable(path), "hdc is already one of the domain's disks")
+            } else if path.contains(0) || path.contains(0x0a) {
+                throw w.malformed("image cdrom holds a NUL or newline, which xl's disk syntax cannot carry")
+            } else {
+                specs.append(bytes("format=raw,vdev=hdc,access=ro,devtype=cdrom,target=") + path)
+            }
+        }
         if !specs.isEmpty { try w.list("disk", specs) }
     }
 
     // MARK: network
 
-    static func vifs(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func vifs(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         for (index, vif) in c.vifs.enumerated() {
             let label = "device vif \(index)"
@@ -203,7 +219,7 @@ enum XLDeviceSpecs {
 
     // MARK: framebuffers and PCI
 
-    static func vfbs(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func vfbs(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         for (index, vfb) in c.vfbs.enumerated() {
             var fields: [[UInt8]] = []
@@ -220,25 +236,20 @@ enum XLDeviceSpecs {
 
     /// HVM display: the image's keys, else the first vfb's (xend made a
     /// vfb out of the image's vnc keys); `vnc` always written.
-    static func hvmDisplay(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
-        let h = c.hvm
+    static func hvmDisplay(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         let vfb = c.vfbs.first?.settings ?? [:]
-        let fromVFB: (String) -> [UInt8]? = { vfb[$0] }
-        func flag(_ key: String, _ own: Bool?) -> Bool? {
-            own ?? fromVFB(key).flatMap { XendDomainConfig.boolean(SXP(.atom($0))) }
+        func flag(_ key: String) -> Bool? {
+            c.flag(key) ?? vfb[key].flatMap { XendDomainConfig.boolean(SXP(.atom($0))) }
         }
-        w.flag("vnc", flag("vnc", h.vnc) ?? false)
-        for (key, own) in [
-            ("vnclisten", h.vnclisten), ("vncpasswd", h.vncpasswd), ("keymap", h.keymap),
-            ("display", h.display), ("xauthority", h.xauthority),
-        ] {
-            if let v = own ?? fromVFB(key) { try w.string(key, v) }
+        w.flag("vnc", flag("vnc") ?? false)
+        for key in ["vnclisten", "vncpasswd", "keymap", "display", "xauthority"] {
+            if let v = c.text(key) ?? vfb[key] { try w.string(key, v) }
         }
-        if let v = h.vncdisplay ?? fromVFB("vncdisplay").flatMap({ XendDomainConfig.integer(SXP(.atom($0))) }) {
+        if let v = c.number("vncdisplay") ?? vfb["vncdisplay"].flatMap({ XendDomainConfig.integer(SXP(.atom($0))) }) {
             w.number("vncdisplay", v)
         }
-        for (key, own) in [("vncunused", h.vncunused), ("sdl", h.sdl), ("opengl", h.opengl)] {
-            if let v = flag(key, own) { w.flag(key, v) }
+        for key in ["vncunused", "sdl", "opengl"] {
+            if let v = flag(key) { w.flag(key, v) }
         }
         for (index, other) in c.vfbs.enumerated() {
             w.note(
@@ -251,7 +262,7 @@ enum XLDeviceSpecs {
 
     static let pciOptions: Set<String> = ["msitranslate", "power_mgmt", "permissive", "seize", "rdm_policy"]
 
-    static func pci(_ c: XendDomainConfig, _ w: inout XLWriter) throws {
+    static func pci(_ c: XendDomainConfig, _ w: inout XLWriter) throws(XendConfigError) {
         var specs: [[UInt8]] = []
         for (index, dev) in c.pciDevices.enumerated() {
             var spec =

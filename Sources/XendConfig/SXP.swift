@@ -22,9 +22,9 @@ public struct SXP: Sendable, CustomStringConvertible {
         self.offset = offset
     }
 
-    public static func atom(_ text: String) -> SXP { SXP(.atom(Array(text.utf8))) }
-    public static func string(_ text: String) -> SXP { SXP(.string(Array(text.utf8))) }
-    public static func list(_ items: [SXP]) -> SXP { SXP(.list(items)) }
+    package static func atom(_ text: String) -> SXP { SXP(.atom(Array(text.utf8))) }
+    package static func string(_ text: String) -> SXP { SXP(.string(Array(text.utf8))) }
+    package static func list(_ items: [SXP]) -> SXP { SXP(.list(items)) }
 
     /// The items of a list, or nil.
     public var items: [SXP]? {
@@ -80,7 +80,7 @@ public struct SXP: Sendable, CustomStringConvertible {
 
     /// `bytes` with anything outside printable ASCII (and, when asked, `"`
     /// and `\`) written as escapes, so it fits on one line of a message.
-    public static func printable(_ bytes: [UInt8], escapingQuote: Bool = false) -> String {
+    package static func printable(_ bytes: [UInt8], escapingQuote: Bool = false) -> String {
         var out = ""
         for b in bytes {
             if escapingQuote && (b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")) {
@@ -105,12 +105,12 @@ extension SXP: Equatable {
 extension SXP {
     /// Lists nested deeper than this are refused (the parser never recurses;
     /// this bounds what later code may recurse over).
-    public static let maxDepth = 64
+    package static let maxDepth = 64
 
     /// Parses exactly one value, with only whitespace and `#` comments
     /// around it. `baseOffset` is the input offset of `bytes[0]`: errors
     /// and values carry absolute offsets.
-    public static func parse(_ bytes: [UInt8], baseOffset: UInt64 = 0) throws -> SXP {
+    public static func parse(_ bytes: [UInt8], baseOffset: UInt64 = 0) throws(XendConfigError) -> SXP {
         var parser = Parser(bytes: bytes, base: baseOffset)
         return try parser.run()
     }
@@ -127,8 +127,8 @@ extension SXP {
 
         func at(_ index: Int) -> UInt64 { base &+ UInt64(index) }
 
-        func error(_ message: String, _ index: Int) -> StreamError {
-            StreamError(.malformed, "Bad xend domain config: \(message)", offset: at(index))
+        func error(_ message: String, _ index: Int) -> XendConfigError {
+            XendConfigError(.malformed, "Bad xend domain config: \(message)", offset: at(index))
         }
 
         static func isSpace(_ c: UInt8) -> Bool {
@@ -142,7 +142,7 @@ extension SXP {
 
         static let separators = Set("{}()<>[];".utf8)
 
-        mutating func run() throws -> SXP {
+        mutating func run() throws(XendConfigError) -> SXP {
             // Open lists: their items so far and where each opened.
             var stack: [(items: [SXP], start: Int)] = []
             var result: SXP?
@@ -199,7 +199,7 @@ extension SXP {
         /// An atom: its first byte (printable, checked by the caller; a
         /// separator such as `{` may start one, as in sxp.py), then every
         /// byte up to a separator, white space or `#`.
-        mutating func atom() throws -> SXP {
+        mutating func atom() throws(XendConfigError) -> SXP {
             let start = i
             i += 1
             while i < bytes.count && !Self.endsAtom(bytes[i]) {
@@ -212,7 +212,7 @@ extension SXP {
 
         /// A quoted string with sxp.py's escapes: `\a \b \t \n \v \f \r \\ \' \"`,
         /// `\xHH` (two hex digits) and `\o`..`\ooo` (octal, at most 0377).
-        mutating func string() throws -> SXP {
+        mutating func string() throws(XendConfigError) -> SXP {
             let start = i
             let quote = bytes[i]
             i += 1

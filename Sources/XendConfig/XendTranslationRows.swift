@@ -1,139 +1,121 @@
 /// The HVM, device and left-out rows of `XendTranslation.table`.
 extension XendTranslation {
-    /// A 0/1 platform key. When it is absent and xend's default differs
-    /// from xl's, xend's is written, so the guest sees the same machine.
-    static func flag(
-        _ key: String, xendDefault: Bool? = nil, xlDefault: Bool? = nil,
-        _ get: @escaping @Sendable (XendHVMOptions) -> Bool?
-    ) -> XendTranslation {
-        var rule = "0/1, when given"
-        var fallback: Bool?
-        if let xd = xendDefault, let xld = xlDefault, xd != xld {
-            rule = "0/1; absent: xend's default \(xd ? 1 : 0) is written (xl's is \(xld ? 1 : 0))"
-            fallback = xd
-        }
-        let absent = fallback
-        return .init(key, key, .hvm, rule) { c, w in
-            if let v = get(c.hvm) ?? absent { w.flag(key, v) }
-        }
-    }
-
     static let timerModes: [Int64: String] = [
         0: "delay_for_missed_ticks", 1: "no_delay_for_missed_ticks",
         2: "no_missed_ticks_pending", 3: "one_missed_tick_pending",
+    ]
+
+    /// The display keys, read for the vnc row.
+    static let displayReads: [XendRead] = [
+        XendRead("vnc", .flag, .image), XendRead("vnclisten", .text, .image),
+        XendRead("vncdisplay", .number, .image), XendRead("vncunused", .flag, .image),
+        XendRead("vncpasswd", .text, .image), XendRead("keymap", .text, .image),
+        XendRead("sdl", .flag, .image), XendRead("opengl", .flag, .image),
+        XendRead("display", .text, .image), XendRead("xauthority", .text, .image),
     ]
 
     static let hvmRows: [XendTranslation] = [
         .init(
             "kernel, ramdisk, args, bootloader (HVM)", "—", .hvm,
             "not written: xl boots an HVM guest with its own hvmloader (noted when not empty)",
-            keys: []
+            keys: [],
+            reads: [
+                XendRead("kernel", .text, .imageOnly), XendRead("ramdisk", .text, .imageOnly),
+                XendRead("args", .text, .imageOnly), XendRead("bootloader", .text, .top),
+            ]
         ) { c, w in
-            for (key, value) in [
-                ("kernel", c.kernel), ("ramdisk", c.ramdisk), ("args", c.args), ("bootloader", c.bootloader),
-            ] {
-                if let value, !value.isEmpty {
+            for key in ["kernel", "ramdisk", "args", "bootloader"] {
+                if let value = c.text(key), !value.isEmpty {
                     w.note("image hvm \(key)", SXP.printable(value), "xl boots HVM guests with its own hvmloader")
                 }
             }
         },
-        flag("acpi", xendDefault: false, xlDefault: true) { $0.acpi },
-        flag("apic", xendDefault: false, xlDefault: true) { $0.apic },
-        flag("pae", xendDefault: false, xlDefault: true) { $0.pae },
-        flag("hpet", xendDefault: false, xlDefault: true) { $0.hpet },
-        flag("hap", xendDefault: false, xlDefault: true) { $0.hap },
-        flag("viridian") { $0.viridian },
-        flag("nestedhvm") { $0.nestedhvm },
-        flag("oos") { $0.oos },
-        flag("xen_platform_pci") { $0.xenPlatformPCI },
-        flag("vpt_align") { $0.vptAlign },
         .init(
-            "timer_mode", "timer_mode", .hvm,
+            "cdrom (in the image)", "disk", .hvm,
+            "Xen 3.0's emulated CD-ROM, qemu-dm's hdc: `format=raw,vdev=hdc,access=ro,devtype=cdrom,target=PATH` after the (device) disks; noted instead when a device is hdc already",
+            reads: [XendRead("cdrom", .text, .imageOnly)]
+        ) { _, _ in },  // written with the disks
+        flag("acpi", xendDefault: false, xlDefault: true),
+        flag("apic", xendDefault: false, xlDefault: true),
+        flag("pae", xendDefault: false, xlDefault: true),
+        flag("hpet", xendDefault: false, xlDefault: true),
+        flag("hap", xendDefault: false, xlDefault: true),
+        flag("viridian"),
+        flag("nestedhvm"),
+        flag("oos"),
+        flag("xen_platform_pci"),
+        flag("vpt_align"),
+        choice(
+            "timer_mode", timerModes,
             "0 delay_for_missed_ticks, 1 no_delay_for_missed_ticks, 2 no_missed_ticks_pending, 3 one_missed_tick_pending"
+        ) { _ in "unknown timer mode; xl's default applies" },
+        number("rtc_timeoffset", "seconds, when given"),
+        text("boot", "when given"),
+        list("serial", "one device (`pty`) or a list of them, as an xl list"),
+        .init(
+            "parallel", "—", .hvm, "not written: xl has no parallel port option",
+            reads: [XendRead("parallel", .text, .image)]
         ) { c, w in
-            guard let mode = c.hvm.timerMode else { return }
-            if let name = timerModes[mode] {
-                try w.string("timer_mode", name)
-            } else {
-                w.note("timer_mode", "\(mode)", "unknown timer mode; xl's default applies")
-            }
-        },
-        .init("rtc_timeoffset", "rtc_timeoffset", .hvm, "seconds, when given") { c, w in
-            if let v = c.hvm.rtcTimeoffset { w.number("rtc_timeoffset", v) }
-        },
-        .init("boot", "boot", .hvm, "when given") { c, w in
-            if let v = c.hvm.boot, !v.isEmpty { try w.string("boot", v) }
-        },
-        .init("serial", "serial", .hvm, "a list of the devices given") { c, w in
-            if let v = c.hvm.serial, !v.isEmpty { try w.list("serial", v) }
-        },
-        .init("parallel", "—", .hvm, "not written: xl has no parallel port option") { c, w in
-            if let v = c.hvm.parallel, !v.isEmpty {
+            if let v = c.text("parallel"), !v.isEmpty {
                 w.note("parallel", SXP.printable(v), "xl has no parallel port option")
             }
         },
-        flag("usb") { $0.usb },
-        .init("usbdevice", "usbdevice", .hvm, "a list of the devices given") { c, w in
-            if let v = c.hvm.usbdevice, !v.isEmpty { try w.list("usbdevice", v) }
-        },
-        .init("soundhw", "soundhw", .hvm, "when given") { c, w in
-            if let v = c.hvm.soundhw, !v.isEmpty { try w.string("soundhw", v) }
-        },
-        flag("stdvga") { $0.stdvga },
+        flag("usb"),
+        list("usbdevice", "one device (`tablet`) or a list of them, as an xl list"),
+        text("soundhw", "when given"),
+        flag("stdvga"),
         .init(
             "videoram", "videoram", .hvm,
-            "MiB, when given; with stdvga raised to 8, the least xl accepts for qemu-xen-traditional"
+            "MiB, when given; with stdvga raised to 8, the least xl accepts for qemu-xen-traditional",
+            reads: [XendRead("videoram", .number, .image)]
         ) { c, w in
-            guard var v = c.hvm.videoram else { return }
-            if c.hvm.stdvga == true && v < 8 {
+            guard var v = c.number("videoram") else { return }
+            if c.flag("stdvga") == true && v < 8 {
                 w.note("videoram", "\(v)", "raised to 8 MiB, the least xl takes for stdvga")
                 v = 8
             }
             w.number("videoram", v)
         },
-        flag("nographic") { $0.nographic },
+        flag("nographic"),
         .init(
             "vnc, vnclisten, vncdisplay, vncunused, vncpasswd, keymap, sdl, opengl, display, xauthority", "the same",
             .hvm,
             "from the image, else from the first (device (vfb)); vnc absent in both: xend's default 0 is written (xl's is 1)",
-            keys: [
-                "vnc", "vnclisten", "vncdisplay", "vncunused", "vncpasswd", "keymap", "sdl", "opengl", "display",
-                "xauthority",
-            ]
-        ) { c, w in
+            reads: displayReads
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.hvmDisplay(c, &w)
         },
-        flag("pci_msitranslate") { $0.pciMsitranslate },
-        flag("pci_power_mgmt") { $0.pciPowerMgmt },
-        flag("gfx_passthru") { $0.gfxPassthru },
+        flag("pci_msitranslate"),
+        flag("pci_power_mgmt"),
+        flag("gfx_passthru"),
     ]
 
     static let deviceRows: [XendTranslation] = [
         .init(
             "(device (vbd|tap|tap2 ...)): uname, dev, mode, backend", "disk", .all,
-            "in order, `format=F,vdev=V,access=A[,devtype=cdrom][,backend=B][,script=S],target=T`. uname `phy:` and `file:` are raw; `tap:`/`tap2:` aio and sync raw, qcow, qcow2, vhd as such (other blktap drivers are refused); another `X:` uses `script=block-X`. dev loses `ioemu:` and `/dev/`, `:cdrom` becomes `devtype=cdrom`; mode r is ro, w rw, w! rw (noted); backend when not dom0",
+            "in order, `format=F,vdev=V,access=A[,devtype=cdrom][,backend=B][,script=S],target=T`, whatever the device class. uname `phy:` and `file:` are raw; `tap:`/`tap2:` (also `tap:tapdisk:`, `tap:ioemu:`) aio and sync raw, qcow, qcow2, vhd as such (vmdk, ram, remus and the ioemu driver are refused: xl has no such format); another `X:` uses `script=block-X`; empty (a CD-ROM drive without a disc) is `format=empty`. dev loses `ioemu:` and `/dev/`, `:cdrom` (`hdc:cdrom`, `ioemu:hdc:cdrom`) becomes `devtype=cdrom`, read-only; mode r is ro, w rw, w! rw (noted); backend when not dom0",
             keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.disks(c, &w)
         },
         .init(
             "(device (vif ...)): mac, bridge, script, ip, model, type, rate, vifname, backend", "vif", .all,
             "in order, as `key=value`; type (HVM) ioemu stays, netfront becomes vif; rate `B,U` (bytes per U µs, as a running xend reports it) becomes `NB/s@Uus`; model and type are dropped for PV",
             keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.vifs(c, &w)
         },
         .init(
             "(device (vfb ...))", "vfb", .pv,
             "as `key=value` with xl's vfb keys; a legacy `(type vnc)` is `vnc=1`. For HVM see the vnc row", keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.vfbs(c, &w)
         },
         .init(
             "(device (pci (dev ...)))", "pci", .all,
             "`DDDD:BB:SS.F[@VSLOT]` and the options xl knows (msitranslate, power_mgmt, permissive, seize, rdm_policy)",
             keys: []
-        ) { c, w in
+        ) { (c, w) throws(XendConfigError) in
             try XLDeviceSpecs.pci(c, &w)
         },
         .init("(device (vkbd)), (device (console))", "—", .all, "not written: xl adds them itself", keys: []),

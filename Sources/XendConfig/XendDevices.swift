@@ -1,25 +1,25 @@
 /// A disk: `(device (vbd|tap|tap2 (uname ...) (dev ...) (mode ...) ...))`.
-public struct XendDisk: Sendable, Equatable {
+package struct XendDisk: Sendable, Equatable {
     /// `vbd`, `tap` or `tap2`.
-    public var deviceClass: String
+    package var deviceClass: String
     /// `phy:/dev/vg/guest`, `file:/images/a.img`, `tap:aio:/images/a.img`;
     /// nil or empty: no medium (an empty CD-ROM drive).
-    public var uname: [UInt8]?
+    package var uname: [UInt8]?
     /// As xend wrote it: `xvda`, `hda:disk`, `hdc:cdrom`, `ioemu:hda`.
-    public var dev: [UInt8]
+    package var dev: [UInt8]
     /// `r`, `w` or `w!`; nil: xend's default, `r`.
-    public var mode: [UInt8]?
+    package var mode: [UInt8]?
     /// The backend domain's name, when it is not dom0.
-    public var backend: [UInt8]?
+    package var backend: [UInt8]?
     /// Keys of the device that xl does not take (uuid, bootable, protocol ...).
-    public var otherKeys: [String]
+    package var otherKeys: [String]
 
     /// The guest's name for the device: `dev` without `ioemu:`, `/dev/`
     /// and the `:disk`/`:cdrom` suffix.
-    public var vdev: [UInt8] { Self.split(dev).vdev }
+    package var vdev: [UInt8] { Self.split(dev).vdev }
     /// The suffix after the device name, `disk` when none.
-    public var deviceType: [UInt8] { Self.split(dev).type }
-    public var isCDROM: Bool { deviceType == Array("cdrom".utf8) }
+    package var deviceType: [UInt8] { Self.split(dev).type }
+    package var isCDROM: Bool { deviceType == Array("cdrom".utf8) }
 
     static func split(_ dev: [UInt8]) -> (vdev: [UInt8], type: [UInt8]) {
         var d = dev[...]
@@ -35,48 +35,48 @@ public struct XendDisk: Sendable, Equatable {
 }
 
 /// A network interface: `(device (vif (mac ...) (bridge ...) ...))`.
-public struct XendVIF: Sendable, Equatable {
-    public var mac: [UInt8]?
-    public var bridge: [UInt8]?
-    public var script: [UInt8]?
-    public var ip: [UInt8]?
-    public var model: [UInt8]?
+package struct XendVIF: Sendable, Equatable {
+    package var mac: [UInt8]?
+    package var bridge: [UInt8]?
+    package var script: [UInt8]?
+    package var ip: [UInt8]?
+    package var model: [UInt8]?
     /// `ioemu` (emulated and PV) or `netfront`/`vif` (PV only); HVM only.
-    public var type: [UInt8]?
+    package var type: [UInt8]?
     /// As given (`10Mb/s@20ms`) or as a running domain reports it
     /// (`bytes,microseconds` per interval).
-    public var rate: [UInt8]?
-    public var vifname: [UInt8]?
-    public var backend: [UInt8]?
-    public var otherKeys: [String]
+    package var rate: [UInt8]?
+    package var vifname: [UInt8]?
+    package var backend: [UInt8]?
+    package var otherKeys: [String]
 }
 
 /// A virtual framebuffer: `(device (vfb (vnc 1) (vnclisten ...) ...))`.
-public struct XendVFB: Sendable, Equatable {
+package struct XendVFB: Sendable, Equatable {
     /// The settings xl's vfb spec knows, by xl's key (a legacy
     /// `(type vnc)` is read as `vnc 1`).
-    public var settings: [String: [UInt8]]
-    public var otherKeys: [String]
+    package var settings: [String: [UInt8]]
+    package var otherKeys: [String]
 
     /// The keys xl's vfb spec takes, in the order they are written.
-    public static let keys = [
+    package static let keys = [
         "vnc", "sdl", "opengl", "vnclisten", "vncdisplay", "vncunused", "vncpasswd",
         "keymap", "display", "xauthority",
     ]
 }
 
 /// One passed-through PCI function from `(device (pci (dev ...) ...))`.
-public struct XendPCIDevice: Sendable, Equatable {
-    public var domain: UInt32
-    public var bus: UInt32
-    public var slot: UInt32
-    public var function: UInt32
+package struct XendPCIDevice: Sendable, Equatable {
+    package var domain: UInt32
+    package var bus: UInt32
+    package var slot: UInt32
+    package var function: UInt32
     /// The guest slot, when xend was told one (not "automatic").
-    public var vslot: UInt32?
+    package var vslot: UInt32?
     /// `(opts (key value))` entries, in order.
-    public var options: [(key: String, value: [UInt8])]
+    package var options: [(key: String, value: [UInt8])]
 
-    public static func == (a: XendPCIDevice, b: XendPCIDevice) -> Bool {
+    package static func == (a: XendPCIDevice, b: XendPCIDevice) -> Bool {
         a.domain == b.domain && a.bus == b.bus && a.slot == b.slot && a.function == b.function
             && a.vslot == b.vslot && a.options.map(\.key) == b.options.map(\.key)
             && a.options.map(\.value) == b.options.map(\.value)
@@ -102,7 +102,7 @@ struct XendDevices {
         "irq": "not translated: give xl's irqs option by hand",
     ]
 
-    mutating func add(_ device: SXP, notes: inout [XendUntranslated]) throws {
+    mutating func add(_ device: SXP, notes: inout [XendUntranslated]) throws(XendConfigError) {
         guard let items = device.items, items.count > 1, let config = items[1].items,
             let tag = config.first?.scalar
         else {
@@ -134,7 +134,7 @@ struct XendDevices {
         switch kind {
         case "vbd", "tap", "tap2":
             guard let dev = value("dev"), !dev.isEmpty else {
-                throw StreamError(
+                throw XendConfigError(
                     .malformed, "Bad xend domain config: \(kind) \(index) has no dev", offset: items[1].offset)
             }
             disks.append(

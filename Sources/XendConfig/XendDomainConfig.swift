@@ -8,7 +8,7 @@
 /// `xm create` put some platform keys (`localtime`, `vcpus`) at the top
 /// level: a key missing where xend stores it is looked for in the other place.
 public struct XendDomainConfig: Sendable, Equatable {
-    public var guest: GuestType
+    public var guest: XendGuestType
     public var name: [UInt8]
     public var uuid: String?
     /// MiB.
@@ -18,35 +18,17 @@ public struct XendDomainConfig: Sendable, Equatable {
     public var vcpus: Int
     /// Which of them are online (`vcpu_avail`), one bit per vcpu from bit 0
     /// of word 0; nil when not given (all).
-    public var vcpuAvail: [UInt64]?
-    public var cpus: XendCPUs?
-    public var cpuWeight: Int64?
-    public var cpuCap: Int64?
-    public var onPoweroff: [UInt8]?
-    public var onReboot: [UInt8]?
-    public var onCrash: [UInt8]?
-    /// MiB.
-    public var shadowMemory: Int64?
-    public var pool: [UInt8]?
-    public var localtime: Bool?
-    public var tscMode: Int64?
-    public var nomigrate: Bool?
-    // PV
-    public var kernel: [UInt8]?
-    public var ramdisk: [UInt8]?
-    /// The kernel command line (`args`).
-    public var args: [UInt8]?
-    /// `root` and `ip` as `xm create` wrote them (xend put them in front of `args`).
-    public var root: [UInt8]?
-    public var ip: [UInt8]?
-    public var bootloader: [UInt8]?
-    public var bootloaderArgs: [UInt8]?
-    public var hvm = XendHVMOptions()
+    package var vcpuAvail: [UInt64]?
+    package var cpus: XendCPUs?
+    /// The values of the keys the translation rows read (`XendRead`), by
+    /// xend key: the PV kernel and command line, the HVM platform keys,
+    /// scheduling, actions.
+    package var values: [String: XendValue] = [:]
     // Devices, in the order xend listed them.
-    public var disks: [XendDisk] = []
-    public var vifs: [XendVIF] = []
-    public var vfbs: [XendVFB] = []
-    public var pciDevices: [XendPCIDevice] = []
+    package var disks: [XendDisk] = []
+    package var vifs: [XendVIF] = []
+    package var vfbs: [XendVFB] = []
+    package var pciDevices: [XendPCIDevice] = []
     /// Settings read but not carried into this model, and why (runtime
     /// state, xend-only options, unknown keys, devices xl cannot take).
     public var untranslated: [XendUntranslated] = []
@@ -57,38 +39,44 @@ public struct XendDomainConfig: Sendable, Equatable {
     /// `bytes[0]`. Malformed S-expressions, a record that is not
     /// `(domain ...)`, a missing or unknown image, a non-numeric memory or
     /// vcpus, or a name xl cannot take are `.malformed` errors.
-    public init(parsing bytes: [UInt8], baseOffset: UInt64 = 0) throws {
+    public init(parsing bytes: [UInt8], baseOffset: UInt64 = 0) throws(XendConfigError) {
         try self.init(try SXP.parse(bytes, baseOffset: baseOffset))
     }
 
-    public init(_ record: SXP) throws {
-        guard record.isTagged("domain"), let items = record.items else {
-            throw StreamError(
+    public init(_ record: SXP) throws(XendConfigError) {
+        // xend's restore read the record without looking at its tag: `xm
+        // save` wrote (domain ...), `xm create` sent the same keys as (vm ...).
+        guard record.isTagged("domain") || record.isTagged("vm"), let items = record.items else {
+            throw XendConfigError(
                 .malformed, "Bad xend domain config: the record is not (domain ...)", offset: record.offset)
         }
         offset = record.offset
         var top = XendSettings(items.dropFirst(), skipping: ["device", "image"])
-        guard let imageEntry = record.childValue("image") else {
-            throw StreamError(.malformed, "Bad xend domain config: no (image (linux|hvm ...))", offset: record.offset)
+        // No image (a domain a bootloader boots) is PV: xend's image type
+        // was linux unless the config made it HVM.
+        let imageEntry = record.childValue("image")
+        if let imageEntry {
+            switch imageEntry.tag.map({ String(decoding: $0, as: UTF8.self) }) {
+            case "linux": guest = .pv
+            case "hvm": guest = .hvm
+            case let other:
+                throw XendConfigError(
+                    .unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
+                    offset: imageEntry.offset)
+            }
+        } else {
+            guest = .pv
         }
-        switch imageEntry.tag.map({ String(decoding: $0, as: UTF8.self) }) {
-        case "linux": guest = .pv
-        case "hvm": guest = .hvm
-        case let other:
-            throw StreamError(
-                .unsupported, "xend image type '\(other ?? imageEntry.description)' is neither linux (PV) nor hvm",
-                offset: imageEntry.offset)
-        }
-        var image = XendSettings((imageEntry.items ?? []).dropFirst(), skipping: [])
+        var image = XendSettings((imageEntry?.items ?? []).dropFirst(), skipping: [])
 
         // Required: what xl must have and xend always wrote.
         guard let nameValue = top.take("name"), let nameBytes = nameValue.scalar else {
-            throw StreamError(.malformed, "Bad xend domain config: no domain name", offset: record.offset)
+            throw XendConfigError(.malformed, "Bad xend domain config: no domain name", offset: record.offset)
         }
         try XendDomainConfig.checkName(nameBytes, at: nameValue.offset)
         name = nameBytes
         guard let memoryValue = top.take("memory") ?? image.take("memory") else {
-            throw StreamError(.malformed, "Bad xend domain config: no memory size", offset: record.offset)
+            throw XendConfigError(.malformed, "Bad xend domain config: no memory size", offset: record.offset)
         }
         memory = try XendDomainConfig.requiredCount(memoryValue, "memory", range: 1...(1 << 40))
         if let v = top.take("maxmem") ?? image.take("maxmem") {
@@ -100,34 +88,14 @@ public struct XendDomainConfig: Sendable, Equatable {
             vcpus = 1  // xend's default
         }
         if let v = top.take("uuid") {
-            guard let text = v.text, XendDomainConfig.isUUID(text) else {
-                throw StreamError(.malformed, "Bad xend domain config: uuid \(v) is not a UUID", offset: v.offset)
+            guard let text = v.text, let dashed = XendDomainConfig.dashedUUID(text) else {
+                throw XendConfigError(.malformed, "Bad xend domain config: uuid \(v) is not a UUID", offset: v.offset)
             }
-            uuid = text
+            uuid = dashed
         }
 
         // Optional: an unreadable value is reported, not fatal.
         var notes: [XendUntranslated] = []
-        func number(_ entry: (key: String, value: SXP)?) -> Int64? {
-            guard let entry else { return nil }
-            if let n = XendDomainConfig.integer(entry.value) { return n }
-            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a number"))
-            return nil
-        }
-        func flag(_ entry: (key: String, value: SXP)?) -> Bool? {
-            guard let entry else { return nil }
-            if let b = XendDomainConfig.boolean(entry.value) { return b }
-            notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a boolean"))
-            return nil
-        }
-        func text(_ entry: (key: String, value: SXP)?) -> [UInt8]? {
-            guard let entry else { return nil }
-            if let b = entry.value.scalar { return b }
-            notes.append(
-                XendUntranslated(
-                    key: entry.key, value: entry.value.description, reason: "a list where a value was expected"))
-            return nil
-        }
         if let entry = top.entry("vcpu_avail") {
             vcpuAvail = XendDomainConfig.bitmap(entry.value, bits: vcpus)
             if vcpuAvail == nil {
@@ -141,25 +109,10 @@ public struct XendDomainConfig: Sendable, Equatable {
                 notes.append(XendUntranslated(key: entry.key, value: entry.value.description, reason: "not a CPU list"))
             }
         }
-        cpuWeight = number(top.entry("cpu_weight"))
-        cpuCap = number(top.entry("cpu_cap"))
-        onPoweroff = text(top.entry("on_poweroff"))
-        onReboot = text(top.entry("on_reboot"))
-        onCrash = text(top.entry("on_crash"))
-        shadowMemory = number(top.entry("shadow_memory") ?? image.entry("shadow_memory"))
-        pool = text(top.entry("pool_name"))
-        localtime = flag(image.entry("localtime") ?? top.entry("localtime"))
-        tscMode = number(image.entry("tsc_mode") ?? top.entry("tsc_mode"))
-        nomigrate = flag(image.entry("nomigrate") ?? top.entry("nomigrate"))
-        bootloader = text(top.entry("bootloader"))
-        bootloaderArgs = text(top.entry("bootloader_args"))
-        kernel = text(image.entry("kernel"))
-        ramdisk = text(image.entry("ramdisk"))
-        args = text(image.entry("args"))
-        root = text(image.entry("root"))
-        ip = text(image.entry("ip"))
-        if guest == .hvm {
-            hvm = XendHVMOptions(&image, &top, number: number, flag: flag, text: text)
+        for row in XendTranslation.table where row.guests.includes(guest) {
+            for read in row.reads where values[read.key] == nil {
+                values[read.key] = XendDomainConfig.value(read, top: &top, image: &image, notes: &notes)
+            }
         }
 
         // Devices, then everything nobody took.
@@ -195,12 +148,65 @@ public struct XendDomainConfig: Sendable, Equatable {
         return vcpuAvail.reduce(0) { $0 + $1.nonzeroBitCount }
     }
 
+    package func flag(_ key: String) -> Bool? {
+        if case .flag(let v)? = values[key] { return v }
+        return nil
+    }
+
+    package func number(_ key: String) -> Int64? {
+        if case .number(let v)? = values[key] { return v }
+        return nil
+    }
+
+    package func text(_ key: String) -> [UInt8]? {
+        if case .text(let v)? = values[key] { return v }
+        return nil
+    }
+
+    package func list(_ key: String) -> [[UInt8]]? {
+        if case .list(let v)? = values[key] { return v }
+        return nil
+    }
+
+    /// Reads `read` from where xend keeps it; a value of the wrong shape
+    /// is noted and left out.
+    static func value(
+        _ read: XendRead, top: inout XendSettings, image: inout XendSettings, notes: inout [XendUntranslated]
+    ) -> XendValue? {
+        let found: (key: String, value: SXP)?
+        switch read.place {
+        case .top: found = top.entry(read.key)
+        case .topThenImage: found = top.entry(read.key) ?? image.entry(read.key)
+        case .image: found = image.entry(read.key) ?? top.entry(read.key)
+        case .imageOnly: found = image.entry(read.key)
+        }
+        guard let (key, value) = found else { return nil }
+        let problem: String
+        switch read.kind {
+        case .flag:
+            if let b = boolean(value) { return .flag(b) }
+            problem = "not a boolean"
+        case .number:
+            if let n = integer(value) { return .number(n) }
+            problem = "not a number"
+        case .text:
+            if let b = value.scalar { return .text(b) }
+            problem = "a list where a value was expected"
+        case .list:
+            if let items = value.items { return .list(items.compactMap(\.scalar).filter { !$0.isEmpty }) }
+            if let b = value.scalar { return .list(b.isEmpty ? [] : [b]) }
+            problem = "not a list"
+        }
+        notes.append(XendUntranslated(key: key, value: value.description, reason: problem))
+        return nil
+    }
+
     // MARK: checks and conversions
 
     /// xl must be able to name and find the domain: not empty, not all
     /// digits (xl reads those as a domain id), no control characters, not
     /// dom0's name.
-    static func checkName(_ name: [UInt8], at offset: UInt64) throws {
+    static func checkName(_ name: [UInt8], at offset: UInt64) throws(XendConfigError) {
         let problem: String?
         if name.isEmpty {
             problem = "is empty"
@@ -214,33 +220,37 @@ public struct XendDomainConfig: Sendable, Equatable {
             problem = nil
         }
         if let problem {
-            throw StreamError(
+            throw XendConfigError(
                 .malformed,
                 "Bad xend domain config: domain name \"\(SXP.printable(name, escapingQuote: true))\" \(problem)",
                 offset: offset)
         }
     }
 
-    static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        for (i, b) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(i) {
-                if b != UInt8(ascii: "-") { return false }
-            } else if SXP.hexDigit(b) == nil {
-                return false
-            }
+    /// A UUID as xend's uuid.fromString read one (its dashes dropped, then
+    /// 32 hex digits), in the dashed lower-case form xend's toString and xl
+    /// write; nil when it is not one.
+    static func dashedUUID(_ text: String) -> String? {
+        let digits = Array(text.utf8).filter { $0 != UInt8(ascii: "-") }
+        guard digits.count == 32, digits.allSatisfy({ SXP.hexDigit($0) != nil }) else { return nil }
+        let hex = String(decoding: digits, as: UTF8.self).lowercased()
+        var out = ""
+        for (i, c) in hex.enumerated() {
+            if [8, 12, 16, 20].contains(i) { out += "-" }
+            out.append(c)
         }
-        return true
+        return out
     }
 
-    static func requiredCount(_ value: SXP, _ key: String, range: ClosedRange<Int64>) throws -> UInt64 {
+    static func requiredCount(_ value: SXP, _ key: String, range: ClosedRange<Int64>) throws(XendConfigError) -> UInt64
+    {
         guard let n = integer(value) else {
-            throw StreamError(
+            throw XendConfigError(
                 .malformed, "Bad xend domain config: \(key) \(value) is not a number", offset: value.offset)
         }
         guard range.contains(n) else {
-            throw StreamError(.malformed, "Bad xend domain config: \(key) \(n) is out of range", offset: value.offset)
+            throw XendConfigError(
+                .malformed, "Bad xend domain config: \(key) \(n) is out of range", offset: value.offset)
         }
         return UInt64(n)
     }

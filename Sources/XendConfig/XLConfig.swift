@@ -19,7 +19,7 @@ public struct XLConfig: Sendable, Equatable {
     /// Translates `config` (see `XendTranslation.table`). A value xl's
     /// syntax cannot hold is a `.malformed` error; a disk xl cannot open
     /// (a blktap driver libxl does not have) is `.unsupported`.
-    public init(_ config: XendDomainConfig) throws {
+    public init(_ config: XendDomainConfig) throws(XendConfigError) {
         var out = XLWriter(config: config)
         for row in XendTranslation.table {
             guard let apply = row.apply, row.guests.includes(config.guest) else { continue }
@@ -53,13 +53,15 @@ public struct XLConfig: Sendable, Equatable {
 
     /// `bytes` as an xl string literal, quotes included. Throws for a NUL,
     /// which xl cannot represent; `what` names the value in the error.
-    public static func quoted(_ bytes: [UInt8], _ what: String, offset: UInt64? = nil) throws -> [UInt8] {
+    package static func quoted(_ bytes: [UInt8], _ what: String, offset: UInt64? = nil) throws(XendConfigError)
+        -> [UInt8]
+    {
         var out: [UInt8] = [UInt8(ascii: "\"")]
         out.reserveCapacity(bytes.count + 2)
         for b in bytes {
             switch b {
             case 0:
-                throw StreamError(
+                throw XendConfigError(
                     .malformed, "Bad xend domain config: \(what) contains a NUL byte, which xl cannot represent",
                     offset: offset)
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), b]
@@ -111,15 +113,16 @@ struct XLWriter: Sendable {
 
     mutating func flag(_ key: String, _ value: Bool) { number(key, value ? 1 : 0) }
 
-    mutating func string(_ key: String, _ value: [UInt8]) throws {
+    mutating func string(_ key: String, _ value: [UInt8]) throws(XendConfigError) {
         line(key, try XLConfig.quoted(value, key, offset: config.offset))
     }
 
-    mutating func string(_ key: String, _ value: String) throws { try string(key, Array(value.utf8)) }
+    mutating func string(_ key: String, _ value: String) throws(XendConfigError) { try string(key, Array(value.utf8)) }
 
     /// A list of strings: on one line when short, else one item a line.
-    mutating func list(_ key: String, _ items: [[UInt8]]) throws {
-        let quoted = try items.map { try XLConfig.quoted($0, key, offset: config.offset) }
+    mutating func list(_ key: String, _ items: [[UInt8]]) throws(XendConfigError) {
+        var quoted: [[UInt8]] = []
+        for item in items { quoted.append(try XLConfig.quoted(item, key, offset: config.offset)) }
         if quoted.count <= 1 && quoted.reduce(0, { $0 + $1.count }) < 60 {
             line(key, Array("[ ".utf8) + (quoted.first.map { $0 + [0x20] } ?? []) + Array("]".utf8))
         } else {
@@ -134,7 +137,7 @@ struct XLWriter: Sendable {
     }
 
     /// An error about the configuration (at its offset).
-    func malformed(_ message: String) -> StreamError {
-        StreamError(.malformed, "Bad xend domain config: \(message)", offset: config.offset)
+    func malformed(_ message: String) -> XendConfigError {
+        XendConfigError(.malformed, "Bad xend domain config: \(message)", offset: config.offset)
     }
 }
