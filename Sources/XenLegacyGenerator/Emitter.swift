@@ -12,17 +12,17 @@ import XenMigration
 /// pieces (constant memory, for big images) or into memory. Kept separate
 /// from the library's `StreamWriter` so the expected output of a conversion
 /// does not share code with the converter under test.
-public final class Emitter {
+package final class Emitter {
     private var sink: (any ByteSink)?
     private let storage: UnsafeMutableRawPointer
     private let capacity: Int
     private var used = 0
     private var collected: [UInt8] = []
     /// Bytes emitted so far.
-    public private(set) var count: UInt64 = 0
+    package private(set) var count: UInt64 = 0
 
     /// Writes to `sink`; nil collects the bytes for `finish()`.
-    public init(sink: (any ByteSink)? = nil, capacity: Int = 1 << 20) {
+    package init(sink: (any ByteSink)? = nil, capacity: Int = 1 << 20) {
         self.sink = sink
         self.capacity = max(capacity, 8192)
         self.storage = .allocate(byteCount: self.capacity, alignment: 16)
@@ -30,7 +30,7 @@ public final class Emitter {
 
     deinit { storage.deallocate() }
 
-    public func flush() throws {
+    package func flush() throws {
         guard used > 0 else { return }
         let buffer = UnsafeRawBufferPointer(start: storage, count: used)
         used = 0
@@ -42,7 +42,7 @@ public final class Emitter {
     }
 
     /// Flushes and returns what was collected in memory.
-    public func finish() throws -> [UInt8] {
+    package func finish() throws -> [UInt8] {
         try flush()
         defer { collected = [] }
         return collected
@@ -61,25 +61,25 @@ public final class Emitter {
         count &+= UInt64(MemoryLayout<T>.size)
     }
 
-    public func u8(_ v: UInt8) throws { try put(v) }
-    public func u16(_ v: UInt16) throws { try put(v.littleEndian) }
-    public func u32(_ v: UInt32) throws { try put(v.littleEndian) }
-    public func i32(_ v: Int32) throws { try put(v.littleEndian) }
-    public func u64(_ v: UInt64) throws { try put(v.littleEndian) }
-    public func u16BE(_ v: UInt16) throws { try put(v.bigEndian) }
-    public func u32BE(_ v: UInt32) throws { try put(v.bigEndian) }
-    public func u64BE(_ v: UInt64) throws { try put(v.bigEndian) }
+    package func u8(_ v: UInt8) throws { try put(v) }
+    package func u16(_ v: UInt16) throws { try put(v.littleEndian) }
+    package func u32(_ v: UInt32) throws { try put(v.littleEndian) }
+    package func i32(_ v: Int32) throws { try put(v.littleEndian) }
+    package func u64(_ v: UInt64) throws { try put(v.littleEndian) }
+    package func u16BE(_ v: UInt16) throws { try put(v.bigEndian) }
+    package func u32BE(_ v: UInt32) throws { try put(v.bigEndian) }
+    package func u64BE(_ v: UInt64) throws { try put(v.bigEndian) }
 
     /// A native `unsigned long` of a toolstack of the given width.
-    public func ulong(_ v: UInt64, width: ToolstackWidth) throws {
+    package func ulong(_ v: UInt64, width: ToolstackWidth) throws {
         if width == .bits32 { try u32(UInt32(truncatingIfNeeded: v)) } else { try u64(v) }
     }
 
-    public func bytes(_ b: [UInt8]) throws {
+    package func bytes(_ b: [UInt8]) throws {
         try b.withUnsafeBytes { try bytes($0) }
     }
 
-    public func bytes(_ b: UnsafeRawBufferPointer) throws {
+    package func bytes(_ b: UnsafeRawBufferPointer) throws {
         guard let base = b.baseAddress else { return }
         var offset = 0
         while offset < b.count {
@@ -92,7 +92,7 @@ public final class Emitter {
         count &+= UInt64(b.count)
     }
 
-    public func zeros(_ n: Int) throws {
+    package func zeros(_ n: Int) throws {
         var left = n
         while left > 0 {
             if used == capacity { try flush() }
@@ -107,7 +107,7 @@ public final class Emitter {
     /// `n` pseudo-random bytes from `seed` (see `fillRandom`), written in
     /// pieces that each restart at a derived seed: the result depends only
     /// on `seed` and `n`, never on buffer boundaries.
-    public func random(_ n: Int, seed: UInt64) throws {
+    package func random(_ n: Int, seed: UInt64) throws {
         let piece = 4096
         var done = 0
         var index: UInt64 = 0
@@ -123,7 +123,7 @@ public final class Emitter {
     }
 
     /// One 4096-byte page of pseudo-random bytes.
-    public func page(seed: UInt64) throws {
+    package func page(seed: UInt64) throws {
         try room(4096)
         fillRandom(storage + used, count: 4096, seed: seed)
         used += 4096
@@ -132,7 +132,7 @@ public final class Emitter {
 
     /// One cheap page: its pfn and seed in the first 16 bytes, zeros after.
     /// Faster than `page(seed:)` for benchmarks that only move bytes.
-    public func stampPage(pfn: UInt64, seed: UInt64) throws {
+    package func stampPage(pfn: UInt64, seed: UInt64) throws {
         try room(4096)
         (storage + used).initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
         (storage + used).storeBytes(of: pfn.littleEndian, toByteOffset: 0, as: UInt64.self)

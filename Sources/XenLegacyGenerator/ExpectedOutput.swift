@@ -1,8 +1,8 @@
 import XenMigration
 
 /// Why a correct converter must reject an image.
-public struct ExpectedFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Equatable {
+package struct ExpectedFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: String, Sendable, Equatable {
         /// The stream breaks a rule of the legacy format (exit status 1).
         case malformed
         /// The input ends inside something the converter must read (exit 1).
@@ -12,24 +12,24 @@ public struct ExpectedFailure: Error, Sendable, Equatable, CustomStringConvertib
         case unsupported
     }
 
-    public var kind: Kind
-    public var reason: String
+    package var kind: Kind
+    package var reason: String
 
-    public init(_ kind: Kind, _ reason: String) {
+    package init(_ kind: Kind, _ reason: String) {
         self.kind = kind
         self.reason = reason
     }
 
-    public var exitStatus: Int32 { kind == .unsupported ? 2 : 1 }
-    public var description: String { "\(kind): \(reason)" }
+    package var exitStatus: Int32 { kind == .unsupported ? 2 : 1 }
+    package var description: String { "\(kind): \(reason)" }
 }
 
 /// What converting an image must give: the exact output, or a failure.
-public enum ExpectedOutcome: Sendable, Equatable {
+package enum ExpectedOutcome: Sendable, Equatable {
     case success([UInt8])
     case failure(ExpectedFailure)
 
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         switch self {
         case .success: 0
         case .failure(let f): f.exitStatus
@@ -38,24 +38,24 @@ public enum ExpectedOutcome: Sendable, Equatable {
 }
 
 /// The converter settings an expectation is for.
-public struct ConversionSettings: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var format: OutputFormat
+package struct ConversionSettings: Sendable, Equatable, Hashable, CustomStringConvertible {
+    package var format: OutputFormat
     /// 2 or 3 (3 adds STATIC_DATA_END).
-    public var streamVersion: UInt32
+    package var streamVersion: UInt32
     /// With libxc output: leave the device model record unread.
-    public var skipQemu: Bool
+    package var skipQemu: Bool
 
-    public init(format: OutputFormat, streamVersion: UInt32, skipQemu: Bool = false) {
+    package init(format: OutputFormat, streamVersion: UInt32, skipQemu: Bool = false) {
         self.format = format
         self.streamVersion = streamVersion
         self.skipQemu = skipQemu
     }
 
-    public var description: String {
+    package var description: String {
         "\(format.rawValue) v\(streamVersion)" + (skipQemu ? " skip-qemu" : "")
     }
 
-    public static let all: [ConversionSettings] = [
+    package static let all: [ConversionSettings] = [
         .init(format: .libxc, streamVersion: 2), .init(format: .libxc, streamVersion: 3),
         .init(format: .libxl, streamVersion: 2), .init(format: .libxl, streamVersion: 3),
     ]
@@ -63,9 +63,10 @@ public struct ConversionSettings: Sendable, Equatable, Hashable, CustomStringCon
 
 extension LegacyImage {
     /// The converted stream (or failure) built straight from the model,
-    /// following FORMATS.md's "v2 / v3 output" rules. It shares no code
+    /// following the v2 and v3 specs (docs/specs/libxc-migration-stream,
+    /// libxl-migration-stream) as Xen's converter applies them. It shares no code
     /// with `LegacyConverter`.
-    public func expectedOutcome(_ settings: ConversionSettings) -> ExpectedOutcome {
+    package func expectedOutcome(_ settings: ConversionSettings) -> ExpectedOutcome {
         let e = Emitter()
         do {
             try ExpectedWriter(image: self, settings: settings, e: e).run()
@@ -78,14 +79,14 @@ extension LegacyImage {
         }
     }
 
-    public func expectedOutcome(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false)
+    package func expectedOutcome(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false)
         -> ExpectedOutcome
     {
         expectedOutcome(ConversionSettings(format: format, streamVersion: streamVersion, skipQemu: skipQemu))
     }
 
     /// The expected output bytes, or nil when conversion must fail.
-    public func expectedOutput(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false) -> [UInt8]? {
+    package func expectedOutput(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false) -> [UInt8]? {
         if case .success(let bytes) = expectedOutcome(format: format, streamVersion: streamVersion, skipQemu: skipQemu)
         {
             return bytes
@@ -94,14 +95,14 @@ extension LegacyImage {
     }
 
     /// 0 for success, 1 for a malformed or truncated image, 2 for an unsupported feature.
-    public func expectedExitStatus(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false) -> Int32 {
+    package func expectedExitStatus(format: OutputFormat, streamVersion: UInt32 = 2, skipQemu: Bool = false) -> Int32 {
         expectedOutcome(format: format, streamVersion: streamVersion, skipQemu: skipQemu).exitStatus
     }
 
     /// Streams the expected output to `sink` in constant memory (big
     /// images). On an expected failure the output written so far is left
     /// as is and the failure is returned.
-    public func writeExpected(_ settings: ConversionSettings, to sink: any ByteSink) throws -> ExpectedFailure? {
+    package func writeExpected(_ settings: ConversionSettings, to sink: any ByteSink) throws -> ExpectedFailure? {
         let e = Emitter(sink: sink)
         var failure: ExpectedFailure?
         do {
@@ -118,7 +119,7 @@ extension LegacyImage {
     /// batch of nothing but padding (an empty PAGE_DATA record), page types
     /// 5 to 8, an empty HVM context, an xl header that already claims a
     /// libxl stream on libxc output.
-    public func convertedOutputVerifies(format: OutputFormat) -> Bool {
+    package func convertedOutputVerifies(format: OutputFormat) -> Bool {
         for case .pages(let batch) in body {
             let kept = batch.entries.filter { $0 != PageBatch.padding }
             if kept.isEmpty && !batch.entries.isEmpty { return false }

@@ -1,6 +1,7 @@
 import XenMigration
 
-/// Writes what the converter must write, in the order FORMATS.md gives:
+/// Writes what the converter must write, in the order Xen's converter
+/// writes it:
 /// [xl header] [libxl header, LIBXC_CONTEXT] image header, domain header,
 /// (PV) X86_PV_INFO, (v3) STATIC_DATA_END, (PV) P2M frames, body records,
 /// collected HVM params, tail records, END, [xenstore data] [device model]
@@ -222,7 +223,8 @@ struct ExpectedWriter {
         }
     }
 
-    /// libxl's toolstack blob as `key\0value\0` pairs (FORMATS.md).
+    /// libxl's toolstack blob as `key\0value\0` pairs (libxl's physmap
+    /// keys, as Xen's converter writes them).
     func decodePhysmap(_ data: [UInt8]) throws -> [UInt8] {
         func u32(_ at: Int) -> UInt64 { (0..<4).reduce(0) { $0 | UInt64(data[at + $1]) << (8 * UInt64($1)) } }
         func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(data[at + $1]) << (8 * UInt64($1)) } }

@@ -3,23 +3,23 @@ import XenMigration
 /// A big, realistic image for benchmarks and streaming tests: `pages`
 /// pages in batches of `batchSize`, written and converted-expected in
 /// constant memory (pages are generated as they are written).
-public struct LargeImageSpec: Sendable, Equatable {
-    public var width: ToolstackWidth
-    public var guest: GuestType
-    public var pages: UInt64
-    public var batchSize: Int
+package struct LargeImageSpec: Sendable, Equatable {
+    package var width: ToolstackWidth
+    package var guest: GuestType
+    package var pages: UInt64
+    package var batchSize: Int
     /// Put an `xl save` header (with a JSON config) in front.
-    public var xl: Bool
-    public var seed: UInt64
+    package var xl: Bool
+    package var seed: UInt64
     /// Online vcpus 0..<vcpus (PV: one set of contexts each).
-    public var vcpus: Int
-    public var fill: PageFill
+    package var vcpus: Int
+    package var fill: PageFill
     /// PV guest width in bytes (4 or 8).
-    public var guestWidth: Int
+    package var guestWidth: Int
     /// PV: extended contexts and 0x340 bytes of xsave state per vcpu.
-    public var xsave: Bool
+    package var xsave: Bool
 
-    public init(
+    package init(
         width: ToolstackWidth = .bits64, guest: GuestType = .hvm, pages: UInt64 = 256, batchSize: Int = 1024,
         xl: Bool = false, seed: UInt64 = 1, vcpus: Int = 1, fill: PageFill = .random, guestWidth: Int = 8,
         xsave: Bool = false
@@ -40,7 +40,7 @@ public struct LargeImageSpec: Sendable, Equatable {
 extension LegacyImage {
     /// The image `spec` describes, laid out as `xc_domain_save()` writes
     /// one: the pages, then the chunks, then the tail.
-    public static func large(_ spec: LargeImageSpec) -> LegacyImage {
+    package static func large(_ spec: LargeImageSpec) -> LegacyImage {
         let seed = spec.seed
         func derived(_ i: UInt64) -> UInt64 { SplitMix64.derive(seed, i) }
         var image = LegacyImage(width: spec.width, guest: spec.guest, p2mSize: max(spec.pages, 1))

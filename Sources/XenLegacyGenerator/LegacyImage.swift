@@ -6,33 +6,34 @@ import XenMigration
 /// derived. Bulk contents (pages, contexts, blobs) are pseudo-random bytes
 /// from seeds, so big images stream in constant memory.
 ///
-/// Layout facts follow docs FORMATS.md. The model describes streams as a
+/// Layout facts follow Xen's docs/specs/libxc-migration-stream (its
+/// "Legacy Images" section) and xc_domain_save. The model describes streams as a
 /// writer could lay them out, including broken ones (unknown chunks,
 /// duplicate pfns, bad block sizes...) for error tests; the expected side
 /// predicts the first error in stream order.
-public struct LegacyImage: Sendable, Equatable {
-    public var width: ToolstackWidth
-    public var guest: GuestType
+package struct LegacyImage: Sendable, Equatable {
+    package var width: ToolstackWidth
+    package var guest: GuestType
     /// `xl save` header in front of the image, or none.
-    public var xlHeader: XLHeader?
-    public var p2mSize: UInt64
+    package var xlHeader: XLHeader?
+    package var p2mSize: UInt64
     /// PV only: the extended-info blocks, in order.
-    public var extendedInfo: [ExtendedInfoBlock]
+    package var extendedInfo: [ExtendedInfoBlock]
     /// PV only: the p2m frame list (its length follows from `p2mSize` and
     /// the guest width of the last `vcpu` block) is made from this seed.
-    public var p2mFrameSeed: UInt64
+    package var p2mFrameSeed: UInt64
     /// The body, in order; the end marker follows it.
-    public var body: [BodyItem]
-    public var pvTail: PVTail
-    public var hvmTail: HVMTail
+    package var body: [BodyItem]
+    package var pvTail: PVTail
+    package var hvmTail: HVMTail
     /// HVM only (a PV converter never reads it): the record after the tail.
-    public var deviceModel: DeviceModel?
+    package var deviceModel: DeviceModel?
     /// Bytes after everything a converter reads (ignored by it). Part of
     /// the data of a QemuDeviceModelRecord; read as a signature when an HVM
     /// image has no device model record (keep it free of known signatures).
-    public var trailer: [UInt8]
+    package var trailer: [UInt8]
 
-    public init(
+    package init(
         width: ToolstackWidth, guest: GuestType, xlHeader: XLHeader? = nil, p2mSize: UInt64,
         extendedInfo: [ExtendedInfoBlock] = [], p2mFrameSeed: UInt64 = 0, body: [BodyItem] = [],
         pvTail: PVTail = PVTail(), hvmTail: HVMTail = HVMTail(), deviceModel: DeviceModel? = nil,
@@ -53,15 +54,15 @@ public struct LegacyImage: Sendable, Equatable {
 }
 
 /// `"Xen saved domain, xl format\n \0 \r"`, four native uint32s, config.
-public struct XLHeader: Sendable, Equatable {
-    public static let magic: [UInt8] = Array("Xen saved domain, xl format\n \u{0} \r".utf8)
-    public var byteOrder: UInt32
-    public var mandatoryFlags: UInt32
-    public var optionalFlags: UInt32
+package struct XLHeader: Sendable, Equatable {
+    package static let magic: [UInt8] = Array("Xen saved domain, xl format\n \u{0} \r".utf8)
+    package var byteOrder: UInt32
+    package var mandatoryFlags: UInt32
+    package var optionalFlags: UInt32
     /// The optional data (the domain config); its length is written before it.
-    public var optionalData: [UInt8]
+    package var optionalData: [UInt8]
 
-    public init(
+    package init(
         byteOrder: UInt32 = 0x0102_0304, mandatoryFlags: UInt32 = 0, optionalFlags: UInt32 = 0,
         optionalData: [UInt8] = []
     ) {
@@ -73,42 +74,42 @@ public struct XLHeader: Sendable, Equatable {
 }
 
 /// One `{char id[4]; uint32 size; byte data[size]}` extended-info block.
-public struct ExtendedInfoBlock: Sendable, Equatable {
-    public var id: [UInt8]
-    public var data: Blob
+package struct ExtendedInfoBlock: Sendable, Equatable {
+    package var id: [UInt8]
+    package var data: Blob
 
-    public init(id: [UInt8], data: Blob) {
+    package init(id: [UInt8], data: Blob) {
         self.id = id
         self.data = data
     }
 
     /// Basic context size of a 64-bit guest (4 pagetable levels).
-    public static let vcpuSize64 = 0x1430
+    package static let vcpuSize64 = 0x1430
     /// Basic context size of a 32-bit guest (3 levels).
-    public static let vcpuSize32 = 0xaf0
+    package static let vcpuSize32 = 0xaf0
 
     /// The `vcpu` block of a guest of 4 or 8 bytes width; `size` overrides
     /// the size (an invalid one is an error).
-    public static func vcpu(guestWidth: Int, size: Int? = nil, seed: UInt64 = 0) -> ExtendedInfoBlock {
+    package static func vcpu(guestWidth: Int, size: Int? = nil, seed: UInt64 = 0) -> ExtendedInfoBlock {
         let n = size ?? (guestWidth == 8 ? vcpuSize64 : vcpuSize32)
         return ExtendedInfoBlock(id: Array("vcpu".utf8), data: .random(count: n, seed: seed))
     }
 
     /// `extv`: the tail carries 128 bytes of extended context per vcpu.
-    public static let extv = ExtendedInfoBlock(id: Array("extv".utf8), data: .bytes([]))
+    package static let extv = ExtendedInfoBlock(id: Array("extv".utf8), data: .bytes([]))
 
     /// `xcnt`: `uint32 xsave_len` (then `extra` bytes the reader skips).
-    public static func xcnt(_ xsaveLength: UInt32, extra: [UInt8] = []) -> ExtendedInfoBlock {
+    package static func xcnt(_ xsaveLength: UInt32, extra: [UInt8] = []) -> ExtendedInfoBlock {
         ExtendedInfoBlock(id: Array("xcnt".utf8), data: .bytes(le32(xsaveLength) + extra))
     }
 }
 
 /// Bytes given literally, or `count` pseudo-random bytes from `seed`.
-public enum Blob: Sendable, Equatable {
+package enum Blob: Sendable, Equatable {
     case bytes([UInt8])
     case random(count: Int, seed: UInt64)
 
-    public var count: Int {
+    package var count: Int {
         switch self {
         case .bytes(let b): b.count
         case .random(let n, _): n
@@ -116,7 +117,7 @@ public enum Blob: Sendable, Equatable {
     }
 
     /// The contents (in memory: for small blobs).
-    public var contents: [UInt8] {
+    package var contents: [UInt8] {
         switch self {
         case .bytes(let b): return b
         case .random(let n, let seed):
@@ -144,40 +145,40 @@ public enum Blob: Sendable, Equatable {
 }
 
 /// Legacy chunk markers (negative `int`s in the body).
-public enum ChunkID {
-    public static let enableVerifyMode: Int32 = -1
-    public static let vcpuInfo: Int32 = -2
-    public static let hvmIdentPT: Int32 = -3
-    public static let hvmVM86TSS: Int32 = -4
-    public static let tmem: Int32 = -5
-    public static let tmemExtra: Int32 = -6
-    public static let tscInfo: Int32 = -7
-    public static let hvmConsolePFN: Int32 = -8
-    public static let lastCheckpoint: Int32 = -9
-    public static let hvmACPIIOPortsLocation: Int32 = -10
-    public static let hvmViridian: Int32 = -11
-    public static let compressedData: Int32 = -12
-    public static let enableCompression: Int32 = -13
-    public static let hvmGenerationIDAddr: Int32 = -14
-    public static let hvmPagingRingPFN: Int32 = -15
-    public static let hvmMonitorRingPFN: Int32 = -16
-    public static let hvmSharingRingPFN: Int32 = -17
-    public static let toolstack: Int32 = -18
-    public static let hvmIOReqServerPFN: Int32 = -19
-    public static let hvmNrIOReqServerPages: Int32 = -20
+package enum ChunkID {
+    package static let enableVerifyMode: Int32 = -1
+    package static let vcpuInfo: Int32 = -2
+    package static let hvmIdentPT: Int32 = -3
+    package static let hvmVM86TSS: Int32 = -4
+    package static let tmem: Int32 = -5
+    package static let tmemExtra: Int32 = -6
+    package static let tscInfo: Int32 = -7
+    package static let hvmConsolePFN: Int32 = -8
+    package static let lastCheckpoint: Int32 = -9
+    package static let hvmACPIIOPortsLocation: Int32 = -10
+    package static let hvmViridian: Int32 = -11
+    package static let compressedData: Int32 = -12
+    package static let enableCompression: Int32 = -13
+    package static let hvmGenerationIDAddr: Int32 = -14
+    package static let hvmPagingRingPFN: Int32 = -15
+    package static let hvmMonitorRingPFN: Int32 = -16
+    package static let hvmSharingRingPFN: Int32 = -17
+    package static let toolstack: Int32 = -18
+    package static let hvmIOReqServerPFN: Int32 = -19
+    package static let hvmNrIOReqServerPages: Int32 = -20
 
     /// Chunks carrying one HVM param (`uint32 pad; uint64 value`), with the
     /// param index each becomes.
-    public static let hvmParamIndex: [Int32: UInt64] = [
+    package static let hvmParamIndex: [Int32: UInt64] = [
         hvmIdentPT: 12, hvmVM86TSS: 15, hvmConsolePFN: 17, hvmACPIIOPortsLocation: 19,
         hvmViridian: 9, hvmGenerationIDAddr: 34, hvmPagingRingPFN: 27, hvmMonitorRingPFN: 28,
         hvmSharingRingPFN: 29, hvmIOReqServerPFN: 32, hvmNrIOReqServerPages: 33,
     ]
-    public static let hvmParamChunks: [Int32] = hvmParamIndex.keys.sorted(by: >)
+    package static let hvmParamChunks: [Int32] = hvmParamIndex.keys.sorted(by: >)
 }
 
 /// One thing in the legacy body.
-public enum BodyItem: Sendable, Equatable {
+package enum BodyItem: Sendable, Equatable {
     /// A page batch: its `pfn_type` entries as native values.
     case pages(PageBatch)
     /// Many pages in consecutive batches, generated as written (big images).
@@ -203,7 +204,7 @@ public enum BodyItem: Sendable, Equatable {
 
     /// A vcpu_info chunk with exactly `online` set; `maxID` defaults to the
     /// highest online id (0 when none).
-    public static func vcpuInfo(online: [Int], maxID: Int32? = nil) -> BodyItem {
+    package static func vcpuInfo(online: [Int], maxID: Int32? = nil) -> BodyItem {
         let top = maxID ?? Int32(online.max() ?? 0)
         var bitmap = [UInt64](repeating: 0, count: Int(max(top, 0)) / 64 + 1)
         for id in online where id / 64 < bitmap.count { bitmap[id / 64] |= 1 << UInt64(id % 64) }
@@ -214,26 +215,26 @@ public enum BodyItem: Sendable, Equatable {
 /// One page batch. Entries equal to `0xf0000000` are padding; types 0xd,
 /// 0xe and 0xf (bits 28-31) carry no page; every other entry is followed by
 /// a page generated from `seed` and its position in `entries`.
-public struct PageBatch: Sendable, Equatable {
-    public var entries: [UInt64]
-    public var seed: UInt64
+package struct PageBatch: Sendable, Equatable {
+    package var entries: [UInt64]
+    package var seed: UInt64
 
-    public init(entries: [UInt64], seed: UInt64) {
+    package init(entries: [UInt64], seed: UInt64) {
         self.entries = entries
         self.seed = seed
     }
 
-    public static let padding: UInt64 = 0xf000_0000
+    package static let padding: UInt64 = 0xf000_0000
 
-    public static func entry(pfn: UInt64, type: UInt64) -> UInt64 { (type & 0xf) << 28 | (pfn & 0x0fff_ffff) }
+    package static func entry(pfn: UInt64, type: UInt64) -> UInt64 { (type & 0xf) << 28 | (pfn & 0x0fff_ffff) }
 
-    public static func carriesData(_ entry: UInt64) -> Bool { entry & 0xf000_0000 < 0xd000_0000 }
+    package static func carriesData(_ entry: UInt64) -> Bool { entry & 0xf000_0000 < 0xd000_0000 }
 
-    public func pageSeed(_ index: Int) -> UInt64 { SplitMix64.derive(seed, UInt64(index)) }
+    package func pageSeed(_ index: Int) -> UInt64 { SplitMix64.derive(seed, UInt64(index)) }
 }
 
 /// How generated pages are filled.
-public enum PageFill: String, Sendable, Equatable, CaseIterable {
+package enum PageFill: String, Sendable, Equatable, CaseIterable {
     /// Pseudo-random bytes everywhere.
     case random
     /// The pfn and a seed in the first 16 bytes, zeros after (cheaper).
@@ -242,17 +243,17 @@ public enum PageFill: String, Sendable, Equatable, CaseIterable {
 
 /// `count` pages of consecutive pfns from `firstPFN`, in batches of
 /// `batchSize` (the last one shorter), generated while written.
-public struct PageRun: Sendable, Equatable {
-    public var firstPFN: UInt64
-    public var count: UInt64
-    public var batchSize: Int
-    public var seed: UInt64
-    public var fill: PageFill
+package struct PageRun: Sendable, Equatable {
+    package var firstPFN: UInt64
+    package var count: UInt64
+    package var batchSize: Int
+    package var seed: UInt64
+    package var fill: PageFill
     /// Every this-many pages is a pinned L1 pagetable (type 0x9) rather
     /// than a plain page (0: none), as in a PV guest.
-    public var pagetableEvery: UInt64
+    package var pagetableEvery: UInt64
 
-    public init(
+    package init(
         firstPFN: UInt64 = 0, count: UInt64, batchSize: Int, seed: UInt64, fill: PageFill = .random,
         pagetableEvery: UInt64 = 0
     ) {
@@ -324,7 +325,7 @@ extension LegacyImage {
     }
 
     /// Online vcpu ids in the order the vcpu_info chunks list them.
-    public var onlineVCPUs: [Int] {
+    package var onlineVCPUs: [Int] {
         var ids: [Int] = []
         for case .vcpuInfo(let maxID, let bitmap) in body where maxID >= 0 && maxID <= 4095 {
             for (w, word) in bitmap.prefix(Int(maxID) / 64 + 1).enumerated() {

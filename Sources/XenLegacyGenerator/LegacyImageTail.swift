@@ -2,16 +2,17 @@ import XenMigration
 
 /// What follows a PV body. The per-vcpu contexts (one set for every online
 /// vcpu listed by vcpu_info chunks, in order) are made from `contextSeed`.
-public struct PVTail: Sendable, Equatable {
+package struct PVTail: Sendable, Equatable {
     /// The "unmapped pfns" list (a converter discards it).
-    public var unmappedPFNs: [UInt64]
-    public var contextSeed: UInt64
+    package var unmappedPFNs: [UInt64]
+    package var contextSeed: UInt64
     /// The xsave feature mask written before each vcpu's xsave data.
-    public var xsaveMask: UInt64
-    public var sharedInfoSeed: UInt64
+    package var xsaveMask: UInt64
+    package var sharedInfoSeed: UInt64
 
-    public init(unmappedPFNs: [UInt64] = [], contextSeed: UInt64 = 1, xsaveMask: UInt64 = 7, sharedInfoSeed: UInt64 = 2)
-    {
+    package init(
+        unmappedPFNs: [UInt64] = [], contextSeed: UInt64 = 1, xsaveMask: UInt64 = 7, sharedInfoSeed: UInt64 = 2
+    ) {
         self.unmappedPFNs = unmappedPFNs
         self.contextSeed = contextSeed
         self.xsaveMask = xsaveMask
@@ -26,13 +27,13 @@ public struct PVTail: Sendable, Equatable {
 }
 
 /// What follows an HVM body: the magic pfns and the HVM context blob.
-public struct HVMTail: Sendable, Equatable {
-    public var ioreqPFN: UInt64
-    public var bufioreqPFN: UInt64
-    public var storePFN: UInt64
-    public var context: Blob
+package struct HVMTail: Sendable, Equatable {
+    package var ioreqPFN: UInt64
+    package var bufioreqPFN: UInt64
+    package var storePFN: UInt64
+    package var context: Blob
 
-    public init(
+    package init(
         ioreqPFN: UInt64 = 0xfeffe, bufioreqPFN: UInt64 = 0xfeffd, storePFN: UInt64 = 0xfeffc,
         context: Blob = .random(count: 1024, seed: 3)
     ) {
@@ -44,34 +45,34 @@ public struct HVMTail: Sendable, Equatable {
 }
 
 /// The device model record an HVM image ends with.
-public struct DeviceModel: Sendable, Equatable {
+package struct DeviceModel: Sendable, Equatable {
     /// 21 bytes.
-    public var signature: [UInt8]
-    public var data: Blob
+    package var signature: [UInt8]
+    package var data: Blob
 
-    public init(signature: [UInt8], data: Blob) {
+    package init(signature: [UInt8], data: Blob) {
         self.signature = signature
         self.data = data
     }
 
-    public static let record0002 = Array("DeviceModelRecord0002".utf8)
-    public static let remus = Array("RemusDeviceModelState".utf8)
-    public static let qemu = Array("QemuDeviceModelRecord".utf8)
+    package static let record0002 = Array("DeviceModelRecord0002".utf8)
+    package static let remus = Array("RemusDeviceModelState".utf8)
+    package static let qemu = Array("QemuDeviceModelRecord".utf8)
 
     /// `signature; uint32 length; data` (also any unknown signature).
-    public var isLengthPrefixed: Bool { signature != DeviceModel.qemu }
+    package var isLengthPrefixed: Bool { signature != DeviceModel.qemu }
 }
 
 /// libxl's toolstack chunk contents.
-public enum Toolstack {
-    public struct PhysmapEntry: Sendable, Equatable {
-        public var physOffset: UInt64
-        public var startAddr: UInt64
-        public var size: UInt64
+package enum Toolstack {
+    package struct PhysmapEntry: Sendable, Equatable {
+        package var physOffset: UInt64
+        package var startAddr: UInt64
+        package var size: UInt64
         /// Without the terminating NUL.
-        public var name: [UInt8]
+        package var name: [UInt8]
 
-        public init(physOffset: UInt64, startAddr: UInt64, size: UInt64, name: [UInt8]) {
+        package init(physOffset: UInt64, startAddr: UInt64, size: UInt64, name: [UInt8]) {
             self.physOffset = physOffset
             self.startAddr = startAddr
             self.size = size
@@ -82,7 +83,7 @@ public enum Toolstack {
     /// `uint32 version; uint32 count;` then each entry
     /// `{u64 phys_offset, start_addr, size; u32 namelen; name\0}` with the
     /// 4 leaked padding bytes (`leak`) after each name on 64-bit toolstacks.
-    public static func physmap(
+    package static func physmap(
         _ entries: [PhysmapEntry], width: ToolstackWidth, version: UInt32 = 1,
         count: UInt32? = nil, leak: [UInt8] = [0xde, 0xad, 0xbe, 0xef],
         trailing: [UInt8] = []

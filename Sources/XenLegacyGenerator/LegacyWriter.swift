@@ -2,7 +2,7 @@ import XenMigration
 
 extension LegacyImage {
     /// The legacy stream, in memory.
-    public func legacyBytes() -> [UInt8] {
+    package func legacyBytes() -> [UInt8] {
         let e = Emitter()
         // An in-memory emitter cannot fail.
         try? write(to: e)
@@ -10,14 +10,14 @@ extension LegacyImage {
     }
 
     /// Writes the legacy stream to `sink` in constant memory.
-    public func write(to sink: any ByteSink) throws {
+    package func write(to sink: any ByteSink) throws {
         let e = Emitter(sink: sink)
         try write(to: e)
         try e.flush()
     }
 
     /// Writes the legacy stream as `xl save` and `xc_domain_save()` lay it out.
-    public func write(to e: Emitter) throws {
+    package func write(to e: Emitter) throws {
         if let xl = xlHeader {
             try e.bytes(XLHeader.magic)
             try e.u32(xl.byteOrder)

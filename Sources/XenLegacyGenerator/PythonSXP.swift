@@ -1,7 +1,7 @@
 /// A value as xend's `XendConfig.to_sxp()` builds it (Python lists,
 /// strings and numbers), written exactly as Python 2's `sxp.to_string()`
 /// writes it. Kept apart from the library's parser, which it tests.
-public indirect enum PyValue: Sendable, Equatable {
+package indirect enum PyValue: Sendable, Equatable {
     /// A Python `str` (bytes).
     case str([UInt8])
     /// A Python `int` or `long`.
@@ -10,17 +10,17 @@ public indirect enum PyValue: Sendable, Equatable {
     case raw(String)
     case list([PyValue])
 
-    public static func s(_ text: String) -> PyValue { .str(Array(text.utf8)) }
+    package static func s(_ text: String) -> PyValue { .str(Array(text.utf8)) }
 
     /// `[key, value]`.
-    public static func pair(_ key: String, _ value: PyValue) -> PyValue { .list([.s(key), value]) }
-    public static func pair(_ key: String, _ value: String) -> PyValue { .list([.s(key), .s(value)]) }
-    public static func pair(_ key: String, _ value: Int64) -> PyValue { .list([.s(key), .int(value)]) }
+    package static func pair(_ key: String, _ value: PyValue) -> PyValue { .list([.s(key), value]) }
+    package static func pair(_ key: String, _ value: String) -> PyValue { .list([.s(key), .s(value)]) }
+    package static func pair(_ key: String, _ value: Int64) -> PyValue { .list([.s(key), .int(value)]) }
 
     /// `sxp.to_string(self)`: lists in parentheses, items separated by one
     /// space; numbers with `str()`; a string bare when `sxp.atomp` says it
     /// is an atom, else as `repr()`.
-    public func sxpString() -> [UInt8] {
+    package func sxpString() -> [UInt8] {
         var out: [UInt8] = []
         write(to: &out)
         return out
@@ -43,7 +43,7 @@ public indirect enum PyValue: Sendable, Equatable {
 
     /// sxp.py's `atomp`: non-empty, and all letters, digits and `.-_:/~`
     /// (or exactly `@`).
-    public static func atomp(_ bytes: [UInt8]) -> Bool {
+    package static func atomp(_ bytes: [UInt8]) -> Bool {
         if bytes.isEmpty { return false }
         if bytes == [UInt8(ascii: "@")] { return true }
         return bytes.allSatisfy { b in
@@ -55,7 +55,7 @@ public indirect enum PyValue: Sendable, Equatable {
     /// Python 2's `repr()` of a `str`: single quotes, or double quotes when
     /// the text has a single quote and no double one; backslash, the quote,
     /// `\t \n \r` escaped, other bytes outside 0x20-0x7e as `\xhh`.
-    public static func repr(_ bytes: [UInt8]) -> [UInt8] {
+    package static func repr(_ bytes: [UInt8]) -> [UInt8] {
         let quote: UInt8 =
             bytes.contains(UInt8(ascii: "'")) && !bytes.contains(UInt8(ascii: "\""))
             ? UInt8(ascii: "\"") : UInt8(ascii: "'")

@@ -12,7 +12,7 @@ extension LegacyImage {
     /// With probability `faultRate` one fault is planted (an unsupported
     /// chunk, an unknown chunk, duplicate pfns, a bad block...), so the
     /// expected outcome is a failure for some settings.
-    public static func random(seed: UInt64, faultRate: Double = 0.15) -> LegacyImage {
+    package static func random(seed: UInt64, faultRate: Double = 0.15) -> LegacyImage {
         var builder = RandomBuilder(r: SplitMix64(seed: SplitMix64.mix(seed ^ 0x1e6a_c755_7ea3_0000)))
         return builder.build(faultRate: faultRate)
     }

@@ -10,10 +10,10 @@ import XenMigration
 /// the physmap keys, the config) is held, within `FromSavedLimits`. A PV
 /// image's extended info, at the front of the legacy image, describes the
 /// vcpu contexts at the end of the saved stream: `scan` learns them first.
-public enum SavedToLegacy {
+package enum SavedToLegacy {
     /// A first pass that writes nothing: what the legacy header needs to
     /// know from further on (the reader is consumed).
-    public static func scan(reader: StreamReader, options: FromSavedOptions) throws(StreamError) -> SavedStreamFacts {
+    package static func scan(reader: StreamReader, options: FromSavedOptions) throws(StreamError) -> SavedStreamFacts {
         let run = SavedStreamRun(
             options: options, reader: reader, writer: StreamWriter(NullSink(), capacity: 64 * 1024), facts: nil,
             verbose: nil)
@@ -24,7 +24,7 @@ public enum SavedToLegacy {
     /// Writes the legacy image to `writer` (flushed) and leaves the input
     /// just after the saved stream. `facts` come from `scan` of the same
     /// input; without them a PV stream is refused.
-    public static func convert(
+    package static func convert(
         reader: StreamReader, writer: StreamWriter, options: FromSavedOptions, facts: SavedStreamFacts?,
         verbose: ((String) -> Void)? = nil
     ) throws(StreamError) -> FromSavedReport {
@@ -34,7 +34,7 @@ public enum SavedToLegacy {
     }
 
     /// Both passes over bytes in memory.
-    public static func convert(_ bytes: [UInt8], options: FromSavedOptions) throws(StreamError) -> (
+    package static func convert(_ bytes: [UInt8], options: FromSavedOptions) throws(StreamError) -> (
         image: [UInt8], report: FromSavedReport
     ) {
         let facts = try scan(reader: StreamReader(MemorySource(bytes)), options: options)
@@ -142,7 +142,6 @@ final class SavedStreamRun {
             }
             let data = try input.readBytes(Int(header.optionalDataLength), "xl header optional data")
             inputConfig = (header.mandatoryFlags, header.optionalFlags, data)
-            input.markImageStart()
             return header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0
         }
         let first = try input.peek(16)
@@ -244,7 +243,7 @@ final class SavedStreamRun {
                 byteOrder: XL.byteOrderMark, mandatoryFlags: json ? XL.mandatoryFlagJSON : 0,
                 optionalFlags: optionalFlags,
                 optionalDataLength: UInt32(data.count))
-            try header.write(to: output)
+            try output.write(header.bytes)
             try output.write(data)
         case .xend:
             let config = options.config ?? XendFrontConfig.minimal(self)

@@ -5,38 +5,38 @@ import XenMigration
 /// (`sxp.to_string` of `XendConfig.to_sxp()`), then the legacy stream
 /// `xc_save` wrote; for HVM, `"QemuDeviceModelRecord"` and qemu-dm's state
 /// run to the end (the legacy image's device model record).
-public struct XendImage: Sendable, Equatable {
-    public static let magic: [UInt8] = Array("LinuxGuestRecord".utf8)
+package struct XendImage: Sendable, Equatable {
+    package static let magic: [UInt8] = Array("LinuxGuestRecord".utf8)
 
     /// The configuration as xend wrote it: the `(domain ...)` record.
-    public var config: [UInt8]
+    package var config: [UInt8]
     /// The legacy stream after it (never with an xl header).
-    public var legacy: LegacyImage
+    package var legacy: LegacyImage
 
     /// `record` written as `sxp.to_string` writes it.
-    public init(record: PyValue, legacy: LegacyImage) {
+    package init(record: PyValue, legacy: LegacyImage) {
         self.init(config: record.sxpString(), legacy: legacy)
     }
 
     /// A configuration given as bytes (a record from a file, as `xm list -l`
     /// printed it).
-    public init(config: [UInt8], legacy: LegacyImage) {
+    package init(config: [UInt8], legacy: LegacyImage) {
         self.config = config
         self.legacy = legacy
     }
 
     /// Signature, length and configuration: what comes before the legacy stream.
-    public var header: [UInt8] {
+    package var header: [UInt8] {
         let config = self.config
         let n = UInt32(truncatingIfNeeded: config.count)
         return XendImage.magic + [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + config
     }
 
     /// The whole image, in memory.
-    public func bytes() -> [UInt8] { header + legacy.legacyBytes() }
+    package func bytes() -> [UInt8] { header + legacy.legacyBytes() }
 
     /// Writes the image to `sink` (the legacy part in constant memory).
-    public func write(to sink: any ByteSink) throws {
+    package func write(to sink: any ByteSink) throws {
         let e = Emitter(sink: sink)
         try e.bytes(header)
         try legacy.write(to: e)
@@ -45,7 +45,7 @@ public struct XendImage: Sendable, Equatable {
 
     /// `image` as xend saved it: no xl header, no libxl toolstack chunk;
     /// an HVM guest's device model state in a QemuDeviceModelRecord.
-    public static func xendLegacy(_ image: LegacyImage, seed: UInt64) -> LegacyImage {
+    package static func xendLegacy(_ image: LegacyImage, seed: UInt64) -> LegacyImage {
         var image = image
         image.xlHeader = nil
         image.body.removeAll { if case .toolstack = $0 { true } else { false } }
@@ -59,7 +59,7 @@ public struct XendImage: Sendable, Equatable {
 }
 
 /// Realistic domains, as xend 4.x saved them.
-public enum XendPreset: String, Sendable, CaseIterable {
+package enum XendPreset: String, Sendable, CaseIterable {
     /// PV, booted from a kernel in dom0.
     case pvKernel = "pv-kernel"
     /// PV, booted by pygrub; a UTF-8 name, pinned vcpus, half of them online.
@@ -70,10 +70,10 @@ public enum XendPreset: String, Sendable, CaseIterable {
     /// CD-ROM, a passed-through PCI device, two vifs.
     case hvmLinux = "hvm-linux"
 
-    public var guest: GuestType { self == .pvKernel || self == .pvPygrub ? .pv : .hvm }
+    package var guest: GuestType { self == .pvKernel || self == .pvPygrub ? .pv : .hvm }
 
     /// Online vcpus in the legacy stream.
-    public var onlineVCPUs: Int {
+    package var onlineVCPUs: Int {
         switch self {
         case .pvKernel, .hvmWindows: 2
         case .pvPygrub: 2
@@ -85,7 +85,7 @@ public enum XendPreset: String, Sendable, CaseIterable {
 extension XendImage {
     /// `config` around the legacy stream of `preset` (which gives the guest
     /// type and online vcpus).
-    public static func withConfig(
+    package static func withConfig(
         _ config: [UInt8], like preset: XendPreset, width: ToolstackWidth = .bits64, seed: UInt64 = 1,
         pages: UInt64 = 48
     ) -> XendImage {
@@ -93,7 +93,7 @@ extension XendImage {
     }
 
     /// `preset` around a small legacy stream of a `width` toolstack.
-    public static func preset(
+    package static func preset(
         _ preset: XendPreset, width: ToolstackWidth = .bits64, seed: UInt64 = 1,
         pages: UInt64 = 48
     ) -> XendImage {

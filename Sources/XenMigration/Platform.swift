@@ -32,11 +32,11 @@ enum FileKind {
 }
 
 /// Pipe tuning for the tools.
-public enum Pipes {
+package enum Pipes {
     /// Asks for a bigger pipe buffer when `descriptor` is a pipe, so the
     /// process at the other end hands over (or takes) more per wake-up.
     /// Best effort: a pipe the kernel will not enlarge works as before.
-    public static func enlarge(_ descriptor: FileDescriptor, toBytes bytes: Int32 = 1 << 20) {
+    package static func enlarge(_ descriptor: FileDescriptor, toBytes bytes: Int32 = 1 << 20) {
         guard FileKind(descriptor) == .pipe else { return }
         Platform.setPipeSize(descriptor, bytes: bytes)
     }

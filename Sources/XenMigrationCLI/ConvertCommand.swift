@@ -210,22 +210,19 @@ public struct ConvertCommand: ToolCommand {
             return 1
         }
         let started = ProgressMeter.now()
-        let result: ConversionReport
+        let result: ConversionResult
         do {
-            result = try converter.run()
+            result = try converter.convert()
         } catch {
             meter?.finish(bytesRead: reader.offset, pages: nil)
             abandonAll()
             // Say what the input really is when it is not what the options say.
-            let shown =
-                Diagnosis.conversion(
-                    error, head: reader.head(), imageHead: reader.head(ofImage: true),
-                    options: options) ?? error
+            let shown = error.diagnosed
             console.error((shown.kind == .unsupported ? "Script Error: " : "Stream Error: ") + shown.description)
             return shown.exitStatus
         }
         meter?.finish(bytesRead: reader.offset, pages: nil)
-        if configOut != nil && result.configBytes == nil {
+        if configOut != nil && result.config == nil {
             abandonAll()
             console.error(
                 "No domain config to write to --config-out: the input is neither an xend image nor an "
@@ -240,19 +237,27 @@ public struct ConvertCommand: ToolCommand {
             console.error("Stream Error: \(error.message)")
             return 1
         }
-        if let configOut, let configFile, let bytes = result.configBytes, let failure = configFile.write(bytes) {
+        if let configOut, let configFile, let bytes = result.config?.bytes, let failure = configFile.write(bytes) {
             reportFile?.abandon()
             console.error("Unable to write config '\(configOut)': \(failure)")
             return 1
         }
         if let report, let reportFile {
-            let document = ReportDocument(result, seconds: ProgressMeter.now() - started)
-            if let failure = reportFile.write(Array(ReportFile.json(document, dryRun: dryRun).utf8)) {
+            let document = ReportDocument(result.report, seconds: ProgressMeter.now() - started, dryRun: dryRun)
+            let text: String
+            do {
+                text = try ReportFile.json(document)
+            } catch {
+                reportFile.abandon()
+                console.error("Unable to write report '\(report)': \(error)")
+                return 1
+            }
+            if let failure = reportFile.write(Array(text.utf8)) {
                 console.error("Unable to write report '\(report)': \(failure)")
                 return 1
             }
         }
-        if result.source == "xend" && result.guestType == .hvm { console.error(Xend.hvmRestoreNote) }
+        if result.report.source == .xend && result.report.guestType == .hvm { console.error(Xend.hvmRestoreNote) }
         return 0
     }
 }

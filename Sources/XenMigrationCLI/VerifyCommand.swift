@@ -76,12 +76,15 @@ public struct VerifyCommand: ToolCommand {
         let reader = StreamReader(FileDescriptorSource(fd))
         Sandbox.prepare()
         guard Sandbox.confine(disabled: noSandbox, console: console) else { return 2 }
+        var head: [UInt8] = []
         do {
+            // The first bytes, for a diagnosis of a failure.
+            head = try InputKind.head(of: reader)
             try StreamVerifier.verify(
                 reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy,
                 verbose: console.infoSink)
         } catch {
-            let shown = Diagnosis.verification(error, head: reader.head(), format: format) ?? error
+            let shown = Diagnosis.verification(error, head: head, format: format) ?? error
             console.error("Stream Error: " + shown.description)
             return 1
         }

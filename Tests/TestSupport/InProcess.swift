@@ -83,33 +83,12 @@ package func verify(_ reader: StreamReader, _ format: VerifyFormat, verbose: ((S
     }
 }
 
-/// Input offsets where a v2/v3 stream's records start (libxc, libxl, or
-/// xl then either), found by walking the record headers.
+/// Input offsets where a v2/v3 stream's headers and records end (libxc,
+/// libxl, or xl then either), as the verifier reaches them.
 package func recordBoundaries(_ s: [UInt8], _ format: VerifyFormat) -> [Int] {
-    func u32(_ at: Int) -> Int? {
-        guard at + 4 <= s.count else { return nil }
-        return (0..<4).reduce(0) { $0 | Int(s[at + $1]) << (8 * $1) }
-    }
-    var marks: [Int] = [0]
-    var at = 0
-    var format = format
-    if format == .xl {
-        guard let mandatory = u32(36), let optional = u32(44) else { return marks }
-        at = 48 + optional
-        marks.append(at)
-        format = mandatory & 2 != 0 ? .libxl : .libxc
-    }
-    func records(libxc: Bool) {
-        at += libxc ? 40 : 16
-        marks.append(at)
-        while let type = u32(at), let length = u32(at + 4) {
-            at += 8 + (length + 7) & ~7
-            marks.append(at)
-            if !libxc && type == 1 { records(libxc: true) }
-            if type == 0 { return }
-        }
-    }
-    records(libxc: format == .libxc)
+    var marks: [Int] = []
+    _ = try? StreamVerifier.verify(
+        reader: StreamReader(MemorySource(s)), format: format, boundaries: { marks.append(Int($0)) })
     return marks
 }
 

@@ -128,9 +128,10 @@ package enum SavedStreams {
         try writer.u64BE(Libxl.ident)
         try writer.u32BE(Libxl.version)
         try writer.u32BE(0)
-        let records = RecordWriter(writer)
+        // Records from memory only: the writer's input is empty.
+        let records = RecordWriter(output: writer, input: StreamReader(MemorySource([])), allowZeroCopy: false)
         try records.write(Libxl.RecordType.libxcContext)
-        try Libxc.writeImageHeader(version: .v3, to: writer)
+        try writer.write(Libxc.ImageHeader(version: .v3).bytes)
         try writer.u32(guest == .pv ? 1 : 2)
         try writer.u16(12)
         try writer.u16(0)

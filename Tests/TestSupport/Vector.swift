@@ -67,7 +67,7 @@ private final class Memo<Value: Sendable>: @unchecked Sendable {
 
 /// The verifier format for what a conversion with `options` writes.
 package func verifyFormat(of options: ConversionOptions) -> VerifyFormat {
-    options.xlHeader == true ? .xl : options.format == .libxl ? .libxl : .libxc
+    VerifyFormat(converted: options.format, xlHeader: options.xlHeader == true)
 }
 
 /// A vector's input and arguments.

@@ -47,7 +47,7 @@ func runAsCaller(
     switch kind {
     case .file:
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("caller-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         theirs = open(path, O_RDONLY | O_CLOEXEC)
         unlink(path)
         ours = theirs

@@ -65,15 +65,15 @@ struct DryRunReportTests {
     }
 
     @Test(
-        "the hand-written JSON is byte for byte what JSONEncoder writes for the report",
+        "the report encoder writes byte for byte what JSONEncoder writes for the report",
         arguments: ["hvm64-libxl-toolstack-xl", "pv32-xsave-vcpus70", "pv64-libxc", "hvm32-batch1"])
     func sameAsFoundation(_ name: String) throws {
         var document = try report(name)
-        #expect(ReportFile.json(document) == (try foundation(document)))
+        #expect(try ReportFile.json(document) == (try foundation(document)))
         // Times in every notation Double.description uses.
         for seconds in [0, 1, 0.5, 1e-05, 3.25e-7, 123456.789, 1e20] {
             document.seconds = seconds
-            #expect(ReportFile.json(document) == (try foundation(document)), "\(seconds)")
+            #expect(try ReportFile.json(document) == (try foundation(document)), "\(seconds)")
         }
     }
 
@@ -82,10 +82,10 @@ struct DryRunReportTests {
         var document = try report("pv64-libxc")
         document.report.deviceModelSignature = "a/b \"q\" \\ \n\r\t\u{8}\u{c}\u{1}\u{1f} é ☃"
         document.report.detected = []
-        document.report.pagesByType = ["odd \u{7f}": 3]
+        document.report.pagesByType = [.allocateOnly: 3]
         document.report.recordsWritten[.libxl(.checkpointState)] = 3
-        #expect(ReportFile.json(document) == (try foundation(document)))
-        let decoded = try JSONDecoder().decode(ReportDocument.self, from: Data(ReportFile.json(document).utf8))
+        #expect(try ReportFile.json(document) == (try foundation(document)))
+        let decoded = try JSONDecoder().decode(ReportDocument.self, from: Data(try ReportFile.json(document).utf8))
         #expect(decoded.report == document.report && decoded.seconds == document.seconds)
     }
 

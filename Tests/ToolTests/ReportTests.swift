@@ -56,7 +56,7 @@ struct ReportTests {
             Paths.converter, ["-i", v.file("input.legacy").path, "--dry-run", "--auto", "--report", "-"])
         #expect(report.status == 0)
         let decoded = try JSONDecoder().decode(ConversionReport.self, from: Data(report.stdout))
-        #expect(decoded.detected.contains("width"))
+        #expect(decoded.detected.contains(.width))
         #expect(decoded.bytesWritten == 0)  // nothing was written (DryRunReportTests: what would be)
     }
 

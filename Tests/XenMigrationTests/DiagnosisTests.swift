@@ -6,20 +6,25 @@ import XenMigration
 private func diagnoseConversion(_ input: [UInt8], _ options: ConversionOptions) -> StreamError? {
     let reader = StreamReader(MemorySource(input))
     do {
-        _ = try LegacyConverter(options: options, reader: reader, writer: StreamWriter(NullSink())).run()
+        _ = try LegacyConverter(options: options, reader: reader, writer: StreamWriter(NullSink())).convert()
         return nil
     } catch {
-        return Diagnosis.conversion(error, head: reader.head(), options: options) ?? error
+        return error.diagnosed
     }
 }
 
 private func diagnoseVerification(_ input: [UInt8], _ format: VerifyFormat) -> StreamError? {
     let reader = StreamReader(MemorySource(input))
     do {
-        try StreamVerifier.verify(reader: reader, format: format)
-        return nil
+        let head = try InputKind.head(of: reader)
+        do {
+            try StreamVerifier.verify(reader: reader, format: format)
+            return nil
+        } catch {
+            return Diagnosis.verification(error, head: head, format: format) ?? error
+        }
     } catch {
-        return Diagnosis.verification(error, head: reader.head(), format: format) ?? error
+        return error
     }
 }
 
@@ -99,10 +104,12 @@ struct DiagnosisTests {
             let options = try ConversionOptions(vectorArguments: vector.args)
             let reader = StreamReader(MemorySource(input))
             do {
-                _ = try LegacyConverter(options: options, reader: reader, writer: StreamWriter(NullSink())).run()
+                _ = try LegacyConverter(options: options, reader: reader, writer: StreamWriter(NullSink())).convert()
                 Issue.record("\(name) converted")
             } catch {
-                #expect(Diagnosis.conversion(error, head: reader.head(), options: options) == nil, "\(name)")
+                #expect(
+                    Diagnosis.conversion(error.error, head: error.head, imageHead: error.imageHead, options: options)
+                        == nil, "\(name)")
             }
         }
     }

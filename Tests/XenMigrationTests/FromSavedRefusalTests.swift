@@ -162,7 +162,7 @@ struct FromSavedRefusalTests {
             options: ConversionOptions(width: nil, guest: nil, format: .libxl, streamVersion: .v3, xlHeader: nil),
             reader: StreamReader(MemorySource(image)), writer: StreamWriter(sink)
         ).run()
-        #expect(converted.source == "xend")
+        #expect(converted.source == .xend)
         #expect(converted.xlConfig?.contains("name = \"g417\"") == true)
         #expect(converted.xlConfig?.contains("vcpus = 2") == true)
     }

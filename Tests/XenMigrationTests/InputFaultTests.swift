@@ -129,7 +129,7 @@ struct InputFaultTests {
             options: try conversionOptions(vector.args),
             reader: StreamReader(MemorySource(input, chunkLimit: 1), capacity: 64),
             writer: StreamWriter(sink, capacity: 64))
-        try converter.run()
+        _ = try converter.run()
         #expect(sink.bytes == vector.bytes("expected.out"))
     }
 

@@ -13,17 +13,18 @@ struct XendConversionTests {
     struct Run {
         var output: [UInt8]
         var report: ConversionReport
+        var config: DomainConfig?
         var lines: [String]
     }
 
     static func run(_ bytes: [UInt8], _ options: ConversionOptions, chunkLimit: Int = 997) throws -> Run {
         let sink = MemorySink()
         var lines: [String] = []
-        let report = try LegacyConverter(
+        let result = try LegacyConverter(
             options: options, reader: StreamReader(MemorySource(bytes, chunkLimit: chunkLimit)),
             writer: StreamWriter(sink), verbose: { lines.append($0) }
-        ).run()
-        return Run(output: sink.bytes, report: report, lines: lines)
+        ).convert()
+        return Run(output: sink.bytes, report: result.report, config: result.config, lines: lines)
     }
 
     static func failure(_ bytes: [UInt8], _ options: ConversionOptions) -> StreamError? {
@@ -31,7 +32,7 @@ struct XendConversionTests {
             _ = try run(bytes, options)
             return nil
         } catch {
-            return error as? StreamError
+            return (error as? ConversionFailure)?.error
         }
     }
 
@@ -51,11 +52,11 @@ struct XendConversionTests {
         #expect(whole.output == expected)
         // The generator's own prediction of the legacy part agrees.
         #expect(try #require(image.legacy.expectedOutput(format: .libxl)) == bare.output)
-        #expect(whole.report.source == "xend")
+        #expect(whole.report.source == .xend)
         #expect(whole.report.xlConfig == String(decoding: xl.text, as: UTF8.self))
-        #expect(whole.report.configBytes == xl.text)
+        #expect(whole.config == DomainConfig(bytes: xl.text, isJSON: false))
         #expect(whole.report.guestType == preset.guest && whole.report.toolstackWidth == width.rawValue)
-        #expect(whole.report.detected.contains("guest type") && whole.report.detected.contains("width"))
+        #expect(whole.report.detected == [.guestType, .width])
         #expect(whole.report.bytesRead == UInt64(image.bytes().count))
         #expect(
             Array(whole.lines.prefix(2)) == [
@@ -93,7 +94,7 @@ struct XendConversionTests {
         let run = try Self.run(image.bytes(), options)
         let header = try Xend.xlSaveHeader(config: config)
         #expect(Array(run.output.prefix(header.count)) == header)
-        #expect(run.report.configBytes == config)
+        #expect(run.config?.bytes == config)
         let plain = try Self.run(image.bytes(), Self.auto)
         #expect(
             Array(run.output.dropFirst(header.count))
@@ -109,7 +110,7 @@ struct XendConversionTests {
             header += withUnsafeBytes(of: v.littleEndian, Array.init)
         }
         let run = try Self.run(header + config + legacy, Self.auto)
-        #expect(run.report.configBytes == config && !run.report.configIsJSON && run.report.source == nil)
+        #expect(run.config == DomainConfig(bytes: config, isJSON: false) && run.report.source == nil)
         #expect(
             Array(run.output[(XL.magic.count + 16)...].prefix(4 + config.count))
                 == Array(header[(XL.magic.count + 16)...]) + config)

@@ -33,7 +33,7 @@ struct XendImageTests {
         let bytes = image.bytes()
         for format in [OutputFormat.libxc, .libxl] {
             let reader = StreamReader(MemorySource(bytes, chunkLimit: 997))
-            #expect(try Xend.startsImage(reader))
+            #expect(InputKind.identify(try InputKind.head(of: reader)) == .xendImage)
             #expect(reader.offset == 0)
             let (domain, xl) = try Xend.readConfiguration(from: reader)
             #expect(reader.offset == UInt64(20 + image.config.count))

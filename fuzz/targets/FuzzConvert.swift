@@ -34,7 +34,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         return 0
     }
     // Converted: the output must stream through the verifier too.
-    let format: VerifyFormat = report.xlHeader ? .xl : (mode.options.format == .libxl ? .libxl : .libxc)
+    let format = report.verifyFormat
     do {
         try StreamVerifier.verify(
             reader: StreamReader(MemorySource(sink.bytes)), format: format,

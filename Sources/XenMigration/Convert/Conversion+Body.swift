@@ -1,14 +1,40 @@
+/// What the image body held, gathered as it streams past.
+struct BodySummary {
+    var onlineVCPUs: [Int] = []
+    /// The HVM params the body's chunks gave, written at its end.
+    var hvmParams: [(index: UInt64, value: UInt64)] = []
+    var xenstoreData: [UInt8] = []
+    var pagesConverted: UInt64 = 0
+    /// Batch entries by legacy page type nibble.
+    var pageTypeCounts = [UInt64](repeating: 0, count: 16)
+    var droppedEntries: UInt64 = 0
+    var pageBatches: UInt64 = 0
+    var debugStream = false
+}
+
+/// One batch's pfns, reused so that batches allocate nothing.
+private struct BatchScratch {
+    var batch: [UInt64] = []
+    var sorted: [UInt64] = []
+    init() {
+        batch.reserveCapacity(Int(Legacy.maxBatch))
+        sorted.reserveCapacity(Int(Legacy.maxBatch))
+    }
+}
+
 /// The image body: page batches and chunks, up to the end marker.
 extension Conversion {
-    func convertBody() throws(StreamError) {
+    func convertBody(_ image: ImageKind, _ legacy: LegacyReader) throws(StreamError) -> BodySummary {
+        var summary = BodySummary()
+        var scratch = BatchScratch()
         while true {
             let (marker, offset) = try legacy.bodyMarker()
             switch marker {
             case .pageBatch(let count):
-                try convertPageBatch(count: count, at: offset)
+                try convertPageBatch(count: count, at: offset, legacy, &scratch, &summary)
             case .chunk(let chunk):
                 info(VerboseText.chunk(chunk.rawValue, chunk))
-                if try convertChunk(chunk, at: offset) { return }
+                if try convertChunk(chunk, at: offset, image, legacy, &summary) { return summary }
             case .unknown(let raw):
                 info(VerboseText.chunk(raw, nil))
                 throw malformed("Unrecognised chunk \(raw)", at: offset)
@@ -16,69 +42,73 @@ extension Conversion {
         }
     }
 
-    private func convertPageBatch(count: Int, at markerOffset: UInt64) throws(StreamError) {
-        batch.removeAll(keepingCapacity: true)
+    private func convertPageBatch(
+        count: Int, at markerOffset: UInt64, _ legacy: LegacyReader, _ scratch: inout BatchScratch,
+        _ summary: inout BodySummary
+    ) throws(StreamError) {
+        scratch.batch.removeAll(keepingCapacity: true)
         for _ in 0..<count {
             let entry = try legacy.batchEntry()
             if entry == Legacy.xtabPadding {
-                droppedEntries += 1
+                summary.droppedEntries += 1
                 continue
             }
-            batch.append(entry)
+            scratch.batch.append(entry)
         }
         // Duplicates are compared on the whole native value, as written.
-        if batch.count > 1 {
-            sortedBatch.removeAll(keepingCapacity: true)
-            sortedBatch.append(contentsOf: batch)
-            sortedBatch.sort()
-            for i in 1..<sortedBatch.count where sortedBatch[i] == sortedBatch[i - 1] {
-                throw malformed("Duplicate pfns in batch (pfn entry 0x\(hex(sortedBatch[i])))", at: markerOffset)
+        if scratch.batch.count > 1 {
+            scratch.sorted.removeAll(keepingCapacity: true)
+            scratch.sorted.append(contentsOf: scratch.batch)
+            scratch.sorted.sort()
+            let sorted = scratch.sorted
+            for i in 1..<sorted.count where sorted[i] == sorted[i - 1] {
+                throw malformed("Duplicate pfns in batch (pfn entry 0x\(hex(sorted[i])))", at: markerOffset)
             }
         }
         var pages: UInt64 = 0
-        for (i, entry) in batch.enumerated() {
+        for (i, entry) in scratch.batch.enumerated() {
             let type = entry & Legacy.pfnTypeMask
             if type < Legacy.firstDatalessType { pages += 1 }
-            pageTypeCounts[Int((entry >> 28) & 0xf)] += 1
+            summary.pageTypeCounts[Int((entry >> 28) & 0xf)] += 1
             // Type moves from bits 28-31 to 60-63; the pfn keeps bits 0-27.
-            batch[i] = (type << 32) | (entry & Legacy.pfnMask)
+            scratch.batch[i] = (type << 32) | (entry & Legacy.pfnMask)
         }
-        report.pageBatches += 1
+        summary.pageBatches += 1
         legacy.expectPages(pages)
-        let transfer = self.transfer
-        try libxc.pageData(entries: batch, pages: pages) { (_) throws(StreamError) in
-            try transfer.copy(pages * UInt64(Legacy.pageSize), "page data")
-        }
-        pagesConverted += pages
-        progress?(input.offset, pagesConverted)
+        try libxc.pageData(entries: scratch.batch, pages: pages)
+        summary.pagesConverted += pages
+        progress?(input.offset, summary.pagesConverted)
     }
 
     /// Handles one chunk; true at the end of the body.
-    private func convertChunk(_ chunk: Legacy.Chunk, at offset: UInt64) throws(StreamError) -> Bool {
+    private func convertChunk(
+        _ chunk: Legacy.Chunk, at offset: UInt64, _ image: ImageKind, _ legacy: LegacyReader,
+        _ summary: inout BodySummary
+    ) throws(StreamError) -> Bool {
         switch chunk {
         case .end:
             info(VerboseText.end)
-            if !hvmParams.isEmpty {
-                guard !isPV else { throw malformed("HVM-only param in PV stream", at: offset) }
-                try writeHVMParams(hvmParams)
+            if !summary.hvmParams.isEmpty {
+                guard !image.isPV else { throw malformed("HVM-only param in PV stream", at: offset) }
+                try libxc.hvmParams(summary.hvmParams)
             }
             return true
         case .hvmIdentPT, .hvmVM86TSS, .hvmConsolePFN, .hvmACPIIOPortsLocation, .hvmViridian,
             .hvmGenerationIDAddr, .hvmPagingRingPFN, .hvmMonitorRingPFN, .hvmSharingRingPFN, .hvmIOReqServerPFN,
             .hvmNrIOReqServerPages:
-            try collectHVMParam(chunk, at: offset)
+            try collectHVMParam(chunk, at: offset, legacy, &summary.hvmParams)
         case .enableVerifyMode:
-            report.debugStream = true
+            summary.debugStream = true
             info(VerboseText.debugStream)
         case .vcpuInfo:
             let limit = options.limits.onlineVCPUs
             let maxID = try legacy.vcpuInfo(at: offset) { (vcpu) throws(StreamError) in
-                guard onlineVCPUs.count < limit else {
+                guard summary.onlineVCPUs.count < limit else {
                     throw malformed("More than \(limit) online vcpus listed", at: offset)
                 }
-                onlineVCPUs.append(vcpu)
+                summary.onlineVCPUs.append(vcpu)
             }
-            info(VerboseText.vcpuInfo(maxID: maxID, online: onlineVCPUs))
+            info(VerboseText.vcpuInfo(maxID: maxID, online: summary.onlineVCPUs))
         case .tmem, .tmemExtra:
             throw StreamError(.unsupported, "\(chunk.name) chunk: tmem is not supported", offset: offset)
         case .tscInfo:
@@ -96,12 +126,15 @@ extension Conversion {
             throw StreamError(
                 .unsupported, "enable_compression chunk: Remus compression is not supported", offset: offset)
         case .toolstack:
-            try convertToolstack(at: offset)
+            try convertToolstack(at: offset, image, legacy, &summary.xenstoreData)
         }
         return false
     }
 
-    private func collectHVMParam(_ chunk: Legacy.Chunk, at offset: UInt64) throws(StreamError) {
+    private func collectHVMParam(
+        _ chunk: Legacy.Chunk, at offset: UInt64, _ legacy: LegacyReader,
+        _ hvmParams: inout [(index: UInt64, value: UInt64)]
+    ) throws(StreamError) {
         guard let param = chunk.hvmParam else { return }
         let value = try legacy.hvmParamValue(chunk)
         info(VerboseText.hvmParam(param.label, value, decimal: param.decimal))
@@ -111,14 +144,11 @@ extension Conversion {
         hvmParams.append((param.index, value))
     }
 
-    func writeHVMParams(_ params: [(index: UInt64, value: UInt64)]) throws(StreamError) {
-        try libxc.hvmParams(params)
-        for (index, value) in params { report.hvmParams.append(.init(index: index, value: value)) }
-    }
-
     /// libxl output keeps libxl's physmap as xenstore data; libxc output
     /// has nowhere to put it.
-    private func convertToolstack(at offset: UInt64) throws(StreamError) {
+    private func convertToolstack(
+        at offset: UInt64, _ image: ImageKind, _ legacy: LegacyReader, _ xenstoreData: inout [UInt8]
+    ) throws(StreamError) {
         let size = try legacy.chunkSize("toolstack size")
         guard size > 0 else { return }
         guard isLibxl else {
@@ -134,7 +164,7 @@ extension Conversion {
         let dataOffset = input.offset
         let data = try input.readBytes(Int(size), "toolstack data")
         info(VerboseText.toolstackData(size: size))
-        var toolstack = try LibxlToolstack(data, at: dataOffset, width: width)
+        var toolstack = try LibxlToolstack(data, at: dataOffset, width: image.width)
         info(VerboseText.toolstackHeader(version: toolstack.version, count: toolstack.count))
         for _ in 0..<toolstack.count {
             let entry = try toolstack.nextEntry()

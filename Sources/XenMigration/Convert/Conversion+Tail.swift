@@ -1,98 +1,105 @@
+/// What the tail and the device model record gave the report.
+struct TailSummary {
+    /// The HVM params the tail wrote (an HVM tail's magic pfns).
+    var hvmParams: [(index: UInt64, value: UInt64)] = []
+    var deviceModelSignature: String?
+    var deviceModelBytes: UInt64 = 0
+}
+
 /// The image tail (PV: vcpu contexts and shared info; HVM: magic pfns and
 /// the HVM context), then the device model record.
 extension Conversion {
-    func convertPVTail() throws(StreamError) {
+    func convertPVTail(_ image: ImageKind, _ legacy: LegacyReader, _ pv: PVLayout, onlineVCPUs: [Int])
+        throws(StreamError)
+    {
         let unmapped = try legacy.unmappedPFNCount()
         if unmapped != 0 {
-            try transfer.discard(UInt64(unmapped) * UInt64(width.ulongSize), "unmapped pfn list")
+            try transfer.discard(UInt64(unmapped) * UInt64(image.width.ulongSize), "unmapped pfn list")
             info(VerboseText.unmappedPFNs(unmapped))
         }
         for vcpu in onlineVCPUs {
-            try vcpuContext(.x86PVVCPUBasic, vcpu: vcpu, size: UInt64(basicContextSize), "vcpu basic context")
-            info(VerboseText.vcpuBasic(size: basicContextSize))
-            if hasExtendedContext {
+            try vcpuContext(.x86PVVCPUBasic, vcpu: vcpu, size: pv.basicContextSize, "vcpu basic context")
+            info(VerboseText.vcpuBasic(size: pv.basicContextSize))
+            if pv.hasExtendedContext {
                 try vcpuContext(
-                    .x86PVVCPUExtended, vcpu: vcpu, size: UInt64(Legacy.extendedContextSize),
+                    .x86PVVCPUExtended, vcpu: vcpu, size: UInt32(Legacy.extendedContextSize),
                     "vcpu extended context")
                 info(VerboseText.vcpuExtended(size: Legacy.extendedContextSize))
             }
-            if xsaveLength != 0 {
+            if pv.xsaveLength != 0 {
                 let headerOffset = input.offset
                 let (mask, size) = try legacy.xsaveHeader()
+                let xsaveLength = pv.xsaveLength
                 guard xsaveLength >= Legacy.xsaveHeaderSize, size == UInt64(xsaveLength - Legacy.xsaveHeaderSize) else {
                     throw malformed(
                         "vcpu\(vcpu) xsave size 0x\(hex(size)) does not match xcnt length 0x\(hex(xsaveLength)) - 16",
                         at: headerOffset)
                 }
-                try vcpuContext(.x86PVVCPUXsave, vcpu: vcpu, size: size, "vcpu xsave context")
+                try vcpuContext(
+                    .x86PVVCPUXsave, vcpu: vcpu, size: xsaveLength - Legacy.xsaveHeaderSize, "vcpu xsave context")
                 info(VerboseText.vcpuXsave(mask: mask, size: size))
             }
         }
-        let transfer = self.transfer
         input.expect(UInt64(Legacy.sharedInfoSize))
-        try libxc.sharedInfo { (_) throws(StreamError) in
-            try transfer.copy(UInt64(Legacy.sharedInfoSize), "shared info")
-        }
+        try libxc.sharedInfo()
         info(VerboseText.sharedInfo)
         try libxc.end()
     }
 
-    private func vcpuContext(_ type: Libxc.RecordType, vcpu: Int, size: UInt64, _ what: String) throws(StreamError) {
-        let transfer = self.transfer
-        input.expect(size)
-        try libxc.vcpuContext(type, vcpu: vcpu, size: size) { (_) throws(StreamError) in
-            try transfer.copy(size, what)
-        }
+    private func vcpuContext(_ type: Libxc.RecordType, vcpu: Int, size: UInt32, _ what: String) throws(StreamError) {
+        input.expect(UInt64(size))
+        try libxc.vcpuContext(type, vcpu: vcpu, size: size, what)
     }
 
-    func convertHVMTail() throws(StreamError) {
+    /// The magic pfns (written as HVM params, returned for the report) and
+    /// the HVM context.
+    func convertHVMTail(_ legacy: LegacyReader) throws(StreamError) -> [(index: UInt64, value: UInt64)] {
         let tail = try legacy.hvmTail()
         info(VerboseText.magicPFNs(tail))
-        try writeHVMParams([
+        let params = [
             (HVMParam.ioreqPFN, tail.ioreqPFN), (HVMParam.bufioreqPFN, tail.bufioreqPFN),
             (HVMParam.storePFN, tail.storePFN),
-        ])
+        ]
+        try libxc.hvmParams(params)
         info(VerboseText.hvmContext(size: tail.contextSize))
-        let transfer = self.transfer
-        let size = UInt64(tail.contextSize)
-        try libxc.hvmContext(size: size) { (_) throws(StreamError) in try transfer.copy(size, "HVM context") }
+        try libxc.hvmContext(size: tail.contextSize)
         try libxc.end()
+        return params
     }
 
-    func convertDeviceModel() throws(StreamError) {
+    /// The device model record: its signature and size.
+    func convertDeviceModel(_ legacy: LegacyReader) throws(StreamError) -> (signature: String, bytes: UInt64) {
         let offset = input.offset
         let signature = try legacy.deviceModelSignature()
         let name = String(decoding: signature, as: UTF8.self)
         info(VerboseText.qemuSignature(name))
-        report.deviceModelSignature = name
-        let transfer = self.transfer
+        let header = UInt64(Libxl.emulatorHeaderSize)
 
         switch signature {
         case Legacy.deviceModelRecord0002, Legacy.remusDeviceModelState:
-            let size = UInt64(try legacy.deviceModelSize())
-            report.deviceModelBytes = size
+            let size = try legacy.deviceModelSize()
             if isLibxl {
-                try libxl.emulatorContext(length: size) { (_) throws(StreamError) in
-                    try transfer.copy(size, "device model data")
-                }
+                try Libxc.checkRecordLength(Libxl.RecordType.emulatorContext, header + UInt64(size), at: input.offset)
+                try libxl.emulatorContext(.input(UInt64(size), "device model data"))
             } else {
-                try records.output.write(signature)
-                try records.output.u32(UInt32(size))
-                try transfer.copy(size, "device model data")
+                try records.writeUnframed(signature)
+                var length: [UInt8] = []
+                size.append(to: &length)
+                try records.writeUnframed(length)
+                try records.copyUnframed(UInt64(size), "device model data")
             }
+            return (name, UInt64(size))
         case Legacy.qemuDeviceModelRecord:
             // xend-era layout: the data runs to the end of the stream.
-            if isLibxl {
-                let spool = try Spool(restOf: transfer)
-                report.deviceModelBytes = spool.size
-                let allowZeroCopy = transfer.allowZeroCopy
-                try libxl.emulatorContext(length: spool.size) { (output) throws(StreamError) in
-                    try spool.copy(to: output, allowZeroCopy: allowZeroCopy)
-                }
-            } else {
-                try records.output.write(signature)
-                report.deviceModelBytes = try transfer.copyToEnd()
+            guard isLibxl else {
+                try records.writeUnframed(signature)
+                return (name, try records.copyUnframedToEnd())
             }
+            let spool = try Spool(restOf: transfer)
+            try Libxc.checkRecordLength(
+                Libxl.RecordType.emulatorContext, header &+ spool.size, at: input.offset)
+            try libxl.emulatorContext(.spool(spool))
+            return (name, spool.size)
         default:
             throw StreamError(.unsupported, "Unrecognised Qemu sig '\(escapedASCII(signature))'", offset: offset)
         }

@@ -16,15 +16,6 @@ public enum LegacyDetection {
     /// Bytes detection looks at.
     public static let prefixLength = 16
 
-    /// Looks at the next 16 bytes without consuming them.
-    public static func detect(reader: StreamReader, width: ToolstackWidth?, guest: GuestType?) throws(StreamError)
-        -> Result
-    {
-        let offset = reader.offset
-        let prefix = try reader.peek(prefixLength)
-        return try detect(prefix: prefix, width: width, guest: guest, offset: offset)
-    }
-
     public static func detect(
         prefix: [UInt8], width givenWidth: ToolstackWidth?, guest givenGuest: GuestType?,
         offset: UInt64 = 0
@@ -41,27 +32,46 @@ public enum LegacyDetection {
         let width = givenWidth ?? (octets4to7 == 0 ? .bits64 : .bits32)
         if let g = givenGuest { return Result(width: width, guest: g) }
 
-        let next = width.ulongSize
-        guard let low = bytes.peek(UInt32.self, at: next),
-            width == .bits32 || bytes.peek(UInt32.self, at: next + 4) != nil
-        else {
+        switch bodyStart(prefix, width: width) {
+        case nil:
             throw StreamError(
                 .truncated, "Stream truncated at input offset \(end): too short to detect the guest type (saw \(seen))",
                 offset: end)
-        }
-        let high = width == .bits64 ? bytes.peek(UInt32.self, at: next + 4) ?? 0 : 0
-        if low == 0xffff_ffff && (width == .bits32 || high == 0xffff_ffff) {
-            return Result(width: width, guest: .pv)
-        }
-        // An HVM body starts with a chunk marker (-20 to -1), a page count
-        // (1 to 1024) or the end marker.
-        let marker = Int32(bitPattern: low)
-        if marker >= -20 && marker <= Legacy.maxBatch {
-            return Result(width: width, guest: .hvm)
+        case .extendedInfo: return Result(width: width, guest: .pv)
+        case .marker: return Result(width: width, guest: .hvm)
+        case .neither: break
         }
         throw StreamError(
             .malformed,
             "Cannot detect the image kind: the first bytes (\(seen)) fit neither a PV image (extended-info marker) nor an HVM one (chunk marker) for a \(width.rawValue)-bit toolstack",
             offset: offset)
+    }
+
+    /// What the word after `p2m_size` is.
+    enum BodyStart: Equatable {
+        /// All ones: the extended-info marker a PV image starts with.
+        case extendedInfo
+        /// A chunk marker (-20 to -1), a page count (1 to 1024) or the end
+        /// marker (0): an HVM body.
+        case marker(Int32)
+        case neither
+    }
+
+    /// The word after `p2m_size` in `prefix` read for `width`; nil when
+    /// `prefix` is too short to hold it.
+    static func bodyStart(_ prefix: [UInt8], width: ToolstackWidth) -> BodyStart? {
+        let bytes = ByteCursor(prefix)
+        let next = width.ulongSize
+        guard let low = bytes.peek(UInt32.self, at: next) else { return nil }
+        let high: UInt32
+        if width == .bits64 {
+            guard let word = bytes.peek(UInt32.self, at: next + 4) else { return nil }
+            high = word
+        } else {
+            high = 0xffff_ffff
+        }
+        if low == 0xffff_ffff && high == 0xffff_ffff { return .extendedInfo }
+        let marker = Int32(bitPattern: low)
+        return marker >= Legacy.Chunk.lowestMarker && marker <= Legacy.maxBatch ? .marker(marker) : .neither
     }
 }

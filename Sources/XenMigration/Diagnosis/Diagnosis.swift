@@ -5,8 +5,9 @@ public enum Diagnosis {
     /// say (the stream's own error stands), else a one-line error that
     /// replaces it. A wrong width or guest type is a bad stream for those
     /// options (`.malformed`), whatever the parser tripped on.
+    /// `head`: the stream's first bytes (`InputKind.head(of:)`);
     /// `imageHead`: the first bytes of the legacy image inside an xl save
-    /// file (`StreamReader.head(ofImage:)`).
+    /// file or xend image (`ConversionFailure` carries both).
     public static func conversion(
         _ error: StreamError, head: [UInt8], imageHead: [UInt8] = [],
         options: ConversionOptions
@@ -74,18 +75,13 @@ public enum Diagnosis {
     }
 
     /// Whether the word after `p2m_size` fits an image of this width and
-    /// guest type (either, for nil): the extended-info marker (PV) or a
-    /// chunk marker or page count (HVM). An HVM body never starts with the
-    /// end marker (it has pages), and all ones reads as the PV marker, as
-    /// the spec's detection table reads it.
+    /// guest type (either, for nil), as `LegacyDetection` reads it; stricter
+    /// in one way: an HVM body never starts with the end marker (it has
+    /// pages).
     static func plausible(_ head: [UInt8], _ width: ToolstackWidth, _ guest: GuestType?) -> Bool {
-        let bytes = ByteCursor(head)
-        let at = width.ulongSize
-        guard let low = bytes.peek(UInt32.self, at: at) else { return false }
-        let high = width == .bits64 ? bytes.peek(UInt32.self, at: at + 4) : 0xffff_ffff
-        let pv = low == 0xffff_ffff && high == 0xffff_ffff
-        let marker = Int32(bitPattern: low)
-        let hvm = !pv && marker >= -20 && marker <= Legacy.maxBatch && marker != 0 && (width == .bits32 || high != nil)
+        let start = LegacyDetection.bodyStart(head, width: width)
+        let pv = start == .extendedInfo
+        let hvm = start.map { if case .marker(let m) = $0 { m != 0 } else { false } } ?? false
         switch guest {
         case .pv: return pv
         case .hvm: return hvm

@@ -15,17 +15,31 @@ public enum InputKind: Sendable, Equatable {
     case xendImage
     case unknown
 
+    /// The bytes `identify` reads: enough for an xl header's flags.
+    static let headLength = XL.magic.count + 8
+
+    /// Peeks at the stream's first bytes, as many as `identify` needs and
+    /// the stream certainly holds: `LegacyDetection.prefixLength` (every
+    /// stream and image is longer), and the xl header's fixed part when
+    /// they begin like one.
+    public static func head(of reader: StreamReader) throws(StreamError) -> [UInt8] {
+        let head = try reader.peek(LegacyDetection.prefixLength)
+        return XL.magic.starts(with: head) ? try reader.peek(headLength) : head
+    }
+
+    /// The one sniffer of magic numbers.
     public static func identify(_ head: [UInt8]) -> InputKind {
         if head.starts(with: XL.magic) {
             let flags = ByteCursor(head).peek(UInt32.self, at: XL.magic.count + 4) ?? 0
             return .xlSave(streamV2: flags & XL.mandatoryFlagStreamV2 != 0)
         }
         if head.starts(with: Xend.magic) { return .xendImage }
-        if head.count >= 8, UInt64(bigEndianBytes: head[0..<8]) == Libxl.ident { return .libxlStream }
-        if head.count >= 16, UInt64(bigEndianBytes: head[0..<8]) == Libxc.imageMarker,
-            UInt32(bigEndianBytes: head[8..<12]) == Libxc.imageID
+        let bytes = ByteCursor(head)
+        if bytes.peek(UInt64.self, at: 0, .big) == Libxl.ident { return .libxlStream }
+        if head.count >= 16, bytes.peek(UInt64.self, at: 0, .big) == Libxc.imageMarker,
+            bytes.peek(UInt32.self, at: 8, .big) == Libxc.imageID, let version = bytes.peek(UInt32.self, at: 12, .big)
         {
-            return .libxcStream(version: UInt32(bigEndianBytes: head[12..<16]))
+            return .libxcStream(version: version)
         }
         if let detected = try? LegacyDetection.detect(
             prefix: Array(head.prefix(LegacyDetection.prefixLength)),
@@ -47,12 +61,5 @@ public enum InputKind: Sendable, Equatable {
         case .xendImage: "an xm save (xend) image"
         case .unknown: "not a stream this tool knows"
         }
-    }
-}
-
-extension FixedWidthInteger {
-    /// The value of `bytes` (exactly `size` of them) read big-endian.
-    init(bigEndianBytes bytes: ArraySlice<UInt8>) {
-        self = bytes.reduce(Self.zero) { ($0 << 8) | Self(truncatingIfNeeded: $1) }
     }
 }

@@ -8,9 +8,9 @@ public enum ToolstackWidth: Int, Sendable, Codable, CaseIterable {
     case bits64 = 64
 
     /// Size of a native `unsigned long`, in bytes.
-    public var ulongSize: Int { self == .bits32 ? 4 : 8 }
+    package var ulongSize: Int { self == .bits32 ? 4 : 8 }
     /// An `unsigned long` with every bit set.
-    public var allOnes: UInt64 { self == .bits32 ? 0xffff_ffff : .max }
+    package var allOnes: UInt64 { self == .bits32 ? 0xffff_ffff : .max }
 }
 
 public enum GuestType: String, Sendable, Codable, CaseIterable {
@@ -18,35 +18,35 @@ public enum GuestType: String, Sendable, Codable, CaseIterable {
     case hvm
 }
 
-public enum Legacy {
+package enum Legacy {
     /// Largest page batch `xc_domain_save()` writes.
-    public static let maxBatch: Int32 = 1024
+    package static let maxBatch: Int32 = 1024
     /// Largest vcpu id a vcpu_info chunk may describe.
-    public static let maxVCPUID: Int32 = 4095
-    public static let pageSize = 4096
+    package static let maxVCPUID: Int32 = 4095
+    package static let pageSize = 4096
 
     /// Page-type bits of a pfn_type entry (bits 28-31 of the low word).
-    public static let pfnTypeMask: UInt64 = 0xf000_0000
-    public static let pfnMask: UInt64 = 0x0fff_ffff
+    package static let pfnTypeMask: UInt64 = 0xf000_0000
+    package static let pfnMask: UInt64 = 0x0fff_ffff
     /// Entries equal to this (XTAB with pfn 0) are padding: dropped.
-    public static let xtabPadding: UInt64 = 0xf000_0000
+    package static let xtabPadding: UInt64 = 0xf000_0000
     /// Types at or above this (broken, allocate-only, invalid) carry no page.
-    public static let firstDatalessType: UInt64 = 0xd000_0000
+    package static let firstDatalessType: UInt64 = 0xd000_0000
 
     /// Extended-info block sizes of the `vcpu` block.
-    public static let vcpuContextSize64: UInt32 = 0x1430
-    public static let vcpuContextSize32: UInt32 = 0xaf0
-    public static let extendedContextSize = 128
-    public static let sharedInfoSize = 4096
+    package static let vcpuContextSize64: UInt32 = 0x1430
+    package static let vcpuContextSize32: UInt32 = 0xaf0
+    package static let extendedContextSize = 128
+    package static let sharedInfoSize = 4096
 
     /// Device model record signatures.
-    public static let qemuSignatureLength = 21
-    public static let deviceModelRecord0002 = Array("DeviceModelRecord0002".utf8)
-    public static let qemuDeviceModelRecord = Array("QemuDeviceModelRecord".utf8)
-    public static let remusDeviceModelState = Array("RemusDeviceModelState".utf8)
+    package static let qemuSignatureLength = 21
+    package static let deviceModelRecord0002 = Array("DeviceModelRecord0002".utf8)
+    package static let qemuDeviceModelRecord = Array("QemuDeviceModelRecord".utf8)
+    package static let remusDeviceModelState = Array("RemusDeviceModelState".utf8)
 
     /// Legacy chunk markers (negative `int`s in the body).
-    public enum Chunk: Int32, Sendable {
+    package enum Chunk: Int32, Sendable {
         case end = 0
         case enableVerifyMode = -1
         case vcpuInfo = -2
@@ -69,8 +69,11 @@ public enum Legacy {
         case hvmIOReqServerPFN = -19
         case hvmNrIOReqServerPages = -20
 
+        /// The most negative marker Xen defines (detection's lower bound).
+        package static let lowestMarker = Chunk.hvmNrIOReqServerPages.rawValue
+
         /// The chunk's name as Xen's tools spell it.
-        public var name: String {
+        package var name: String {
             switch self {
             case .end: "end"
             case .enableVerifyMode: "enable_verify_mode"
@@ -98,7 +101,7 @@ public enum Legacy {
 
         /// For chunks that carry one HVM param (`uint32 pad; uint64 value`):
         /// the param index and the verbose label.
-        public var hvmParam: (index: UInt64, label: String, decimal: Bool)? {
+        package var hvmParam: (index: UInt64, label: String, decimal: Bool)? {
             switch self {
             case .hvmIdentPT: (HVMParam.identPT, "EPT Identity Pagetable", false)
             case .hvmVM86TSS: (HVMParam.vm86TSS, "VM86 TSS", false)
@@ -118,28 +121,28 @@ public enum Legacy {
 }
 
 /// HVM parameter indices (xen/include/public/hvm/params.h).
-public enum HVMParam {
-    public static let storePFN: UInt64 = 1
-    public static let ioreqPFN: UInt64 = 5
-    public static let bufioreqPFN: UInt64 = 6
-    public static let viridian: UInt64 = 9
-    public static let identPT: UInt64 = 12
-    public static let vm86TSS: UInt64 = 15
-    public static let consolePFN: UInt64 = 17
-    public static let acpiIOPortsLocation: UInt64 = 19
-    public static let pagingRingPFN: UInt64 = 27
-    public static let monitorRingPFN: UInt64 = 28
-    public static let sharingRingPFN: UInt64 = 29
-    public static let ioreqServerPFN: UInt64 = 32
-    public static let nrIOReqServerPages: UInt64 = 33
-    public static let vmGenerationIDAddr: UInt64 = 34
+package enum HVMParam {
+    package static let storePFN: UInt64 = 1
+    package static let ioreqPFN: UInt64 = 5
+    package static let bufioreqPFN: UInt64 = 6
+    package static let viridian: UInt64 = 9
+    package static let identPT: UInt64 = 12
+    package static let vm86TSS: UInt64 = 15
+    package static let consolePFN: UInt64 = 17
+    package static let acpiIOPortsLocation: UInt64 = 19
+    package static let pagingRingPFN: UInt64 = 27
+    package static let monitorRingPFN: UInt64 = 28
+    package static let sharingRingPFN: UInt64 = 29
+    package static let ioreqServerPFN: UInt64 = 32
+    package static let nrIOReqServerPages: UInt64 = 33
+    package static let vmGenerationIDAddr: UInt64 = 34
 }
 
 // MARK: - Parsed pieces
 
 extension Legacy {
     /// What a body marker (`int`) announces.
-    public enum BodyMarker: Sendable, Equatable {
+    package enum BodyMarker: Sendable, Equatable {
         /// A batch of this many pfns (1 to `maxBatch`, checked by the reader).
         case pageBatch(count: Int)
         case chunk(Chunk)
@@ -148,32 +151,32 @@ extension Legacy {
     }
 
     /// An extended-info block's header (PV images).
-    public struct ExtendedBlock: Sendable, Equatable {
-        public var id: [UInt8]
-        public var size: UInt32
+    package struct ExtendedBlock: Sendable, Equatable {
+        package var id: [UInt8]
+        package var size: UInt32
         /// Input offset of the block header.
-        public var offset: UInt64
-        public var name: String { String(decoding: id, as: UTF8.self) }
+        package var offset: UInt64
+        package var name: String { String(decoding: id, as: UTF8.self) }
     }
 
     /// The `tsc_info` chunk.
-    public struct TSCInfo: Sendable, Equatable {
-        public var mode: UInt32
-        public var nsec: UInt64
-        public var khz: UInt32
-        public var incarnation: UInt32
+    package struct TSCInfo: Sendable, Equatable {
+        package var mode: UInt32
+        package var nsec: UInt64
+        package var khz: UInt32
+        package var incarnation: UInt32
     }
 
     /// The fixed part of an HVM image's tail.
-    public struct HVMTail: Sendable, Equatable {
-        public var ioreqPFN: UInt64
-        public var bufioreqPFN: UInt64
-        public var storePFN: UInt64
-        public var contextSize: UInt32
+    package struct HVMTail: Sendable, Equatable {
+        package var ioreqPFN: UInt64
+        package var bufioreqPFN: UInt64
+        package var storePFN: UInt64
+        package var contextSize: UInt32
     }
 
     /// The basic vcpu context size tells a PV guest's width.
-    public static func guestWordBytes(vcpuContextSize size: UInt32) -> Int? {
+    package static func guestWordBytes(vcpuContextSize size: UInt32) -> Int? {
         switch size {
         case vcpuContextSize64: 8
         case vcpuContextSize32: 4
@@ -181,5 +184,5 @@ extension Legacy {
         }
     }
 
-    public static let xsaveHeaderSize: UInt32 = 16
+    package static let xsaveHeaderSize: UInt32 = 16
 }

@@ -11,22 +11,24 @@ public enum Libxc {
         public static func < (a: StreamVersion, b: StreamVersion) -> Bool { a.rawValue < b.rawValue }
     }
 
-    public static let imageMarker: UInt64 = .max
-    public static let imageID: UInt32 = 0x5845_4E46  // "XENF"
+    package static let imageMarker: UInt64 = .max
+    package static let imageID: UInt32 = 0x5845_4E46  // "XENF"
     /// Image header option bit 0: big-endian stream.
-    public static let optionBigEndian: UInt16 = 1
+    package static let optionBigEndian: UInt16 = 1
+    /// Image header option bits the spec reserves (all but big-endian).
+    package static let optionReservedMask: UInt16 = 0xfffe
 
     /// `xen_minor` of a legacy-converted domain header: the converter's
     /// version (`xen_major` is 0).
-    public static let converterVersion: UInt32 = 1
+    package static let converterVersion: UInt32 = 1
 
-    public enum DomainType: UInt32, Sendable, Codable {
+    package enum DomainType: UInt32, Sendable, Codable {
         case x86PV = 1
         case x86HVM = 2
         case x86PVH = 3
         case arm = 4
 
-        public var name: String {
+        package var name: String {
             switch self {
             case .x86PV: "x86 PV"
             case .x86HVM: "x86 HVM"
@@ -58,7 +60,7 @@ public enum Libxc {
         case x86MSRPolicy = 0x12
 
         /// The name Xen's verifier prints.
-        public var name: String {
+        package var name: String {
             switch self {
             case .end: "End"
             case .pageData: "Page data"
@@ -83,7 +85,7 @@ public enum Libxc {
         }
 
         /// Identifier used in reports: the spec's record name.
-        public var specName: String {
+        package var specName: String {
             switch self {
             case .end: "END"
             case .pageData: "PAGE_DATA"
@@ -109,18 +111,20 @@ public enum Libxc {
     }
 
     /// PAGE_DATA pfn fields: type in bits 60-63, pfn in bits 0-51.
-    public static let pfnTypeShift: UInt64 = 60
-    public static let pfnReservedMask: UInt64 = ((1 << 60) - 1) & ~((1 << 52) - 1)
+    package static let pfnTypeShift: UInt64 = 60
+    package static let pfnReservedMask: UInt64 = ((1 << 60) - 1) & ~((1 << 52) - 1)
 
     /// Largest record body the format can express.
-    public static let maxRecordLength = UInt64(UInt32.max)
+    package static let maxRecordLength = UInt64(UInt32.max)
 
     /// Zero bytes after a body of `length` bytes to reach a multiple of 8
     /// (libxl records are padded alike).
-    public static func padding(for length: UInt64) -> Int {
+    package static func padding(for length: UInt64) -> Int {
         Int((8 &- (length & 7)) & 7)
     }
 
     /// The domain header's page shift: 4 KiB pages.
-    public static let pageShift: UInt16 = 12
+    package static let pageShift: UInt16 = 12
+    /// Bytes in a page of `PAGE_DATA` (`1 << pageShift`).
+    package static let pageSize = 1 << Int(pageShift)
 }

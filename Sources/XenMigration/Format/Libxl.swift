@@ -1,12 +1,12 @@
 /// The libxl migration stream, version 2
 /// (docs/specs/libxl-migration-stream.pandoc).
 public enum Libxl {
-    public static let ident: UInt64 = 0x4c69_6278_6c46_6d74  // "LibxlFmt"
-    public static let version: UInt32 = 2
-    public static let optionBigEndian: UInt32 = 1
+    package static let ident: UInt64 = 0x4c69_6278_6c46_6d74  // "LibxlFmt"
+    package static let version: UInt32 = 2
+    package static let optionBigEndian: UInt32 = 1
     /// Header option bit 1: the stream was converted from a legacy one.
-    public static let optionLegacy: UInt32 = 2
-    public static let optionReservedMask: UInt32 = 0xfffc
+    package static let optionLegacy: UInt32 = 2
+    package static let optionReservedMask: UInt32 = 0xfffc
 
     public enum RecordType: UInt32, Sendable, CaseIterable {
         case end = 0
@@ -16,7 +16,7 @@ public enum Libxl {
         case checkpointEnd = 4
         case checkpointState = 5
 
-        public var name: String {
+        package var name: String {
             switch self {
             case .end: "End"
             case .libxcContext: "Libxc context"
@@ -27,7 +27,7 @@ public enum Libxl {
             }
         }
 
-        public var specName: String {
+        package var specName: String {
             switch self {
             case .end: "END"
             case .libxcContext: "LIBXC_CONTEXT"
@@ -39,12 +39,12 @@ public enum Libxl {
         }
     }
 
-    public enum EmulatorID: UInt32, Sendable {
+    package enum EmulatorID: UInt32, Sendable {
         case unknown = 0
         case qemuTraditional = 1
         case qemuUpstream = 2
 
-        public var name: String {
+        package var name: String {
             switch self {
             case .unknown: "Unknown"
             case .qemuTraditional: "Qemu Traditional"
@@ -54,5 +54,5 @@ public enum Libxl {
     }
 
     /// `uint32 emulator_id; uint32 index` before emulator record data.
-    public static let emulatorHeaderSize = 8
+    package static let emulatorHeaderSize = 8
 }

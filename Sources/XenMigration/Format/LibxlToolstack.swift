@@ -2,26 +2,26 @@
 /// `toolstack` chunk: `uint32 version (1); uint32 count;` then `count`
 /// physmap entries. Decoded entry by entry so that what precedes a bad
 /// entry is still reported.
-public struct LibxlToolstack {
-    public struct PhysmapEntry: Sendable, Equatable {
-        public var physOffset: UInt64
-        public var startAddress: UInt64
-        public var size: UInt64
+package struct LibxlToolstack {
+    package struct PhysmapEntry: Sendable, Equatable {
+        package var physOffset: UInt64
+        package var startAddress: UInt64
+        package var size: UInt64
         /// Without its terminating NUL.
-        public var name: ArraySlice<UInt8>
+        package var name: ArraySlice<UInt8>
         /// Input offset of the entry.
-        public var offset: UInt64
+        package var offset: UInt64
     }
 
-    public let version: UInt32
-    public let count: UInt32
+    package let version: UInt32
+    package let count: UInt32
     private var cursor: ByteCursor
     private let base: UInt64
     /// 64-bit toolstacks leaked 4 bytes of struct padding after each name.
     private let leakedPadding: Int
 
     /// Reads the blob's header. `base` is the blob's input offset, for errors.
-    public init(_ data: [UInt8], at base: UInt64, width: ToolstackWidth) throws(StreamError) {
+    package init(_ data: [UInt8], at base: UInt64, width: ToolstackWidth) throws(StreamError) {
         cursor = ByteCursor(data)
         self.base = base
         leakedPadding = width == .bits64 ? 4 : 0
@@ -36,7 +36,7 @@ public struct LibxlToolstack {
     }
 
     /// The next of `count` entries.
-    public mutating func nextEntry() throws(StreamError) -> PhysmapEntry {
+    package mutating func nextEntry() throws(StreamError) -> PhysmapEntry {
         let entryOffset = base &+ UInt64(cursor.position)
         func malformed(_ message: String) -> StreamError {
             StreamError(.malformed, message, offset: entryOffset)
@@ -56,7 +56,7 @@ public struct LibxlToolstack {
 
 extension LibxlToolstack.PhysmapEntry {
     /// The xenstore keys and values libxl keeps for this entry, in order.
-    public var xenstorePairs: [(key: String, value: [UInt8])] {
+    package var xenstorePairs: [(key: String, value: [UInt8])] {
         let root = "physmap/\(hex(physOffset))"
         return [
             (root + "/start_addr", Array(hex(startAddress).utf8)),

@@ -1,7 +1,7 @@
 /// A record type of a stream whose records are framed alike: `uint32 type;
 /// uint32 length;` then the body, padded to 8 bytes. libxc and libxl
 /// records both are.
-public protocol StreamRecordType: Sendable {
+package protocol StreamRecordType: Sendable {
     var rawValue: UInt32 { get }
     /// Names the record in reports.
     var reportKey: RecordKey { get }
@@ -21,7 +21,7 @@ public enum RecordKey: Hashable, Sendable, Comparable, CodingKeyRepresentable, C
         }
     }
 
-    public init?(_ name: String) {
+    package init?(_ name: String) {
         if name.hasPrefix("libxl ") {
             let spec = name.dropFirst("libxl ".count)
             guard let type = Libxl.RecordType.allCases.first(where: { $0.specName == spec }) else { return nil }
@@ -61,9 +61,9 @@ public enum RecordKey: Hashable, Sendable, Comparable, CodingKeyRepresentable, C
 }
 
 extension Libxc.RecordType: StreamRecordType {
-    public var reportKey: RecordKey { .libxc(self) }
+    package var reportKey: RecordKey { .libxc(self) }
 }
 
 extension Libxl.RecordType: StreamRecordType {
-    public var reportKey: RecordKey { .libxl(self) }
+    package var reportKey: RecordKey { .libxl(self) }
 }

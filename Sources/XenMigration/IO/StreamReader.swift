@@ -104,7 +104,6 @@ public final class StreamReader {
                 sawEndOfInput = true
                 break
             }
-            keepHead(from: end, count: got)
             end += got
         }
         return buffered
@@ -136,11 +135,13 @@ public final class StreamReader {
 
     // MARK: fixed-size fields
 
-    private func field<T: FixedWidthInteger>(_: T.Type, _ what: String) throws(StreamError) -> T {
+    private func field<T: FixedWidthInteger>(_: T.Type, _ what: String, _ order: ByteOrder = .little)
+        throws(StreamError) -> T
+    {
         let size = MemoryLayout<T>.size
         try require(size, what)
         defer { consume(size) }
-        return T.littleEndian(in: UnsafeRawBufferPointer(storage), at: start)
+        return T.load(from: UnsafeRawBufferPointer(storage), at: start, order)
     }
 
     public func readU8(_ what: String) throws(StreamError) -> UInt8 { try field(UInt8.self, what) }
@@ -148,9 +149,9 @@ public final class StreamReader {
     public func readU32(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what) }
     public func readI32(_ what: String) throws(StreamError) -> Int32 { try field(Int32.self, what) }
     public func readU64(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what) }
-    public func readU16BE(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what).byteSwapped }
-    public func readU32BE(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what).byteSwapped }
-    public func readU64BE(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what).byteSwapped }
+    public func readU16BE(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what, .big) }
+    public func readU32BE(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what, .big) }
+    public func readU64BE(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what, .big) }
 
     /// A native `unsigned long` of the legacy toolstack: 4 or 8 bytes.
     public func readULong(width: ToolstackWidth, _ what: String) throws(StreamError) -> UInt64 {
@@ -211,51 +212,6 @@ public final class StreamReader {
 
     /// Marks the end of input, seen by a kernel-side copy.
     func noteEndOfInput() { sawEndOfInput = true }
-
-    // MARK: the stream's first bytes, for diagnoses
-
-    /// How many of the stream's first bytes are kept.
-    public static let headLength = 64
-    private var headBytes: [UInt8] = []
-    /// Where the image inside the stream starts (after an xl header), and
-    /// its first bytes.
-    private var imageStart: UInt64?
-    private var imageHeadBytes: [UInt8] = []
-
-    /// Keeps the first `headLength` bytes of the stream, and of the image,
-    /// as they arrive.
-    private func keepHead(from index: Int, count: Int) {
-        let position = offset &+ UInt64(index - start)
-        func keep(_ bytes: inout [UInt8], from origin: UInt64) {
-            guard bytes.count < StreamReader.headLength, position == origin &+ UInt64(bytes.count) else { return }
-            let n = min(count, StreamReader.headLength - bytes.count)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[index..<(index + n)]))
-        }
-        keep(&headBytes, from: 0)
-        if let imageStart { keep(&imageHeadBytes, from: imageStart) }
-    }
-
-    /// Notes that the image proper starts here (after a header of another
-    /// layer), so that `head(ofImage: true)` can show its first bytes.
-    public func markImageStart() {
-        imageStart = offset
-        imageHeadBytes = Array(
-            UnsafeRawBufferPointer(rebasing: storage[start..<(start + min(buffered, StreamReader.headLength))]))
-    }
-
-    /// The stream's first bytes (up to `headLength`), or with `ofImage` the
-    /// image's, reading more if the stream has not delivered that many yet.
-    /// For explaining a failure: it may read past what the stream needed.
-    public func head(ofImage: Bool = false) -> [UInt8] {
-        let kept = ofImage ? imageHeadBytes : headBytes
-        let origin = ofImage ? imageStart : 0
-        if let origin, kept.count < StreamReader.headLength, !sawEndOfInput,
-            origin &+ UInt64(kept.count) == offset &+ UInt64(buffered)
-        {
-            _ = try? fill(min(storage.count, buffered + StreamReader.headLength - kept.count))
-        }
-        return ofImage ? imageHeadBytes : headBytes
-    }
 
     // MARK: end of stream
 

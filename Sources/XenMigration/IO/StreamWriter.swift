@@ -48,21 +48,21 @@ public final class StreamWriter {
         }.get()
     }
 
-    private func put<T: FixedWidthInteger>(_ value: T) throws(StreamError) {
+    private func put<T: FixedWidthInteger>(_ value: T, _ order: ByteOrder = .little) throws(StreamError) {
         let size = MemoryLayout<T>.size
         if storage.count - used < size { try flush() }
-        storage.storeBytes(of: value, toByteOffset: used, as: T.self)
+        storage.storeBytes(of: value.stored(order), toByteOffset: used, as: T.self)
         used += size
         bytesWritten &+= UInt64(size)
     }
 
     public func u8(_ v: UInt8) throws(StreamError) { try put(v) }
-    public func u16(_ v: UInt16) throws(StreamError) { try put(v.littleEndian) }
-    public func u32(_ v: UInt32) throws(StreamError) { try put(v.littleEndian) }
-    public func u64(_ v: UInt64) throws(StreamError) { try put(v.littleEndian) }
-    public func u16BE(_ v: UInt16) throws(StreamError) { try put(v.bigEndian) }
-    public func u32BE(_ v: UInt32) throws(StreamError) { try put(v.bigEndian) }
-    public func u64BE(_ v: UInt64) throws(StreamError) { try put(v.bigEndian) }
+    public func u16(_ v: UInt16) throws(StreamError) { try put(v) }
+    public func u32(_ v: UInt32) throws(StreamError) { try put(v) }
+    public func u64(_ v: UInt64) throws(StreamError) { try put(v) }
+    public func u16BE(_ v: UInt16) throws(StreamError) { try put(v, .big) }
+    public func u32BE(_ v: UInt32) throws(StreamError) { try put(v, .big) }
+    public func u64BE(_ v: UInt64) throws(StreamError) { try put(v, .big) }
 
     public func zeros(_ count: Int) throws(StreamError) {
         for _ in 0..<count { try put(UInt8(0)) }

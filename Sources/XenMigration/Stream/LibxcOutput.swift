@@ -1,13 +1,12 @@
 /// Writes the libxc records (docs/specs/libxc-migration-stream) that a
-/// legacy image becomes. Bodies that come from the input are streamed by
-/// the caller's `body` closure; the framer checks their length.
+/// legacy image becomes. Bodies that come from the input are runs the
+/// framer copies itself.
 struct LibxcOutput {
     let records: RecordWriter
-    var output: StreamWriter { records.output }
 
     func headers(version: Libxc.StreamVersion, domain: Libxc.DomainType) throws(StreamError) {
-        try Libxc.writeImageHeader(version: version, to: output)
-        try Libxc.writeDomainHeader(type: domain, to: output)
+        try records.writeUnframed(Libxc.ImageHeader(version: version).bytes)
+        try records.writeUnframed(Libxc.DomainHeader.legacyConverted(domain).bytes)
     }
 
     func staticDataEnd() throws(StreamError) { try records.write(Libxc.RecordType.staticDataEnd) }
@@ -24,28 +23,18 @@ struct LibxcOutput {
 
     /// `X86_PV_P2M_FRAMES`: pfns 0 to `endPFN`, then `frameCount` frames
     /// that `frame` reads one at a time.
-    func x86PVP2MFrames(endPFN: UInt32, frameCount: UInt64, frame: () throws(StreamError) -> UInt64) throws(StreamError)
+    func x86PVP2MFrames(endPFN: UInt32, frameCount: UInt64, frame: @escaping () throws(StreamError) -> UInt64)
+        throws(StreamError)
     {
-        try records.write(Libxc.RecordType.x86PVP2MFrames, length: 8 &+ frameCount &* 8) {
-            (output) throws(StreamError) in
-            try output.u32(0)
-            try output.u32(endPFN)
-            for _ in 0..<frameCount { try output.u64(try frame()) }
-        }
+        try records.write(Libxc.RecordType.x86PVP2MFrames, fields: (0, endPFN), then: .words(frameCount, next: frame))
     }
 
     /// `PAGE_DATA`: the entries (already in the v2 layout), then the data
-    /// of `pages` pages, written by `pageData`.
-    func pageData(entries: [UInt64], pages: UInt64, pageData: (StreamWriter) throws(StreamError) -> Void)
-        throws(StreamError)
-    {
-        let length = 8 &+ UInt64(entries.count) &* 8 &+ pages &* UInt64(Legacy.pageSize)
-        try records.write(Libxc.RecordType.pageData, length: length) { (output) throws(StreamError) in
-            try output.u32(UInt32(entries.count))
-            try output.u32(0)
-            for entry in entries { try output.u64(entry) }
-            try pageData(output)
-        }
+    /// of `pages` pages (at most a batch), copied from the input.
+    func pageData(entries: [UInt64], pages: UInt64) throws(StreamError) {
+        try records.write(
+            Libxc.RecordType.pageData, fields: (UInt32(entries.count), 0), entries: entries,
+            then: .input(pages * UInt64(Legacy.pageSize), "page data"))
     }
 
     func x86TSCInfo(_ info: Legacy.TSCInfo) throws(StreamError) {
@@ -70,23 +59,16 @@ struct LibxcOutput {
     }
 
     /// A PV vcpu record: `uint32 vcpu_id; uint32 reserved;` then `size`
-    /// bytes of context.
-    func vcpuContext(
-        _ type: Libxc.RecordType, vcpu: Int, size: UInt64,
-        context: (StreamWriter) throws(StreamError) -> Void
-    ) throws(StreamError) {
-        try records.write(type, length: 8 &+ size) { (output) throws(StreamError) in
-            try output.u32(UInt32(truncatingIfNeeded: vcpu))
-            try output.u32(0)
-            try context(output)
-        }
+    /// bytes of context copied from the input (a uint32 size at most).
+    func vcpuContext(_ type: Libxc.RecordType, vcpu: Int, size: UInt32, _ what: String) throws(StreamError) {
+        try records.write(type, fields: (UInt32(truncatingIfNeeded: vcpu), 0), then: .input(UInt64(size), what))
     }
 
-    func sharedInfo(_ page: (StreamWriter) throws(StreamError) -> Void) throws(StreamError) {
-        try records.write(Libxc.RecordType.sharedInfo, length: UInt64(Legacy.sharedInfoSize), body: page)
+    func sharedInfo() throws(StreamError) {
+        try records.write(Libxc.RecordType.sharedInfo, run: .input(UInt64(Legacy.sharedInfoSize), "shared info"))
     }
 
-    func hvmContext(size: UInt64, _ context: (StreamWriter) throws(StreamError) -> Void) throws(StreamError) {
-        try records.write(Libxc.RecordType.hvmContext, length: size, body: context)
+    func hvmContext(size: UInt32) throws(StreamError) {
+        try records.write(Libxc.RecordType.hvmContext, run: .input(UInt64(size), "HVM context"))
     }
 }

@@ -2,11 +2,10 @@
 /// converted libxc stream.
 struct LibxlOutput {
     let records: RecordWriter
-    var output: StreamWriter { records.output }
 
     /// The stream header, then LIBXC_CONTEXT: the libxc stream follows.
     func headerAndLibxcContext() throws(StreamError) {
-        try Libxl.writeHeader(to: output)
+        try records.writeUnframed(Libxl.Header.legacyConverted.bytes)
         try records.write(Libxl.RecordType.libxcContext)
     }
 
@@ -19,15 +18,10 @@ struct LibxlOutput {
         try records.write(Libxl.RecordType.emulatorXenstoreData, body.bytes)
     }
 
-    /// EMULATOR_CONTEXT: the emulator header, then `length` bytes of device
-    /// model state written by `state`.
-    func emulatorContext(length: UInt64, _ state: (StreamWriter) throws(StreamError) -> Void) throws(StreamError) {
-        let header = UInt64(Libxl.emulatorHeaderSize)
-        try records.write(Libxl.RecordType.emulatorContext, length: header &+ length) { (output) throws(StreamError) in
-            try output.u32(Libxl.EmulatorID.unknown.rawValue)
-            try output.u32(0)
-            try state(output)
-        }
+    /// EMULATOR_CONTEXT: the emulator header, then the device model state;
+    /// the caller has checked that both fit in one record.
+    func emulatorContext(_ state: RecordWriter.Run) throws(StreamError) {
+        try records.write(Libxl.RecordType.emulatorContext, fields: (Libxl.EmulatorID.unknown.rawValue, 0), then: state)
     }
 
     func end() throws(StreamError) { try records.write(Libxl.RecordType.end) }

@@ -30,11 +30,6 @@ public enum Xend {
         package var configOffset: UInt64
     }
 
-    /// True when the input starts with `magic` (nothing is consumed).
-    package static func startsImage(_ reader: StreamReader) throws(StreamError) -> Bool {
-        try reader.peek(magic.count) == magic
-    }
-
     /// Reads the magic, the length and the configuration; the reader is
     /// then at the legacy stream. A wrong magic, a negative length or one
     /// over `maxConfigLength` are `.malformed`; a short input is the
@@ -108,7 +103,7 @@ public enum Xend {
         let header = XL.Header(
             byteOrder: XL.byteOrderMark, mandatoryFlags: XL.mandatoryFlagStreamV2, optionalFlags: 0,
             optionalDataLength: 4 + length)
-        try header.write(to: output)
+        try output.write(header.bytes)
         try output.u32(length)
         try output.write(config)
     }

@@ -1,14 +1,14 @@
 /// Checks a libxc migration stream (version 2 or 3) against the spec as it
 /// streams past: headers, then every record up to END. Page data is
 /// skipped over, never held.
-public final class LibxcVerifier {
+package final class LibxcVerifier {
     private let context: VerifierContext
     private var reader: StreamReader { context.reader }
-    public private(set) var version: UInt32 = 0
+    package private(set) var version: UInt32 = 0
     private var squashedPageData = 0
     private var sawStaticDataEnd = false
 
-    public convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
+    package convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
         self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
     }
 
@@ -16,9 +16,10 @@ public final class LibxcVerifier {
 
     private func info(_ line: @autoclosure () -> String) { context.info(line()) }
 
-    public func verify() throws(StreamError) {
+    package func verify() throws(StreamError) {
         try verifyImageHeader()
         try verifyDomainHeader()
+        context.boundary()
         while try verifyRecord() != .end {}
     }
 
@@ -28,12 +29,9 @@ public final class LibxcVerifier {
 
     private func verifyImageHeader() throws(StreamError) {
         let offset = reader.offset
-        let marker = try reader.readU64BE("image header marker")
-        let ident = try reader.readU32BE("image header id")
-        let version = try reader.readU32BE("image header version")
-        let options = try reader.readU16BE("image header options")
-        let reserved1 = try reader.readU16BE("image header reserved")
-        let reserved2 = try reader.readU32BE("image header reserved")
+        let header = try Libxc.ImageHeader.read(from: reader)
+        let (marker, ident, version) = (header.marker, header.id, header.version)
+        let (options, reserved1, reserved2) = (header.options, header.reserved1, header.reserved2)
         guard marker == Libxc.imageMarker else {
             throw streamError(
                 "Bad image marker: Expected 0x\(hex(Libxc.imageMarker)), got 0x\(hex(marker))", at: offset)
@@ -41,12 +39,14 @@ public final class LibxcVerifier {
         guard ident == Libxc.imageID else {
             throw streamError("Bad image id: Expected 0x\(hex(Libxc.imageID)), got 0x\(hex(ident))", at: offset + 8)
         }
-        guard version == 2 || version == 3 else {
+        guard Libxc.StreamVersion(rawValue: version) != nil else {
             throw streamError("Unknown image version: Expected 2 <= ver <= 3, got \(version)", at: offset + 12)
         }
         self.version = version
-        guard options & 0xfffe == 0 else {
-            throw streamError("Reserved bits set in image options field: 0x\(hex(options & 0xfffe))", at: offset + 16)
+        guard options & Libxc.optionReservedMask == 0 else {
+            throw streamError(
+                "Reserved bits set in image options field: 0x\(hex(options & Libxc.optionReservedMask))",
+                at: offset + 16)
         }
         guard reserved1 == 0 && reserved2 == 0 else {
             throw streamError(
@@ -56,34 +56,23 @@ public final class LibxcVerifier {
         guard options & Libxc.optionBigEndian == 0 else {
             throw streamError("Stream is not native endianess - unable to validate", at: offset + 16)
         }
-        if version == 2 {
-            info("Libxc Image Header: little endian")
-        } else {
-            info("Libxc Image Header: Version \(version), little endian")
-        }
+        info(VerifierText.imageHeader(version: version))
     }
 
     private func verifyDomainHeader() throws(StreamError) {
         let offset = reader.offset
-        let type = try reader.readU32("domain header type")
-        let pageShift = try reader.readU16("domain header page shift")
-        let reserved = try reader.readU16("domain header reserved")
-        let major = try reader.readU32("domain header xen major")
-        let minor = try reader.readU32("domain header xen minor")
+        let header = try Libxc.DomainHeader.read(from: reader)
+        let (type, pageShift, reserved) = (header.type, header.pageShift, header.reserved)
         guard let domain = Libxc.DomainType(rawValue: type) else {
             throw streamError("Unrecognised domain type 0x\(hex(type))", at: offset)
         }
         guard reserved == 0 else {
             throw streamError("Reserved bits set in domain header 0x\(hex(reserved, width: 4))", at: offset + 6)
         }
-        guard pageShift == 12 else {
+        guard pageShift == Libxc.pageShift else {
             throw streamError("Page shift expected to be 12.  Got \(pageShift)", at: offset + 4)
         }
-        if major == 0 {
-            info("Domain Header: legacy converted \(domain.name)")
-        } else {
-            info("Domain Header: \(domain.name) from Xen \(major).\(minor)")
-        }
+        info(VerifierText.domainHeader(domain, xenMajor: header.xenMajor, xenMinor: header.xenMinor))
     }
 
     private func verifyRecord() throws(StreamError) -> Libxc.RecordType {
@@ -97,14 +86,15 @@ public final class LibxcVerifier {
             squashedPageData += 1
         } else {
             if squashedPageData > 0 {
-                info("Squashed \(squashedPageData) Page Data records together")
+                info(VerifierText.squashed(squashedPageData))
                 squashedPageData = 0
             }
-            info("Libxc Record: \(type.name), length \(length)")
+            info(VerifierText.libxcRecord(type.name, length: length))
         }
         let body = context.body(type.specName, length: length, recordOffset: offset, isLast: type == .end)
         try check(type, body)
         try body.finish()
+        context.boundary()
         return type
     }
 
@@ -137,7 +127,7 @@ public final class LibxcVerifier {
                 throw body.error(
                     "Reserved bits set in X86_PV_INFO: 0x\(hex(reserved1, width: 4)) 0x\(hex(reserved2, width: 8))")
             }
-            info("  \(width == 4 ? 32 : 64)bit guest, \(levels) levels of pagetables")
+            info(VerifierText.pvInfo(guestWidth: width, levels: levels))
         case .x86PVP2MFrames:
             try requireStaticDataEnd(body)
             guard length >= 8 else {
@@ -146,7 +136,7 @@ public final class LibxcVerifier {
             guard length % 8 == 0 else { throw body.error("Length expected to be a multiple of 8, not \(length)") }
             let start = try body.u32()
             let end = try body.u32()
-            info("  Start pfn 0x\(hex(start)), End 0x\(hex(end))")
+            info(VerifierText.p2mFrames(start: start, end: end))
         case .x86PVVCPUBasic, .x86PVVCPUExtended, .x86PVVCPUXsave, .x86PVVCPUMSRs:
             let name: String =
                 switch type {
@@ -158,15 +148,17 @@ public final class LibxcVerifier {
             guard length >= 8 else {
                 throw body.error("X86_PV_VCPU_\(name) record length must be at least 8 bytes long")
             }
-            if length == 8 { info("Warning: X86_PV_VCPU_\(name) record with zero content") }
+            if length == 8 { info(VerifierText.emptyVCPU(name)) }
             let vcpu = try body.u32()
             let reserved = try body.u32()
             guard reserved == 0 else {
                 throw body.error("Reserved bits set in x86_pv_vcpu_\(name) record 0x\(hex(reserved, width: 4))")
             }
-            info("  vcpu\(vcpu) \(name) context, \(length - 8) bytes")
+            info(VerifierText.vcpu(vcpu, name, bytes: length - 8))
         case .sharedInfo:
-            guard length == 4096 else { throw body.error("Length expected to be 4096 bytes, not \(length)") }
+            guard length == Legacy.sharedInfoSize else {
+                throw body.error("Length expected to be \(Legacy.sharedInfoSize) bytes, not \(length)")
+            }
         case .x86TSCInfo:
             guard length == 24 else { throw body.error("Length should be 24 bytes") }
             let mode = try body.u32()
@@ -175,7 +167,7 @@ public final class LibxcVerifier {
             let incarnation = try body.u32()
             let reserved = try body.u32()
             guard reserved == 0 else { throw body.error("Reserved bits set in TSC_INFO: 0x\(hex(reserved, width: 8))") }
-            info("  Mode \(mode), \(khz) kHz, \(nsec) ns, incarnation \(incarnation)")
+            info(VerifierText.tscInfo(mode: mode, khz: khz, nsec: nsec, incarnation: incarnation))
         case .hvmContext:
             guard length > 0 else { throw body.error("Zero length HVM context") }
         case .hvmParams:
@@ -183,7 +175,7 @@ public final class LibxcVerifier {
             let count = try body.u32()
             let reserved = try body.u32()
             guard reserved == 0 else { throw body.error("Reserved field not zero (0x\(hex(reserved, width: 4)))") }
-            if count == 0 { info("Warning: HVM_PARAMS record with zero content") }
+            if count == 0 { info(VerifierText.emptyHVMParams) }
             let expected = 8 + UInt64(count) * 16
             guard UInt64(length) == expected else { throw body.error("Length should be \(expected) bytes") }
         case .toolstack:
@@ -236,7 +228,7 @@ public final class LibxcVerifier {
             // Normal pages and pagetables (pinned or not) carry data.
             if (pfn >> Libxc.pfnTypeShift) & 0x7 <= 4 { pages += 1 }
         }
-        let pageBytes = pages * 4096
+        let pageBytes = pages * UInt64(Libxc.pageSize)
         guard length == 8 + pfnBytes + pageBytes else {
             throw body.error("Expected 8 + \(pfnBytes) + \(pageBytes), got \(length)")
         }

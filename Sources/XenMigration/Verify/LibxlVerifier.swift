@@ -1,12 +1,12 @@
 /// Checks a libxl migration stream: its header, then each record, with the
 /// libxc stream that follows a LIBXC_CONTEXT record checked in place.
-public final class LibxlVerifier {
+package final class LibxlVerifier {
     private let context: VerifierContext
     private var reader: StreamReader { context.reader }
     /// Largest EMULATOR_XENSTORE_DATA body parsed in memory.
-    public static let xenstoreDataLimit: UInt32 = 16 << 20
+    package static let xenstoreDataLimit: UInt32 = 16 << 20
 
-    public convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
+    package convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
         self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
     }
 
@@ -14,16 +14,16 @@ public final class LibxlVerifier {
 
     private func info(_ line: @autoclosure () -> String) { context.info(line()) }
 
-    public func verify() throws(StreamError) {
+    package func verify() throws(StreamError) {
         try verifyHeader()
+        context.boundary()
         while try verifyRecord() != .end {}
     }
 
     private func verifyHeader() throws(StreamError) {
         let offset = reader.offset
-        let ident = try reader.readU64BE("libxl header ident")
-        let version = try reader.readU32BE("libxl header version")
-        let options = try reader.readU32BE("libxl header options")
+        let header = try Libxl.Header.read(from: reader)
+        let (ident, version, options) = (header.ident, header.version, header.options)
         guard ident == Libxl.ident else {
             throw StreamError(
                 .malformed, "Bad image id: Expected 0x\(hex(Libxl.ident)), got 0x\(hex(ident))", offset: offset)
@@ -40,11 +40,7 @@ public final class LibxlVerifier {
         guard options & Libxl.optionBigEndian == 0 else {
             throw StreamError(.malformed, "Stream is not native endianess - unable to validate", offset: offset + 12)
         }
-        if options & Libxl.optionLegacy != 0 {
-            info("Libxl Header: little endian, legacy converted")
-        } else {
-            info("Libxl Header: little endian")
-        }
+        info(VerifierText.libxlHeader(legacyConverted: options & Libxl.optionLegacy != 0))
     }
 
     private func verifyRecord() throws(StreamError) -> Libxl.RecordType {
@@ -54,7 +50,7 @@ public final class LibxlVerifier {
         guard let type = Libxl.RecordType(rawValue: rawType) else {
             throw StreamError(.malformed, "Unrecognised record type \(hex(rawType))", offset: offset)
         }
-        info("Libxl Record: \(type.name), length \(length)")
+        info(VerifierText.libxlRecord(type.name, length: length))
         let body = context.body("libxl " + type.specName, length: length, recordOffset: offset, isLast: type == .end)
         switch type {
         case .end:
@@ -63,7 +59,6 @@ public final class LibxlVerifier {
         case .libxcContext:
             guard length == 0 else { throw body.error("Libxc context record with non-zero length") }
             try body.finish()
-            try LibxcVerifier(context: context).verify()
         case .emulatorXenstoreData:
             try checkEmulatorHeader(body)
             guard length <= LibxlVerifier.xenstoreDataLimit else {
@@ -82,9 +77,7 @@ public final class LibxlVerifier {
                 if context.verbose != nil {
                     var i = 0
                     while i + 1 < parts.count {
-                        info(
-                            "  '\(String(decoding: parts[i], as: UTF8.self))' = '\(String(decoding: parts[i + 1], as: UTF8.self))'"
-                        )
+                        info(VerifierText.xenstorePair(Array(parts[i]), Array(parts[i + 1])))
                         i += 2
                     }
                 }
@@ -99,6 +92,9 @@ public final class LibxlVerifier {
             guard length > 0 else { throw body.error("Checkpoint state record with zero length") }
             try body.finish()
         }
+        context.boundary()
+        // The libxc stream follows its context record.
+        if type == .libxcContext { try LibxcVerifier(context: context).verify() }
         return type
     }
 
@@ -112,9 +108,9 @@ public final class LibxlVerifier {
             throw body.error("Unrecognised emulator id 0x\(hex(id))")
         }
         if context {
-            info("  Index \(index), type \(emulator.name)")
+            info(VerifierText.emulatorContext(index: index, emulator))
         } else {
-            info("Emulator Xenstore Data (\(emulator.name), idx \(index))")
+            info(VerifierText.emulatorXenstoreData(index: index, emulator))
         }
     }
 }

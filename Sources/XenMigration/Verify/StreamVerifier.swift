@@ -1,22 +1,32 @@
 /// What `verify-stream-v2 -f` names.
 public enum VerifyFormat: String, Sendable, CaseIterable {
     case libxc, libxl, xl
+
+    /// The format that fits a converted stream: `xl` when it starts with
+    /// an `xl save` header, else the layer the conversion wrote.
+    public init(converted format: OutputFormat, xlHeader: Bool) {
+        self = xlHeader ? .xl : format == .libxl ? .libxl : .libxc
+    }
 }
 
 /// Checks a whole stream of the given format.
 public enum StreamVerifier {
     /// Checks the stream up to its last record and leaves the input just
-    /// after it.
+    /// after it. `boundaries` is told where the stream starts and where
+    /// each header and record ends, as the verifier reaches them.
     public static func verify(
         reader: StreamReader, format: VerifyFormat, allowZeroCopy: Bool = true,
-        verbose: ((String) -> Void)? = nil
+        verbose: ((String) -> Void)? = nil, boundaries: ((_ offset: UInt64) -> Void)? = nil
     ) throws(StreamError) {
-        let context = VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose)
+        let context = VerifierContext(
+            reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose, boundaries: boundaries)
+        context.boundary()
         var format = format
         if format == .xl {
             let header = try XL.Header.read(from: reader)
             try context.transfer.discard(UInt64(header.optionalDataLength), "xl header optional data")
-            context.info("Processed xl header")
+            context.boundary()
+            context.info(VerifierText.processedXLHeader)
             format = header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0 ? .libxl : .libxc
         }
         if format == .libxc {

@@ -4,12 +4,21 @@
 struct VerifierContext {
     let transfer: Transfer
     let verbose: ((String) -> Void)?
+    /// Told the input offset after each header and record.
+    let boundaries: ((UInt64) -> Void)?
     var reader: StreamReader { transfer.reader }
 
-    init(reader: StreamReader, allowZeroCopy: Bool, verbose: ((String) -> Void)?) {
+    init(
+        reader: StreamReader, allowZeroCopy: Bool, verbose: ((String) -> Void)?,
+        boundaries: ((UInt64) -> Void)? = nil
+    ) {
         transfer = Transfer(discardingFrom: reader, allowZeroCopy: allowZeroCopy)
         self.verbose = verbose
+        self.boundaries = boundaries
     }
+
+    /// A header or record ends here.
+    func boundary() { boundaries?(reader.offset) }
 
     @inline(__always)
     func info(_ line: @autoclosure () -> String) {

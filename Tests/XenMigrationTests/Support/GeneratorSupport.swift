@@ -24,12 +24,10 @@ enum Generated {
             reader: StreamReader(MemorySource(input ?? image.legacyBytes(), chunkLimit: chunkLimit)),
             writer: StreamWriter(sink))
         do {
-            try converter.run()
+            _ = try converter.run()
             return .success(sink.bytes)
-        } catch let error as StreamError {
-            return .failure(error)
         } catch {
-            return .failure(StreamError(.io, "\(error)"))
+            return .failure(error)
         }
     }
 
@@ -43,7 +41,7 @@ enum Generated {
 
     /// The verifier format for a converted image.
     static func verifyFormat(_ image: LegacyImage, _ settings: ConversionSettings) -> VerifyFormat {
-        image.xlHeader != nil ? .xl : settings.format == .libxl ? .libxl : .libxc
+        VerifyFormat(converted: settings.format, xlHeader: image.xlHeader != nil)
     }
 }
 
