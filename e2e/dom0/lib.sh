@@ -1,0 +1,74 @@
+# Sourced by scenarios.sh (busybox sh in dom0): timing, results and the
+# counter checks that judge every restore.
+LOGDIR=/var/log/xen/console
+CONV=/usr/lib/xen-4.17/bin/convert-legacy-stream
+VERIFY=/usr/lib/xen-4.17/bin/verify-stream-v2
+
+# Hundredths of a second since boot.
+now() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s/^$/0/'; }
+secs() { d=$(($(now) - $1)); printf '%d.%02d' $((d / 100)) $((d % 100)); }
+
+# result NAME PASS|FAIL|INFO START DETAIL...: one line for run.sh to print.
+result() {
+    n=$1 s=$2 t=$(secs "$3")
+    shift 3
+    echo "$s $n $t $*" >> "$OUT/results.txt"
+    echo "e2e: $s $n $t $*" > /dev/hvc0
+}
+
+# The counts a PV guest printed on its console (xenconsoled's logs), in order.
+pv_counts() { cat "$LOGDIR"/guest-*.log 2>/dev/null | tr -d '\r' | sed -n 's/^count \([0-9][0-9]*\)$/\1/p'; }
+# The counts HVM domain DOMID printed on Xen's debug port, in order.
+hvm_counts() { xl dmesg 2>/dev/null | sed -n "s/.*(d$1) count \([0-9][0-9]*\).*/\1/p"; }
+clear_pv_logs() { rm -f "$LOGDIR"/guest-*.log; }
+
+# wait_counts KIND ARG MIN SECONDS: wait until there are MIN counts.
+wait_counts() {
+    i=0
+    while [ "$(${1}_counts "$2" | wc -l)" -lt "$3" ]; do
+        [ $i -ge $(($4 * 5)) ] && return 1
+        sleep 0.2
+        i=$((i + 1))
+    done
+}
+
+# check_resumed KIND ARG LAST: the restored guest goes on counting from LAST
+# (its next count is LAST+1, or LAST+2 when a line was cut by the save) and
+# keeps counting. A guest that booted again would start at 1. Sets DETAIL.
+check_resumed() {
+    if ! wait_counts "$1" "$2" 2 60; then
+        DETAIL="no counting after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '))"
+        return 1
+    fi
+    first=$(${1}_counts "$2" | head -n 1)
+    second=$(${1}_counts "$2" | sed -n 2p)
+    if [ "$first" -le "$3" ] || [ "$first" -gt $(($3 + 2)) ] || [ "$second" -ne $((first + 1)) ]; then
+        DETAIL="counter did not resume: saved at $3, then $first $second"
+        return 1
+    fi
+    DETAIL="resumed at $first (saved at $3)"
+}
+
+domid_of() { xl domid "$1" 2>/dev/null; }
+destroy() { xl destroy "$1" > /dev/null 2>&1; clear_pv_logs; }
+
+# restored NAME START KIND GUEST LAST COMMAND...: run COMMAND (a restore),
+# then judge the guest named GUEST by its counter; one result line.
+restored() {
+    n=$1 t0=$2 kind=$3 g=$4 last=$5
+    shift 5
+    destroy "$g"
+    if ! "$@" > "$OUT/$n.log" 2>&1; then
+        result "$n" FAIL "$t0" "$* failed: $(grep -v '^ *$' "$OUT/$n.log" | tail -n 2 | tr '\n' ' ')"
+        destroy "$g"
+        return
+    fi
+    arg=$g
+    [ "$kind" = hvm ] && arg=$(domid_of "$g")
+    if check_resumed "$kind" "$arg" "$last"; then
+        result "$n" PASS "$t0" "$DETAIL"
+    else
+        result "$n" FAIL "$t0" "$DETAIL"
+    fi
+    destroy "$g"
+}
