@@ -37,6 +37,14 @@ struct GenerateLegacyStream: ParsableCommand {
               generate-legacy-stream --guest hvm --pages 262144 --batch 1024 -o hvm-1g.legacy
               generate-legacy-stream --random 7 -o in.legacy --expected out.v2 --format libxl --summary
               generate-legacy-stream --xend hvm-windows --width 32 -o win.xm-save
+
+            With --from-saved FILE: the legacy image a saved v2/v3 stream (an `xl save` file, a libxl \
+            or a libxc stream, e.g. from Xen 4.17) would have been on Xen 4.5 or older (toolstack of \
+            --width), PV or HVM, behind --front: xl-json (Xen 4.5's xl: the input's JSON config, or \
+            --config), xl-text (Xen 4.4's xl: xl.cfg text from --config), none, or xend (xm save: \
+            --config's SXP, or a minimal one). Records with no legacy equivalent are dropped and \
+            named on stderr; what a legacy image cannot hold is refused (exit 2) with its offset.
+              generate-legacy-stream --from-saved guest.save --front xl-json -o guest-legacy.save
             """)
 
     @Option(help: ArgumentHelp("Toolstack width: 32 or 64.", valueName: "32|64"))
@@ -104,6 +112,29 @@ struct GenerateLegacyStream: ParsableCommand {
     @Flag(help: "Print one line to stderr: width=, guest=, xl=, status= (expected exit status), bytes.")
     var summary = false
 
+    @Option(
+        name: .customLong("from-saved"),
+        help: ArgumentHelp("Turn this saved v2/v3 stream back into a legacy image.", valueName: "FILE|-"))
+    var fromSaved: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --from-saved: what precedes the legacy stream.", valueName: "xl-json|xl-text|none|xend"))
+    var front: String = "xl-json"
+
+    @Option(
+        help: ArgumentHelp(
+            "With --from-saved: the config for the front (JSON, xl.cfg text or SXP).", valueName: "FILE"))
+    var config: String?
+
+    @Option(
+        name: .customLong("hvm-p2m-size"),
+        help: ArgumentHelp("With --from-saved: an HVM image's p2m_size (default: highest pfn + 1).", valueName: "N"))
+    var hvmP2MSize: UInt64?
+
+    @Flag(help: "With --from-saved: name every dropped record and param on stderr.")
+    var verbose = false
+
     func validate() throws {
         guard width == 32 || width == 64 else { throw ValidationError("--width must be 32 or 64") }
         guard guest == "pv" || guest == "hvm" else { throw ValidationError("--guest must be pv or hvm") }
@@ -113,6 +144,14 @@ struct GenerateLegacyStream: ParsableCommand {
         guard PageFill(rawValue: fill) != nil else { throw ValidationError("--fill must be random or stamp") }
         guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format must be libxc or libxl") }
         guard streamVersion == 2 || streamVersion == 3 else { throw ValidationError("--stream-version must be 2 or 3") }
+        if fromSaved != nil {
+            guard LegacyFront(rawValue: front) != nil else {
+                throw ValidationError("--front must be xl-json, xl-text, none or xend")
+            }
+            guard random == nil && xend == nil && expected == nil else {
+                throw ValidationError("--from-saved cannot be combined with --random, --xend or --expected")
+            }
+        }
         if let xend {
             guard XendPreset(rawValue: xend) != nil else {
                 throw ValidationError(
@@ -128,6 +167,9 @@ struct GenerateLegacyStream: ParsableCommand {
     }
 
     func run() throws {
+        if let fromSaved {
+            return try runFromSaved(fromSaved)
+        }
         if let xend, let preset = XendPreset(rawValue: xend) {
             let image = XendImage.preset(preset, width: width == 32 ? .bits32 : .bits64, seed: seed, pages: pages)
             let fd = try openOutput(output)
@@ -197,7 +239,7 @@ struct GenerateLegacyStream: ParsableCommand {
         }
     }
 
-    private func openOutput(_ path: String) throws -> Int32 {
+    func openOutput(_ path: String) throws -> Int32 {
         if path == "-" { return 1 }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {

@@ -14,5 +14,12 @@ public enum XL {
         public var mandatoryFlags: UInt32
         public var optionalFlags: UInt32
         public var optionalDataLength: UInt32
+
+        package init(byteOrder: UInt32, mandatoryFlags: UInt32, optionalFlags: UInt32, optionalDataLength: UInt32) {
+            self.byteOrder = byteOrder
+            self.mandatoryFlags = mandatoryFlags
+            self.optionalFlags = optionalFlags
+            self.optionalDataLength = optionalDataLength
+        }
     }
 }

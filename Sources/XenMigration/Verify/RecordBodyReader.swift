@@ -1,16 +1,18 @@
 /// Reads one record's body: small fields on demand, the rest skipped, then
-/// the padding checked. Knows the record for error messages.
-final class RecordBodyReader {
-    let transfer: Transfer
-    var reader: StreamReader { transfer.reader }
-    let type: String
-    let length: UInt32
-    let recordOffset: UInt64
+/// the padding checked. Knows the record for error messages. Package
+/// access: the generator's saved-stream reader (`--from-saved`) reads
+/// records with it too.
+package final class RecordBodyReader {
+    package let transfer: Transfer
+    package var reader: StreamReader { transfer.reader }
+    package let type: String
+    package let length: UInt32
+    package let recordOffset: UInt64
     private var consumed: UInt64 = 0
 
     /// Announces the body, its padding and (unless `isLast`) the next
     /// record's header to the reader.
-    init(transfer: Transfer, type: String, length: UInt32, recordOffset: UInt64, isLast: Bool) {
+    package init(transfer: Transfer, type: String, length: UInt32, recordOffset: UInt64, isLast: Bool) {
         self.transfer = transfer
         self.type = type
         self.length = length
@@ -18,7 +20,7 @@ final class RecordBodyReader {
         transfer.reader.expect(UInt64(length) + UInt64(Libxc.padding(for: UInt64(length))) + (isLast ? 0 : 8))
     }
 
-    func error(_ message: String) -> StreamError {
+    package func error(_ message: String) -> StreamError {
         StreamError(.malformed, "\(message) [\(type) record]", offset: recordOffset)
     }
 
@@ -27,32 +29,47 @@ final class RecordBodyReader {
         consumed += n
     }
 
-    func u8() throws(StreamError) -> UInt8 {
+    package func u8() throws(StreamError) -> UInt8 {
         try take(1)
         return try reader.readU8("\(type) record")
     }
-    func u16() throws(StreamError) -> UInt16 {
+    package func u16() throws(StreamError) -> UInt16 {
         try take(2)
         return try reader.readU16("\(type) record")
     }
-    func u32() throws(StreamError) -> UInt32 {
+    package func u32() throws(StreamError) -> UInt32 {
         try take(4)
         return try reader.readU32("\(type) record")
     }
-    func u64() throws(StreamError) -> UInt64 {
+    package func u64() throws(StreamError) -> UInt64 {
         try take(8)
         return try reader.readU64("\(type) record")
     }
 
     /// The rest of the body, in memory (callers bound `length` first).
-    func rest() throws(StreamError) -> [UInt8] {
+    package func rest() throws(StreamError) -> [UInt8] {
         let n = UInt64(length) - consumed
         consumed = UInt64(length)
         return try reader.readBytes(Int(n), "\(type) record")
     }
 
+    /// Bytes of the body not read yet.
+    package var remaining: UInt64 { UInt64(length) - consumed }
+
+    /// Moves the next `count` bytes of the body to the transfer's writer.
+    package func copy(_ count: UInt64, _ what: String) throws(StreamError) {
+        try take(count)
+        try transfer.copy(count, what)
+    }
+
+    /// The next `count` bytes of the body, in memory (callers bound `count`).
+    package func bytes(_ count: Int) throws(StreamError) -> [UInt8] {
+        try take(UInt64(count))
+        return try reader.readBytes(count, "\(type) record")
+    }
+
     /// Skips what the checks did not read, then checks the padding.
-    func finish() throws(StreamError) {
+    package func finish() throws(StreamError) {
         try transfer.discard(UInt64(length) - consumed, "\(type) record")
         consumed = UInt64(length)
         let padding = Libxc.padding(for: UInt64(length))

@@ -1,0 +1,323 @@
+import XenMigration
+
+/// The libxc stream: its headers, then each record, written as the legacy
+/// body has it (page batches and chunks) or held for the legacy tail.
+extension SavedStreamRun {
+    func convertLibxc() throws(StreamError) {
+        let start = input.offset
+        let marker = try input.readU64BE("image header marker")
+        let ident = try input.readU32BE("image header id")
+        let version = try input.readU32BE("image header version")
+        let flags = try input.readU16BE("image header options")
+        let reserved1 = try input.readU16BE("image header reserved")
+        let reserved2 = try input.readU32BE("image header reserved")
+        guard marker == Libxc.imageMarker, ident == Libxc.imageID else {
+            throw malformed("Bad libxc image header (marker 0x\(hex(marker)), id 0x\(hex(ident)))", at: start)
+        }
+        guard version == 2 || version == 3 else { throw refuse("libxc stream version \(version)", at: start + 12) }
+        guard flags & Libxc.optionBigEndian == 0 else { throw refuse("a big-endian libxc stream", at: start + 16) }
+        guard flags == 0, reserved1 == 0, reserved2 == 0 else {
+            throw malformed("Reserved bits set in the libxc image header", at: start + 16)
+        }
+        report.streamVersion = version
+
+        let domainOffset = input.offset
+        let rawDomain = try input.readU32("domain header type")
+        let pageShift = try input.readU16("domain header page shift")
+        _ = try input.readU16("domain header reserved")
+        _ = try input.readU32("domain header xen major")
+        _ = try input.readU32("domain header xen minor")
+        switch Libxc.DomainType(rawValue: rawDomain) {
+        case .x86PV: guest = .pv
+        case .x86HVM: guest = .hvm
+        case let other:
+            throw refuse(
+                "domain type \(other?.name ?? "0x" + hex(rawDomain)) (legacy images are x86 PV or HVM)",
+                at: domainOffset)
+        }
+        guard pageShift == Libxc.pageShift else { throw refuse("page shift \(pageShift)", at: domainOffset + 4) }
+        report.guest = guest
+        learnt.hvm = !isPV
+        info("libxc stream v\(version), \(isPV ? "x86 PV" : "x86 HVM") guest")
+        if !isPV { try writeHVMHeader() }
+        while try convertRecord() {}
+    }
+
+    /// One record; false after END.
+    private func convertRecord() throws(StreamError) -> Bool {
+        let offset = input.offset
+        let rawType = try input.readU32("record type")
+        let length = try input.readU32("record length")
+        guard let type = Libxc.RecordType(rawValue: rawType) else {
+            throw refuse("unknown libxc record type 0x\(hex(rawType))", at: offset)
+        }
+        let body = RecordBodyReader(
+            transfer: transfer, type: type.specName, length: length, recordOffset: offset, isLast: type == .end)
+        switch type {
+        case .end:
+            try body.finish()
+            return false
+        case .pageData: try convertPageData(body)
+        case .x86PVInfo: try convertPVInfo(body)
+        case .x86PVP2MFrames: try convertP2MFrames(body)
+        case .x86PVVCPUBasic, .x86PVVCPUExtended, .x86PVVCPUXsave:
+            try requirePV(type, at: offset)
+            try holdVCPUContext(type, body)
+        case .sharedInfo:
+            try requirePV(type, at: offset)
+            try holdSharedInfo(body)
+        case .x86TSCInfo: try convertTSCInfo(body)
+        case .hvmContext:
+            guard !isPV else { throw refuse("HVM_CONTEXT in a PV stream", at: offset) }
+            try holdHVMContext(body)
+        case .hvmParams:
+            guard !isPV else { throw refuse("HVM_PARAMS in a PV stream", at: offset) }
+            try convertHVMParams(body)
+        case .toolstack:
+            // Xen 4.6's libxc carried libxl's toolstack blob here; legacy had it as a chunk.
+            guard body.length <= options.limits.xenstoreBytes else {
+                throw refuse("TOOLSTACK record of \(body.length) bytes (over the limit)", at: offset)
+            }
+            try writeToolstackChunk(try body.rest())
+            try body.finish()
+        case .verify:
+            try body.finish()
+            try chunk(.enableVerifyMode)
+            report.notes.append("VERIFY record written as enable_verify_mode (converters write no record for it)")
+        case .x86PVVCPUMSRs, .staticDataEnd, .x86CPUIDPolicy, .x86MSRPolicy:
+            try body.finish()
+            dropped(type.specName, at: offset)
+        case .checkpoint, .checkpointDirtyPFNList:
+            throw refuse("\(type.specName): a checkpointed (Remus/COLO) stream", at: offset)
+        }
+        return true
+    }
+
+    private func requirePV(_ type: Libxc.RecordType, at offset: UInt64) throws(StreamError) {
+        guard isPV else { throw refuse("\(type.specName) in an HVM stream", at: offset) }
+    }
+
+    // MARK: legacy header
+
+    private func writeHVMHeader() throws(StreamError) {
+        let p2mSize =
+            options.hvmP2MSize ?? facts?.highestPFN.map { $0 &+ 1 } ?? FromSavedOptions.defaultHVMP2MSize
+        guard width == .bits64 || p2mSize <= UInt64(UInt32.max) else {
+            throw refuse("p2m_size 0x\(hex(p2mSize)) in a 32-bit toolstack's unsigned long")
+        }
+        try ulong(p2mSize)
+        headerWritten = true
+    }
+
+    private func convertPVInfo(_ body: RecordBodyReader) throws(StreamError) {
+        try requirePV(.x86PVInfo, at: body.recordOffset)
+        guard body.length == 8, guestWordBytes == 0, !headerWritten else {
+            throw refuse(
+                "X86_PV_INFO of \(body.length) bytes, or not once before the p2m frames", at: body.recordOffset)
+        }
+        let wordBytes = Int(try body.u8())
+        let levels = Int(try body.u8())
+        guard (wordBytes == 8 && levels == 4) || (wordBytes == 4 && levels == 3) else {
+            throw refuse("a guest of width \(wordBytes) with \(levels) pagetable levels", at: body.recordOffset)
+        }
+        try body.finish()
+        guestWordBytes = wordBytes
+    }
+
+    /// The legacy header comes here, where the saved stream first has
+    /// p2m_size: p2m_size, extended info, then the frame list.
+    private func convertP2MFrames(_ body: RecordBodyReader) throws(StreamError) {
+        let offset = body.recordOffset
+        try requirePV(.x86PVP2MFrames, at: offset)
+        guard guestWordBytes != 0, !headerWritten else {
+            throw refuse("X86_PV_P2M_FRAMES without X86_PV_INFO before it, or twice", at: offset)
+        }
+        guard body.length >= 8, body.length % 8 == 0 else {
+            throw malformed("X86_PV_P2M_FRAMES of \(body.length) bytes", at: offset)
+        }
+        let startPFN = try body.u32()
+        let endPFN = try body.u32()
+        guard startPFN == 0 else { throw refuse("p2m frames from pfn \(startPFN), not 0", at: offset) }
+        let p2mSize = UInt64(endPFN) + 1
+        let frameCount = UInt64(body.length - 8) / 8
+        let perFrame = UInt64(Legacy.pageSize / guestWordBytes)
+        guard frameCount == (p2mSize - 1) / perFrame + 1 else {
+            throw refuse("\(frameCount) p2m frames for pfns 0 to 0x\(hex(endPFN))", at: offset)
+        }
+        try ulong(p2mSize)
+        try writeExtendedInfo()
+        for _ in 0..<frameCount {
+            let frame = try body.u64()
+            guard width == .bits64 || frame <= UInt64(UInt32.max) else {
+                throw refuse("p2m frame 0x\(hex(frame)) in a 32-bit toolstack's unsigned long", at: offset)
+            }
+            try ulong(frame)
+        }
+        try body.finish()
+        headerWritten = true
+    }
+
+    private func writeExtendedInfo() throws(StreamError) {
+        guard let facts else {
+            if !scanning { throw refuse("a PV stream that was not scanned first") }
+            return
+        }
+        let basic = guestWordBytes == 8 ? Legacy.vcpuContextSize64 : Legacy.vcpuContextSize32
+        var total = 8 + basic
+        if facts.extendedContext { total += 8 }
+        var xsaveLength: UInt32?
+        if let size = facts.xsaveSize {
+            guard size <= UInt64(UInt32.max - Legacy.xsaveHeaderSize) else {
+                throw refuse("xsave contexts of \(size) bytes")
+            }
+            xsaveLength = UInt32(size) + Legacy.xsaveHeaderSize
+            total += 12
+        }
+        try ulong(width.allOnes)
+        try output.u32(total)
+        // The block's data was vcpu 0's context; converters skip it.
+        try output.write(Array("vcpu".utf8))
+        try output.u32(basic)
+        try output.zeros(Int(basic))
+        if facts.extendedContext {
+            try output.write(Array("extv".utf8))
+            try output.u32(0)
+        }
+        if let xsaveLength {
+            try output.write(Array("xcnt".utf8))
+            try output.u32(4)
+            try output.u32(xsaveLength)
+        }
+    }
+
+    // MARK: body
+
+    private func convertPageData(_ body: RecordBodyReader) throws(StreamError) {
+        let offset = body.recordOffset
+        guard headerWritten else { throw refuse("PAGE_DATA before the PV p2m frames", at: offset) }
+        guard body.length >= 8 else { throw malformed("PAGE_DATA of \(body.length) bytes", at: offset) }
+        let count = try body.u32()
+        let reserved = try body.u32()
+        guard reserved == 0 else { throw malformed("Reserved bits set in PAGE_DATA", at: offset) }
+        guard count <= UInt32(Legacy.maxBatch) else {
+            throw refuse("PAGE_DATA of \(count) pfns (legacy batches hold at most \(Legacy.maxBatch))", at: offset)
+        }
+        guard UInt64(body.length) >= 8 + 8 * UInt64(count) else {
+            throw malformed("PAGE_DATA of \(body.length) bytes for \(count) pfns", at: offset)
+        }
+        batch.removeAll(keepingCapacity: true)
+        var pages: UInt64 = 0
+        for index in 0..<count {
+            let pfn = try body.u64()
+            guard pfn & Libxc.pfnReservedMask == 0 else {
+                throw malformed("Reserved bits set in PAGE_DATA pfn[\(index)] 0x\(hex(pfn))", at: offset)
+            }
+            let type = pfn >> Libxc.pfnTypeShift
+            let frame = pfn & ((1 << 52) - 1)
+            guard !(5...8).contains(type) else {
+                throw malformed("Invalid type 0x\(hex(type)) in PAGE_DATA pfn[\(index)]", at: offset)
+            }
+            guard frame <= Legacy.pfnMask else {
+                throw refuse("pfn 0x\(hex(frame)) (the legacy pfn field has 28 bits)", at: offset)
+            }
+            learnt.highestPFN = max(learnt.highestPFN ?? 0, frame)
+            let entry = (type << 28) | frame
+            if type & 7 <= 4 { pages += 1 }
+            if entry == Legacy.xtabPadding {
+                // Legacy readers take XTAB pfn 0 for padding; it carries nothing.
+                report.notes.append("an XTAB entry for pfn 0 dropped (legacy padding)")
+                continue
+            }
+            batch.append(entry)
+        }
+        guard UInt64(body.length) == 8 + 8 * UInt64(count) + pages * UInt64(Legacy.pageSize) else {
+            throw malformed("PAGE_DATA of \(body.length) bytes for \(count) pfns and \(pages) pages", at: offset)
+        }
+        if batch.count > 1 {
+            sortedBatch.removeAll(keepingCapacity: true)
+            sortedBatch.append(contentsOf: batch)
+            sortedBatch.sort()
+            for i in 1..<sortedBatch.count where sortedBatch[i] == sortedBatch[i - 1] {
+                throw refuse("pfn 0x\(hex(sortedBatch[i] & Legacy.pfnMask)) twice in one PAGE_DATA", at: offset)
+            }
+        }
+        if !batch.isEmpty {
+            try output.u32(UInt32(batch.count))
+            for entry in batch { try ulong(entry) }
+        }
+        try body.copy(pages * UInt64(Legacy.pageSize), "page data")
+        try body.finish()
+        report.pageRecords += 1
+        report.pages += pages
+        learnt.pages &+= pages
+    }
+
+    private func convertTSCInfo(_ body: RecordBodyReader) throws(StreamError) {
+        guard body.length == 24 else { throw malformed("X86_TSC_INFO of \(body.length) bytes", at: body.recordOffset) }
+        let mode = try body.u32()
+        let khz = try body.u32()
+        let nsec = try body.u64()
+        let incarnation = try body.u32()
+        _ = try body.u32()
+        try body.finish()
+        try chunk(.tscInfo)
+        try output.u32(mode)
+        try output.u64(nsec)
+        try output.u32(khz)
+        try output.u32(incarnation)
+    }
+
+    /// Magic pfns go to the tail; params with a legacy chunk become that
+    /// chunk here; the rest are dropped and named.
+    private func convertHVMParams(_ body: RecordBodyReader) throws(StreamError) {
+        let offset = body.recordOffset
+        guard body.length >= 8 else { throw malformed("HVM_PARAMS of \(body.length) bytes", at: offset) }
+        let count = try body.u32()
+        _ = try body.u32()
+        guard UInt64(body.length) == 8 + 16 * UInt64(count) else {
+            throw malformed("HVM_PARAMS of \(body.length) bytes for \(count) params", at: offset)
+        }
+        for _ in 0..<count {
+            let index = try body.u64()
+            let value = try body.u64()
+            switch index {
+            case HVMParam.ioreqPFN, HVMParam.bufioreqPFN, HVMParam.storePFN:
+                try tail.holdMagicPFN(index, value, at: offset)
+                if value <= Legacy.pfnMask { learnt.highestPFN = max(learnt.highestPFN ?? 0, value) }
+            default:
+                if let marker = SavedStreamRun.chunkForParam[index] {
+                    try chunk(marker)
+                    try output.u32(0)
+                    try output.u64(value)
+                } else {
+                    guard report.droppedHVMParams.count < options.limits.hvmParams else {
+                        throw refuse(
+                            "more than \(options.limits.hvmParams) HVM params without a legacy chunk", at: offset)
+                    }
+                    report.droppedHVMParams.append(index)
+                    info("dropped HVM param \(index) = 0x\(hex(value)): no legacy chunk")
+                }
+            }
+        }
+        try body.finish()
+    }
+
+    /// The legacy chunk that carries each HVM param.
+    static let chunkForParam: [UInt64: Legacy.Chunk] = {
+        var map: [UInt64: Legacy.Chunk] = [:]
+        for raw in Int32(-20)...Int32(-1) {
+            if let chunk = Legacy.Chunk(rawValue: raw), let param = chunk.hvmParam { map[param.index] = chunk }
+        }
+        return map
+    }()
+
+    // MARK: legacy fields
+
+    func ulong(_ value: UInt64) throws(StreamError) {
+        if width == .bits64 { try output.u64(value) } else { try output.u32(UInt32(truncatingIfNeeded: value)) }
+    }
+
+    func chunk(_ chunk: Legacy.Chunk) throws(StreamError) {
+        try output.u32(UInt32(bitPattern: chunk.rawValue))
+    }
+}

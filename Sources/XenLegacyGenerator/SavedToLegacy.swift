@@ -1,0 +1,264 @@
+import XenMigration
+
+/// Turns a saved v2/v3 stream (an `xl save` file, a libxl stream or a bare
+/// libxc stream, as Xen 4.6 to 4.17 write them) back into the legacy image
+/// Xen 4.5 and older wrote, so that converting it again gives the saved
+/// stream back (the inverse of `LegacyConverter`).
+///
+/// One pass, front to back: pages and device model state stream through;
+/// what the legacy layout puts elsewhere than the saved stream (the tail,
+/// the physmap keys, the config) is held, within `FromSavedLimits`. A PV
+/// image's extended info, at the front of the legacy image, describes the
+/// vcpu contexts at the end of the saved stream: `scan` learns them first.
+public enum SavedToLegacy {
+    /// A first pass that writes nothing: what the legacy header needs to
+    /// know from further on (the reader is consumed).
+    public static func scan(reader: StreamReader, options: FromSavedOptions) throws(StreamError) -> SavedStreamFacts {
+        let run = SavedStreamRun(
+            options: options, reader: reader, writer: StreamWriter(NullSink(), capacity: 64 * 1024), facts: nil,
+            verbose: nil)
+        try run.run()
+        return run.learnt
+    }
+
+    /// Writes the legacy image to `writer` (flushed) and leaves the input
+    /// just after the saved stream. `facts` come from `scan` of the same
+    /// input; without them a PV stream is refused.
+    public static func convert(
+        reader: StreamReader, writer: StreamWriter, options: FromSavedOptions, facts: SavedStreamFacts?,
+        verbose: ((String) -> Void)? = nil
+    ) throws(StreamError) -> FromSavedReport {
+        let run = SavedStreamRun(options: options, reader: reader, writer: writer, facts: facts, verbose: verbose)
+        try run.run()
+        return run.report
+    }
+
+    /// Both passes over bytes in memory.
+    public static func convert(_ bytes: [UInt8], options: FromSavedOptions) throws(StreamError) -> (
+        image: [UInt8], report: FromSavedReport
+    ) {
+        let facts = try scan(reader: StreamReader(MemorySource(bytes)), options: options)
+        let sink = MemorySink()
+        let writer = StreamWriter(sink)
+        let report = try convert(
+            reader: StreamReader(MemorySource(bytes)), writer: writer, options: options, facts: facts)
+        return (sink.bytes, report)
+    }
+}
+
+/// The state of one pass.
+final class SavedStreamRun {
+    let options: FromSavedOptions
+    let input: StreamReader
+    let output: StreamWriter
+    let transfer: Transfer
+    /// nil while scanning.
+    let facts: SavedStreamFacts?
+    let verbose: ((String) -> Void)?
+    var report = FromSavedReport()
+    var learnt = SavedStreamFacts()
+    var scanning: Bool { facts == nil }
+    var width: ToolstackWidth { options.width }
+
+    // The saved stream, as far as read.
+    var guest: GuestType = .hvm
+    var isPV: Bool { guest == .pv }
+    var inputConfig: (flags: UInt32, optionalFlags: UInt32, optionalData: [UInt8])?
+    var guestWordBytes = 0
+    /// The legacy header (p2m_size and, PV, extended info and p2m frames) is out.
+    var headerWritten = false
+    var bodyClosed = false
+    var tail = HeldTail()
+    var batch: [UInt64] = []
+    var sortedBatch: [UInt64] = []
+    var sawXenstoreData = false
+
+    init(
+        options: FromSavedOptions, reader: StreamReader, writer: StreamWriter, facts: SavedStreamFacts?,
+        verbose: ((String) -> Void)?
+    ) {
+        self.options = options
+        input = reader
+        output = writer
+        transfer = Transfer(from: reader, to: writer)
+        self.facts = facts
+        self.verbose = verbose
+        batch.reserveCapacity(Int(Legacy.maxBatch))
+        sortedBatch.reserveCapacity(Int(Legacy.maxBatch))
+    }
+
+    func info(_ line: @autoclosure () -> String) {
+        if let verbose { verbose(line()) }
+    }
+
+    func refuse(_ message: String, at offset: UInt64? = nil) -> StreamError {
+        StreamError(.unsupported, "Cannot represent in a legacy image: \(message)", offset: offset ?? input.offset)
+    }
+
+    func malformed(_ message: String, at offset: UInt64? = nil) -> StreamError {
+        StreamError(.malformed, message, offset: offset ?? input.offset)
+    }
+
+    func dropped(_ name: String, at offset: UInt64) {
+        report.drop(name)
+        info("dropped \(name) record at offset \(offset): no legacy equivalent")
+    }
+
+    func run() throws(StreamError) {
+        let isLibxl = try readFrontOfInput()
+        try writeFront()
+        if isLibxl {
+            try convertLibxl()
+        } else {
+            report.layers.append("libxc")
+            try convertLibxc()
+            try closeBody()
+            if !isPV { try copyRawDeviceModel() }
+        }
+        try output.flush()
+        try input.releaseUnread()
+        report.bytesRead = input.offset
+        report.bytesWritten = output.bytesWritten
+    }
+
+    // MARK: the layers around the libxc stream
+
+    /// Reads an xl header if there is one; true when a libxl stream follows.
+    private func readFrontOfInput() throws(StreamError) -> Bool {
+        let head = try input.peek(XL.magic.count)
+        if head == XL.magic {
+            let header = try XL.Header.read(from: input)
+            report.layers.append("xl")
+            guard header.byteOrder == XL.byteOrderMark else {
+                throw malformed("xl header byte-order mark 0x\(hex(header.byteOrder)) is not 0x01020304", at: 32)
+            }
+            let known = XL.mandatoryFlagJSON | XL.mandatoryFlagStreamV2
+            guard header.mandatoryFlags & ~known == 0 else {
+                throw refuse("xl header mandatory flags 0x\(hex(header.mandatoryFlags))", at: 36)
+            }
+            guard header.optionalDataLength <= UInt32(options.limits.configBytes) else {
+                throw refuse(
+                    "xl header optional data of \(header.optionalDataLength) bytes (over the "
+                        + "\(options.limits.configBytes)-byte limit)", at: 44)
+            }
+            let data = try input.readBytes(Int(header.optionalDataLength), "xl header optional data")
+            inputConfig = (header.mandatoryFlags, header.optionalFlags, data)
+            input.markImageStart()
+            return header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0
+        }
+        let first = try input.peek(16)
+        if first.count >= 8 && first.prefix(8).allSatisfy({ $0 == 0xff }) { return false }
+        if first.count >= 8 && first.prefix(8).elementsEqual(bigEndianBytes(Libxl.ident)) { return true }
+        if first.count >= 16 && Array(first.prefix(16)) == Xend.magic {
+            throw malformed("Input is an xend image (already legacy), not a saved v2/v3 stream", at: 0)
+        }
+        throw malformed(
+            "Input is not a saved stream: no xl header, libxl header or libxc image header "
+                + "(first bytes '\(escapedASCII(first.prefix(8)))')", at: 0)
+    }
+
+    private func convertLibxl() throws(StreamError) {
+        report.layers.append("libxl")
+        let start = input.offset
+        let ident = try input.readU64BE("libxl header ident")
+        let version = try input.readU32BE("libxl header version")
+        let flags = try input.readU32BE("libxl header options")
+        guard ident == Libxl.ident else { throw malformed("Bad libxl header ident 0x\(hex(ident))", at: start) }
+        guard version == Libxl.version else {
+            throw refuse("libxl stream version \(version) (only \(Libxl.version))", at: start + 8)
+        }
+        guard flags & Libxl.optionBigEndian == 0 else { throw refuse("a big-endian libxl stream", at: start + 12) }
+        guard flags & Libxl.optionReservedMask == 0 else {
+            throw malformed("Reserved bits set in libxl header options 0x\(hex(flags))", at: start + 12)
+        }
+        var sawLibxc = false
+        while true {
+            let offset = input.offset
+            let rawType = try input.readU32("libxl record type")
+            let length = try input.readU32("libxl record length")
+            guard let type = Libxl.RecordType(rawValue: rawType) else {
+                throw refuse("unknown libxl record type 0x\(hex(rawType))", at: offset)
+            }
+            let body = RecordBodyReader(
+                transfer: transfer, type: "libxl " + type.specName, length: length, recordOffset: offset,
+                isLast: type == .end)
+            switch type {
+            case .end:
+                guard sawLibxc else { throw malformed("libxl END before any LIBXC_CONTEXT", at: offset) }
+                try body.finish()
+                try closeBody()
+                if !isPV && report.deviceModelBytes == nil {
+                    report.notes.append("no EMULATOR_CONTEXT: the image has no device model record")
+                }
+                return
+            case .libxcContext:
+                guard !sawLibxc else { throw refuse("a second LIBXC_CONTEXT record", at: offset) }
+                sawLibxc = true
+                try body.finish()
+                try convertLibxc()
+            case .emulatorXenstoreData:
+                guard sawLibxc, !bodyClosed else {
+                    throw refuse("EMULATOR_XENSTORE_DATA outside the libxc stream's tail", at: offset)
+                }
+                try convertXenstoreData(body)
+            case .emulatorContext:
+                guard sawLibxc else { throw refuse("EMULATOR_CONTEXT before the libxc stream", at: offset) }
+                try convertEmulatorContext(body)
+            case .checkpointEnd, .checkpointState:
+                throw refuse("\(type.specName): a checkpointed (Remus/COLO) stream", at: offset)
+            }
+        }
+    }
+
+    // MARK: the front of the output
+
+    private func writeFront() throws(StreamError) {
+        switch options.front {
+        case .none:
+            return
+        case .xlJSON, .xlText:
+            let json = options.front == .xlJSON
+            let data: [UInt8]
+            var optionalFlags: UInt32 = 0
+            if var given = options.config {
+                // xl 4.5 counted the JSON's NUL (strlen + 1); 4.4 wrote the file as read.
+                if json && given.last != 0 { given.append(0) }
+                guard given.count <= options.limits.configBytes else {
+                    throw malformed("--config of \(given.count) bytes is over the limit", at: 0)
+                }
+                data = littleEndianBytes(UInt32(given.count)) + given
+            } else if let (flags, inputOptionalFlags, optional) = inputConfig,
+                (flags & XL.mandatoryFlagJSON != 0) == json
+            {
+                // The input's header as it was, but for the v2 flag.
+                data = optional
+                optionalFlags = inputOptionalFlags
+            } else {
+                let have = inputConfig.map { $0.flags & XL.mandatoryFlagJSON != 0 ? "JSON" : "xl.cfg text" }
+                throw malformed(
+                    "--front \(options.front.rawValue) needs the domain config as "
+                        + (json ? "JSON" : "xl.cfg text") + ": "
+                        + (have.map { "the input's xl header holds \($0)" } ?? "the input has no xl header")
+                        + "; give --config FILE", at: 0)
+            }
+            let header = XL.Header(
+                byteOrder: XL.byteOrderMark, mandatoryFlags: json ? XL.mandatoryFlagJSON : 0,
+                optionalFlags: optionalFlags,
+                optionalDataLength: UInt32(data.count))
+            try header.write(to: output)
+            try output.write(data)
+        case .xend:
+            let config = options.config ?? XendFrontConfig.minimal(self)
+            guard config.count <= Xend.maxConfigLength else {
+                throw malformed("xend config of \(config.count) bytes is over the limit", at: 0)
+            }
+            try output.write(Xend.magic)
+            try output.u32BE(UInt32(config.count))
+            try output.write(config)
+        }
+    }
+}
+
+func bigEndianBytes(_ v: UInt64) -> [UInt8] { (0..<8).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+func littleEndianBytes(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+func hex<T: BinaryInteger>(_ value: T) -> String { String(value, radix: 16) }
