@@ -101,7 +101,9 @@ build_dom0_tree() {
     cp "$kernel" "$d/e2e/vmlinuz"
     cp "$work/guest.cpio" "$work/hvm.img" "$d/e2e/"
     local from_saved=0
-    "$d/usr/local/bin/generate-legacy-stream" --help 2>&1 | grep -q -- --from-saved && from_saved=1
+    local help
+    help=$("$d/usr/local/bin/generate-legacy-stream" --help 2>&1 || true)
+    [[ $help == *--from-saved* ]] && from_saved=1
     printf 'E2E_PV_ONLY=%s\nE2E_FROM_SAVED=%s\n' "$pv_only" "$from_saved" > "$d/e2e/settings"
     if [[ -f $here/collect-xl-configs.sh ]]; then
         mkdir -p "$work/xl-configs" "$d/e2e/xl-configs"

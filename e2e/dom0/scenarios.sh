@@ -9,7 +9,14 @@ cd /root || exit 1
 
 # from_saved SAVED FRONT OUT: the legacy image that Xen 4.5 (xl-json), 4.4
 # (xl-text) or xend (xend) would have written for the same guest.
-from_saved() { generate-legacy-stream --from-saved "$1" --front "$2" -o "$3"; }
+# xl-text gets the guest's xl.cfg (4.17 saved its config as JSON).
+from_saved() {
+    if [ "$2" = xl-text ]; then
+        generate-legacy-stream --from-saved "$1" --front "$2" --config "/e2e/${1%.save}.cfg" -o "$3"
+    else
+        generate-legacy-stream --from-saved "$1" --front "$2" -o "$3"
+    fi
+}
 
 # boot_and_save KIND NAME CFG SAVED: create the guest, let it count, save it.
 # Sets LAST, the last count before the save.
@@ -72,8 +79,8 @@ exec $CONV "\$@"
 EOW
 chmod +x /root/helper-wrapper
 
-restore_pipe() { cat "$1" | xl restore /dev/stdin; }
-restore_pipe_helper() { cat "$1" | LIBXL_CONVERT_HELPER=/root/helper-wrapper xl restore /dev/stdin; }
+restore_pipe() { cat "$1" | xl restore /proc/self/fd/0; }
+restore_pipe_helper() { cat "$1" | LIBXL_CONVERT_HELPER=/root/helper-wrapper xl restore /proc/self/fd/0; }
 
 # migrate KIND NAME: xl migrate-receive, fed by an old host's xl migrate.
 migrate() {
