@@ -12,6 +12,7 @@
 #                                         needed (sudo make install-only)
 #   make install-only BINDIR=DIR          install tools already built in DIR
 #   make uninstall PREFIX=/usr/local
+#   make deb                              a Debian package (packaging/build-deb.sh)
 #   make test                             the test suite (also: make check)
 #   make version                          print the version
 #
@@ -67,7 +68,7 @@ swift_flags = --scratch-path "$(SCRATCH_PATH)" $(SWIFT_FLAGS)
 libexec_dest = $(abspath $(DESTDIR)$(LIBEXEC_BIN))
 bin_dest     = $(abspath $(DESTDIR)$(bindir))
 
-.PHONY: all build install install-strip install-only uninstall test check clean version
+.PHONY: all build install install-strip install-only uninstall deb test check clean version
 
 all: build
 
@@ -134,6 +135,11 @@ uninstall:
 	        "$(DESTDIR)$(man1dir)/$$tool.1" "$(DESTDIR)$(bashcompdir)/$$tool" \
 	        "$(DESTDIR)$(zshcompdir)/_$$tool" "$(DESTDIR)$(fishcompdir)/$$tool.fish"; \
 	done
+
+# The release build, packaged with dpkg-deb: .build/deb/xen-legacy-stream_VERSION_ARCH.deb
+# (XEN_VERSIONS: whose Xen tools it replaces, default 4.17; see the script).
+deb: build
+	BINDIR="$(BINDIR)" bash packaging/build-deb.sh
 
 test:
 	$(SWIFT) test $(swift_flags)

@@ -18,7 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        // splice(2) and F_SETPIPE_SZ, which need _GNU_SOURCE.
+        // splice(2) and F_SETPIPE_SZ, which need _GNU_SOURCE; argv as the
+        // kernel passed it; the tools' seccomp sandbox.
         .target(name: "CXenPlatform"),
         .target(
             name: "XenMigration",
@@ -29,7 +30,7 @@ let package = Package(
             // No ArgumentParser and no Foundation: the installed program
             // stays small (the README's install section says how small).
             dependencies: [
-                "XenMigration",
+                "XenMigration", "CXenPlatform",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "CXenPlatform.h"
 
 ssize_t cxen_splice(int fd_in, int fd_out, size_t len) {
@@ -21,4 +24,24 @@ int cxen_set_pipe_size(int fd, int size) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int cxen_open_anonymous(const char *directory) {
+#ifdef O_TMPFILE
+    return open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#else
+    (void)directory;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+int cxen_file_type(int fd) {
+    struct stat st;
+#ifdef __NR_fstat
+    if (syscall(__NR_fstat, fd, &st) != 0) return -1;
+#else
+    if (fstat(fd, &st) != 0) return -1;
+#endif
+    return (int)(st.st_mode & S_IFMT);
 }

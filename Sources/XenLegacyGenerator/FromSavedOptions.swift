@@ -96,6 +96,14 @@ public struct FromSavedReport: Sendable, Equatable {
 
     public init() {}
 
+    /// Most distinct notes kept: a hostile stream may repeat one a million times.
+    static let maxNotes = 64
+
+    mutating func note(_ line: String) {
+        guard notes.count < FromSavedReport.maxNotes, !notes.contains(line) else { return }
+        notes.append(line)
+    }
+
     mutating func drop(_ name: String) {
         if let i = dropped.firstIndex(where: { $0.name == name }) {
             dropped[i].count += 1

@@ -31,7 +31,7 @@ struct PhysmapKeys {
             guard pieces.count == 3, Array(pieces[0]) == Array("physmap".utf8),
                 let phys = PhysmapKeys.number(Array(pieces[1]))
             else { throw refuse("xenstore key '\(escapedASCII(key))' (legacy libxl kept only physmap keys)") }
-            if String(phys, radix: 16) != String(decoding: pieces[1], as: UTF8.self) {
+            if String(phys, radix: 16) != String(decoding: pieces[1], as: UTF8.self) && notes.count < 8 {
                 notes.append("physmap key '\(escapedASCII(key))' comes back as \(String(phys, radix: 16))")
             }
             let slot: Int

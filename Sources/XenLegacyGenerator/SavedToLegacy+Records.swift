@@ -20,6 +20,7 @@ extension SavedStreamRun {
             throw malformed("Reserved bits set in the libxc image header", at: start + 16)
         }
         report.streamVersion = version
+        report.layers.append("libxc")
 
         let domainOffset = input.offset
         let rawDomain = try input.readU32("domain header type")
@@ -83,7 +84,7 @@ extension SavedStreamRun {
         case .verify:
             try body.finish()
             try chunk(.enableVerifyMode)
-            report.notes.append("VERIFY record written as enable_verify_mode (converters write no record for it)")
+            report.note("VERIFY record written as enable_verify_mode (converters write no record for it)")
         case .x86PVVCPUMSRs, .staticDataEnd, .x86CPUIDPolicy, .x86MSRPolicy:
             try body.finish()
             dropped(type.specName, at: offset)
@@ -143,6 +144,9 @@ extension SavedStreamRun {
         let perFrame = UInt64(Legacy.pageSize / guestWordBytes)
         guard frameCount == (p2mSize - 1) / perFrame + 1 else {
             throw refuse("\(frameCount) p2m frames for pfns 0 to 0x\(hex(endPFN))", at: offset)
+        }
+        guard width == .bits64 || p2mSize <= UInt64(UInt32.max) else {
+            throw refuse("p2m_size 0x\(hex(p2mSize)) in a 32-bit toolstack's unsigned long", at: offset)
         }
         try ulong(p2mSize)
         try writeExtendedInfo()
@@ -225,7 +229,7 @@ extension SavedStreamRun {
             if type & 7 <= 4 { pages += 1 }
             if entry == Legacy.xtabPadding {
                 // Legacy readers take XTAB pfn 0 for padding; it carries nothing.
-                report.notes.append("an XTAB entry for pfn 0 dropped (legacy padding)")
+                report.note("an XTAB entry for pfn 0 dropped (legacy padding)")
                 continue
             }
             batch.append(entry)

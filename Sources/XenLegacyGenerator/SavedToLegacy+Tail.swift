@@ -51,7 +51,7 @@ extension SavedStreamRun {
         if size == 0 && type != .x86PVVCPUXsave {
             // libxc's restore skips empty vcpu records (old senders wrote them).
             try body.finish()
-            report.notes.append("an empty \(type.specName) record for vcpu\(id) skipped")
+            report.note("empty \(type.specName) records skipped")
             return
         }
         var padding = 0
@@ -69,7 +69,7 @@ extension SavedStreamRun {
             }
             padding = Legacy.extendedContextSize - Int(size)
             if padding > 0 && !report.notes.contains(where: { $0.hasPrefix("vcpu extended") }) {
-                report.notes.append(
+                report.note(
                     "vcpu extended contexts of \(size) bytes padded with zeros to the legacy 128 "
                         + "(converted back: 128-byte X86_PV_VCPU_EXTENDED records)")
             }
@@ -126,7 +126,7 @@ extension SavedStreamRun {
     }
 
     private func writePVTail() throws(StreamError) {
-        if tail.vcpus.isEmpty { report.notes.append("no vcpu contexts: no vcpu_info chunk") }
+        if tail.vcpus.isEmpty { report.note("no vcpu contexts: no vcpu_info chunk") }
         let extended = tail.vcpus.allSatisfy { $0.extended != nil }
         let xsaveSizes = Set(tail.vcpus.map { $0.xsave.map { UInt64($0.count) } })
         guard tail.vcpus.allSatisfy({ ($0.extended != nil) == extended }), xsaveSizes.count == 1 else {
@@ -181,7 +181,7 @@ extension SavedStreamRun {
         for (index, name) in [
             (HVMParam.ioreqPFN, "ioreq"), (HVMParam.bufioreqPFN, "bufioreq"), (HVMParam.storePFN, "store"),
         ] {
-            if tail.magicPFNs[index] == nil { report.notes.append("no HVM param \(index) (\(name) pfn): written as 0") }
+            if tail.magicPFNs[index] == nil { report.note("no HVM param \(index) (\(name) pfn): written as 0") }
             try output.u64(tail.magicPFNs[index] ?? 0)
         }
         guard let context = tail.hvmContext else { throw refuse("an HVM stream without HVM_CONTEXT") }
@@ -212,7 +212,7 @@ extension SavedStreamRun {
             return dropped("libxl EMULATOR_XENSTORE_DATA", at: offset)
         }
         let physmap = try PhysmapKeys(data, at: offset &+ 16)
-        report.notes += physmap.notes
+        for line in physmap.notes { report.note(line) }
         if !physmap.entries.isEmpty { try writeToolstackChunk(physmap.toolstackChunk(width: width)) }
     }
 
@@ -278,7 +278,7 @@ extension SavedStreamRun {
             try output.write(Legacy.qemuDeviceModelRecord)
             report.deviceModelBytes = try transfer.copyToEnd()
         default:
-            report.notes.append("no device model record after the libxc stream")
+            report.note("no device model record after the libxc stream")
         }
     }
 }

@@ -110,7 +110,6 @@ final class SavedStreamRun {
         if isLibxl {
             try convertLibxl()
         } else {
-            report.layers.append("libxc")
             try convertLibxc()
             try closeBody()
             if !isPV { try copyRawDeviceModel() }
@@ -188,7 +187,7 @@ final class SavedStreamRun {
                 try body.finish()
                 try closeBody()
                 if !isPV && report.deviceModelBytes == nil {
-                    report.notes.append("no EMULATOR_CONTEXT: the image has no device model record")
+                    report.note("no EMULATOR_CONTEXT: the image has no device model record")
                 }
                 return
             case .libxcContext:

@@ -16,16 +16,16 @@ import SystemPackage
 enum FileKind {
     case regular, pipe, socket, directory, other
 
+    /// From fstat(2) on the descriptor alone (no path), which a confined
+    /// tool may still call.
     init(_ descriptor: FileDescriptor) {
-        guard let type = try? descriptor.stat().type else {
-            self = .other
-            return
-        }
-        switch type {
-        case .regular: self = .regular
-        case .fifo: self = .pipe
-        case .socket: self = .socket
-        case .directory: self = .directory
+        let type = cxen_file_type(descriptor.rawValue)
+        switch mode_t(bitPattern: type) {
+        case _ where type < 0: self = .other
+        case S_IFREG: self = .regular
+        case S_IFIFO: self = .pipe
+        case S_IFSOCK: self = .socket
+        case S_IFDIR: self = .directory
         default: self = .other
         }
     }
@@ -47,15 +47,32 @@ enum Platform {
     enum KernelCopy {
         case moved(Int)
         case endOfInput
-        /// Retry (EINTR, EAGAIN).
-        case again
         case failed(Errno)
+    }
+
+    /// One `read(2)`, as many bytes as the descriptor has ready (0 at end of input).
+    static func read(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let result = whenReady(input: descriptor, output: nil) {
+            Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count)
+        }
+        guard result >= 0 else { throw Errno(rawValue: errno) }
+        return result
+    }
+
+    /// One `write(2)`; may take fewer bytes than given.
+    static func write(_ descriptor: FileDescriptor, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        let result = whenReady(input: nil, output: descriptor) {
+            Glibc.write(descriptor.rawValue, buffer.baseAddress, buffer.count)
+        }
+        guard result >= 0 else { throw Errno(rawValue: errno) }
+        return result
     }
 
     /// One `sendfile(2)` from the input's current offset.
     static func sendfile(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
         #if os(Linux)
-            return outcome(Glibc.sendfile(output.rawValue, input.rawValue, nil, count))
+            return outcome(
+                whenReady(input: input, output: output) { Glibc.sendfile(output.rawValue, input.rawValue, nil, count) })
         #else
             return .failed(.noFunction)
         #endif
@@ -63,15 +80,52 @@ enum Platform {
 
     /// One `splice(2)`; one end must be a pipe.
     static func splice(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
-        outcome(cxen_splice(input.rawValue, output.rawValue, count))
+        outcome(whenReady(input: input, output: output) { cxen_splice(input.rawValue, output.rawValue, count) })
     }
 
     private static func outcome(_ result: Int) -> KernelCopy {
         if result > 0 { return .moved(result) }
         if result == 0 { return .endOfInput }
-        let error = Errno(rawValue: errno)
-        if error == .interrupted || error == .resourceTemporarilyUnavailable { return .again }
-        return .failed(error)
+        return .failed(Errno(rawValue: errno))
+    }
+
+    /// Runs one read, write or copy call until it neither is interrupted
+    /// (EINTR) nor finds its descriptors not ready (EAGAIN). A descriptor
+    /// handed over by a caller may be non-blocking: `O_NONBLOCK` belongs to
+    /// the open file, shared with every process holding it, so it is never
+    /// changed here; after EAGAIN, poll(2) waits until `input` is readable
+    /// and `output` writable, and the call is made again. This is the one
+    /// place that handles EAGAIN, and it costs nothing until a call fails.
+    /// Returns the call's result: -1 with `errno` set for any other error,
+    /// or for EAGAIN if poll itself fails.
+    @inline(__always)
+    private static func whenReady(input: FileDescriptor?, output: FileDescriptor?, _ call: () -> Int) -> Int {
+        while true {
+            let result = call()
+            if result >= 0 { return result }
+            let error = errno
+            if error == EINTR { continue }
+            guard error == EAGAIN || error == EWOULDBLOCK,
+                waitUntil(input, .readable), waitUntil(output, .writable)
+            else {
+                errno = error
+                return result
+            }
+        }
+    }
+
+    private enum Readiness { case readable, writable }
+
+    /// Blocks until `descriptor` (if any) is ready; false if poll fails.
+    private static func waitUntil(_ descriptor: FileDescriptor?, _ readiness: Readiness) -> Bool {
+        guard let descriptor else { return true }
+        var entry = pollfd(
+            fd: descriptor.rawValue, events: Int16(readiness == .readable ? POLLIN : POLLOUT), revents: 0)
+        while true {
+            // Ready, at end of input, or in error: the retried call tells which.
+            if poll(&entry, 1, -1) >= 0 { return true }
+            if errno != EINTR { return false }
+        }
     }
 
     /// Asks for a pipe of `bytes` capacity; false where the kernel says no.
@@ -98,6 +152,20 @@ enum Platform {
         guard fd >= 0 else { throw Errno(rawValue: errno) }
         let path = String(decoding: bytes.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return (FileDescriptor(rawValue: fd), path)
+    }
+
+    /// A read-write file that no other process can reach, in `directory`:
+    /// one without a name (O_TMPFILE, which a confined tool may still
+    /// create), or where the file system cannot, a temporary file removed
+    /// at once.
+    static func makeAnonymousFile(in directory: String) throws(Errno) -> FileDescriptor {
+        let fd = directory.withCString { cxen_open_anonymous($0) }
+        if fd >= 0 { return FileDescriptor(rawValue: fd) }
+        let error = Errno(rawValue: errno)
+        guard [.notSupported, .isDirectory, .invalidArgument, .noFunction].contains(error) else { throw error }
+        let (descriptor, path) = try makeTemporaryFile(template: directory + "/convert-legacy-stream.XXXXXX")
+        unlink(path)
+        return descriptor
     }
 
     static func unlink(_ path: String) {

@@ -16,7 +16,8 @@ final class Console {
         if let syslogIdent {
             // openlog keeps the pointer: give it storage that lives as long as the process.
             let ident = strdup(syslogIdent)
-            openlog(ident, LOG_PID, LOG_USER)
+            // LOG_NDELAY: connect now, before the sandbox forbids making sockets.
+            openlog(ident, LOG_PID | LOG_NDELAY, LOG_USER)
         }
     }
 
@@ -43,10 +44,14 @@ final class Console {
         Console.write(line + "\n", to: .standardError)
     }
 
+    /// A notice that is not an error (the sandbox unavailable): where errors go.
+    func note(_ line: String) { error(line) }
+
+    /// Writes all of `text`, waiting if `fd` is non-blocking; errors are dropped.
     static func write(_ text: String, to fd: FileDescriptor) {
         var text = text
         text.withUTF8 { bytes in
-            _ = try? fd.writeAll(UnsafeRawBufferPointer(bytes))
+            try? FileDescriptorSink(fd).write(UnsafeRawBufferPointer(bytes))
         }
     }
 

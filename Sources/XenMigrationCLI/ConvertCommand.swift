@@ -52,6 +52,8 @@ public struct ConvertCommand: ToolCommand {
           --progress              show a progress line on standard error
           -v, --verbose           summarise the stream's contents on standard output
           --syslog                send messages to syslog instead of the terminal
+          --no-sandbox            do not confine the process with seccomp once its
+                                  files are open (also: XEN_STREAM_NO_SANDBOX=1)
           --version               print the version and exit
           -h, --help              print this help and exit
 
@@ -79,6 +81,7 @@ public struct ConvertCommand: ToolCommand {
     var dryRun = false
     var configOut: String?
     var config: String?
+    var noSandbox = false
 
     init() {}
 
@@ -99,6 +102,7 @@ public struct ConvertCommand: ToolCommand {
         .init(long: "dry-run", short: nil, takesValue: false),
         .init(long: "config-out", short: nil, takesValue: true),
         .init(long: "config", short: nil, takesValue: true),
+        .init(long: "no-sandbox", short: nil, takesValue: false),
         .init(long: "version", short: nil, takesValue: false),
         .init(long: "help", short: "h", takesValue: false),
     ])
@@ -121,6 +125,7 @@ public struct ConvertCommand: ToolCommand {
         case "dry-run": dryRun = true
         case "config-out": configOut = option.value
         case "config": config = option.value
+        case "no-sandbox": noSandbox = true
         default: throw UsageError("no such option: \(option.name)")
         }
     }
@@ -153,14 +158,16 @@ public struct ConvertCommand: ToolCommand {
         let needOutput = !dryRun
         let console = Console(verbose: verbose, syslogIdent: syslog ? "convert-legacy-stream" : nil)
 
-        let cleanup = SignalCleanup()
-        cleanup.install()
+        // Set-up: everything the run will open is opened here, before the
+        // sandbox (the output or its temporary file, --report, --config-out,
+        // --config, syslog's socket); then the stream is read confined.
+        SignalCleanup.install()
         let inputFD: FileDescriptor
         let target: OutputTarget?
         do {
             inputFD = try Endpoint.openInput(input ?? "-")
             if needOutput, let output {
-                target = try OutputTarget.open(output, input: inputFD, cleanup: cleanup)
+                target = try OutputTarget.open(output, input: inputFD)
             } else {
                 target = nil
             }
@@ -179,6 +186,13 @@ public struct ConvertCommand: ToolCommand {
                 return 1
             }
         }
+        let reportFile = report.map { SideFile.prepare($0, mode: 0o666) }
+        let configFile = configOut.map { SideFile.prepare($0, mode: 0o644) }
+        func abandonAll() {
+            target?.abandon()
+            reportFile?.abandon()
+            configFile?.abandon()
+        }
 
         let reader = StreamReader(FileDescriptorSource(inputFD))
         let sink: any ByteSink = target.map { FileDescriptorSink($0.descriptor) } ?? NullSink()
@@ -190,13 +204,18 @@ public struct ConvertCommand: ToolCommand {
             verbose: console.infoSink,
             progress: meter.map { meter in { bytes, pages in meter.update(bytesRead: bytes, pages: pages) } })
 
+        Sandbox.prepare()
+        guard Sandbox.confine(disabled: noSandbox, console: console) else {
+            abandonAll()
+            return 1
+        }
         let started = ProgressMeter.now()
         let result: ConversionReport
         do {
             result = try converter.run()
         } catch {
             meter?.finish(bytesRead: reader.offset, pages: nil)
-            target?.abandon()
+            abandonAll()
             // Say what the input really is when it is not what the options say.
             let shown =
                 Diagnosis.conversion(
@@ -207,7 +226,7 @@ public struct ConvertCommand: ToolCommand {
         }
         meter?.finish(bytesRead: reader.offset, pages: nil)
         if configOut != nil && result.configBytes == nil {
-            target?.abandon()
+            abandonAll()
             console.error(
                 "No domain config to write to --config-out: the input is neither an xend image nor an "
                     + "xl save file with a config in its header")
@@ -216,23 +235,20 @@ public struct ConvertCommand: ToolCommand {
         do {
             try target?.commit()
         } catch {
+            reportFile?.abandon()
+            configFile?.abandon()
             console.error("Stream Error: \(error.message)")
             return 1
         }
-        if let configOut, let bytes = result.configBytes {
-            do {
-                try ConfigFiles.write(bytes, to: configOut, cleanup: cleanup)
-            } catch {
-                console.error(error.message)
-                return 1
-            }
+        if let configOut, let configFile, let bytes = result.configBytes, let failure = configFile.write(bytes) {
+            reportFile?.abandon()
+            console.error("Unable to write config '\(configOut)': \(failure)")
+            return 1
         }
-        if let report {
+        if let report, let reportFile {
             let document = ReportDocument(result, seconds: ProgressMeter.now() - started)
-            do {
-                try ReportFile.write(document, dryRun: dryRun, to: report)
-            } catch {
-                console.error("Unable to write report '\(report)': \(error)")
+            if let failure = reportFile.write(Array(ReportFile.json(document, dryRun: dryRun).utf8)) {
+                console.error("Unable to write report '\(report)': \(failure)")
                 return 1
             }
         }

@@ -77,22 +77,6 @@ enum ReportFile {
         return out + "\n"
     }
 
-    /// Writes the report to `path`, or to standard output for `-`.
-    static func write(_ document: ReportDocument, dryRun: Bool, to path: String) throws {
-        let text = json(document, dryRun: dryRun)
-        if path == "-" {
-            Console.write(text, to: .standardOutput)
-            return
-        }
-        let fd = try FileDescriptor.open(
-            FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
-            permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite])
-        try fd.closeAfter {
-            var text = text
-            _ = try text.withUTF8 { try fd.writeAll(UnsafeRawBufferPointer($0)) }
-        }
-    }
-
     /// A Double as JSONEncoder writes it: Swift's shortest form, without ".0".
     static func number(_ value: Double) -> String {
         guard value.isFinite else { return "0" }

@@ -17,6 +17,8 @@ public struct VerifyCommand: ToolCommand {
           -v, --verbose           summarise the stream's contents on standard output
           -q, --quiet             print nothing; report by exit status only
           --syslog                send messages to syslog instead of the terminal
+          --no-sandbox            do not confine the process with seccomp once the
+                                  input is open (also: XEN_STREAM_NO_SANDBOX=1)
           --version               print the version and exit
           -h, --help              print this help and exit
 
@@ -31,6 +33,7 @@ public struct VerifyCommand: ToolCommand {
     var quiet = false
     var format: VerifyFormat = .libxc
     var syslog = false
+    var noSandbox = false
 
     init() {}
 
@@ -40,6 +43,7 @@ public struct VerifyCommand: ToolCommand {
         .init(long: "quiet", short: "q", takesValue: false),
         .init(long: "format", short: "f", takesValue: true),
         .init(long: "syslog", short: nil, takesValue: false),
+        .init(long: "no-sandbox", short: nil, takesValue: false),
         // Xen's verifier has no --version: in full only, so that --v and
         // --ver still mean --verbose.
         .init(long: "version", short: nil, takesValue: false, exactOnly: true),
@@ -53,6 +57,7 @@ public struct VerifyCommand: ToolCommand {
         case "quiet": quiet = true
         case "format": format = try option.choice(["libxc": .libxc, "libxl": .libxl, "xl": .xl])
         case "syslog": syslog = true
+        case "no-sandbox": noSandbox = true
         default: throw UsageError("no such option: \(option.name)")
         }
     }
@@ -69,6 +74,8 @@ public struct VerifyCommand: ToolCommand {
             return 2
         }
         let reader = StreamReader(FileDescriptorSource(fd))
+        Sandbox.prepare()
+        guard Sandbox.confine(disabled: noSandbox, console: console) else { return 2 }
         do {
             try StreamVerifier.verify(
                 reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy,

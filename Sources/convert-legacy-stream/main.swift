@@ -1,4 +1,5 @@
 import XenMigrationCLI
 
 // convert-legacy-stream, or verify-stream-v2 when run by that name.
-exit(MultiCall.main(CommandLine.arguments))
+// The arguments as the kernel passed them, not read back from /proc.
+exit(MultiCall.main(ProcessArguments.current))

@@ -22,6 +22,12 @@ extension GenerateLegacyStream {
         }
         let input = try openSeekableInput(path)
         defer { if input.owned { try? input.fd.close() } }
+        // Opening the output truncates it: it must not be the input.
+        if output != "-", let inputStat = try? input.fd.stat(), let outputStat = try? FilePath(output).stat(),
+            inputStat.deviceID == outputStat.deviceID && inputStat.inode == outputStat.inode
+        {
+            throw ValidationError("the output '\(output)' is the input")
+        }
 
         let fail = { (error: StreamError) -> ExitCode in
             FileHandleErr.write("generate-legacy-stream: \(error.description)\n")

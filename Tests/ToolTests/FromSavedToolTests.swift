@@ -64,5 +64,11 @@ struct FromSavedToolTests {
         #expect(
             truncated.stderrText.hasPrefix("generate-legacy-stream: Stream truncated at input offset \(domain + 3)"))
         #expect(truncated.stderrText.split(separator: "\n").count == 1)
+
+        // The output cannot be the input (opening it would truncate it).
+        let same = try Spawn.run(Paths.generator, ["--from-saved", input, "-o", input])
+        #expect(same.status != 0 && same.stderrText.contains("is the input"))
+        let intact = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))) == saved
+        #expect(intact)
     }
 }

@@ -57,6 +57,20 @@ struct VersionTests {
         }
     }
 
+    @Test("the Debian changelog's first entry and the README's package name are for the version")
+    func debianPackage() throws {
+        // packaging/build-deb.sh refuses to build otherwise; this says so before a release.
+        let first = try packageText("packaging/debian/changelog").split(separator: "\n").first
+        #expect(first?.hasPrefix("xen-legacy-stream (\(ToolVersion.current)-") == true, "\(first ?? "empty")")
+        let readme = try packageText("README.md")
+        let named = try NSRegularExpression(pattern: #"xen-legacy-stream_([0-9.]+)-"#)
+        let matches = named.matches(in: readme, range: NSRange(readme.startIndex..., in: readme))
+        #expect(matches.count >= 2)
+        for match in matches {
+            #expect(Range(match.range(at: 1), in: readme).map { String(readme[$0]) } == ToolVersion.current)
+        }
+    }
+
     @Test("LICENSE is the Apache License 2.0 text")
     func licence() throws {
         let text = try packageText("LICENSE")

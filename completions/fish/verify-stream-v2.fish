@@ -8,5 +8,6 @@ complete -c $c -s f -l format -x -a "libxc\t'libxc stream (default)' libxl\t'lib
 complete -c $c -s v -l verbose -d 'Describe every record on standard output'
 complete -c $c -s q -l quiet -d 'Print nothing; report by exit status only'
 complete -c $c -l syslog -d 'Send messages to syslog'
+complete -c $c -l no-sandbox -d 'Do not confine the process with seccomp'
 complete -c $c -l version -d 'Print the version and exit'
 complete -c $c -s h -l help -d 'Print a summary of the options and exit'

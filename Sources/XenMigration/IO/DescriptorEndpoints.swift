@@ -12,7 +12,8 @@ public protocol DescriptorSink: ByteSink {
     var descriptor: FileDescriptor { get }
 }
 
-/// An open descriptor, read until end of file. EINTR is retried.
+/// An open descriptor, read until end of file. EINTR is retried; a
+/// non-blocking descriptor is waited for (`Platform.whenReady`).
 public struct FileDescriptorSource: DescriptorSource {
     public let descriptor: FileDescriptor
 
@@ -20,28 +21,28 @@ public struct FileDescriptorSource: DescriptorSource {
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
         do {
-            return try descriptor.read(into: buffer, retryOnInterrupt: true)
-        } catch let error as Errno {
-            throw StreamError(io: "Read error", error)
+            return try Platform.read(descriptor, into: buffer)
         } catch {
-            throw StreamError(.io, "Read error: \(error)")
+            throw StreamError(io: "Read error", error)
         }
     }
 }
 
-/// An open descriptor, written in full: short writes are resumed.
+/// An open descriptor, written in full: short writes are resumed, a
+/// non-blocking descriptor is waited for.
 public struct FileDescriptorSink: DescriptorSink {
     public let descriptor: FileDescriptor
 
     public init(_ descriptor: FileDescriptor) { self.descriptor = descriptor }
 
     public func write(_ buffer: UnsafeRawBufferPointer) throws(StreamError) {
-        do {
-            _ = try descriptor.writeAll(buffer)
-        } catch let error as Errno {
-            throw StreamError(io: "Write error", error)
-        } catch {
-            throw StreamError(.io, "Write error: \(error)")
+        var done = 0
+        while done < buffer.count {
+            do {
+                done += try Platform.write(descriptor, UnsafeRawBufferPointer(rebasing: buffer[done...]))
+            } catch {
+                throw StreamError(io: "Write error", error)
+            }
         }
     }
 }

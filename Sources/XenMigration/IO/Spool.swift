@@ -1,7 +1,7 @@
 import SystemPackage
 
-/// The rest of an input, parked in an unlinked temporary file so its length
-/// is known before it is written out. Used only where the format puts a
+/// The rest of an input, parked in a temporary file without a name so its
+/// length is known before it is written out. Used only where the format puts a
 /// length in front of data whose end is the end of the input.
 final class Spool {
     private let descriptor: FileDescriptor
@@ -9,13 +9,11 @@ final class Spool {
 
     init(restOf transfer: Transfer) throws(StreamError) {
         let directory = Platform.environment("TMPDIR") ?? "/tmp"
-        let path: String
         do {
-            (descriptor, path) = try Platform.makeTemporaryFile(template: directory + "/convert-legacy-stream.XXXXXX")
+            descriptor = try Platform.makeAnonymousFile(in: directory)
         } catch {
             throw StreamError(io: "Cannot create a temporary file in \(directory)", error)
         }
-        Platform.unlink(path)
         do {
             let writer = StreamWriter(FileDescriptorSink(descriptor))
             size = try Transfer(from: transfer.reader, to: writer, allowZeroCopy: transfer.allowZeroCopy).copyToEnd()

@@ -26,6 +26,10 @@ public final class StreamReader {
     /// The descriptor behind the source, for kernel-side transfers.
     public let descriptor: FileDescriptor?
     let inputKind: FileKind?
+    /// /dev/null, opened with a pipe input, for `Transfer.discard` to splice
+    /// dropped runs into. Opened here, when the reader is made, so that a
+    /// tool can confine itself (no more opens) before the stream is read.
+    let nullDevice: FileDescriptor?
 
     private let storage: UnsafeMutableRawBufferPointer
     private var start = 0
@@ -49,14 +53,20 @@ public final class StreamReader {
             let kind = FileKind(backed.descriptor)
             inputKind = kind
             self.readAhead = readAhead ?? (kind == .regular ? .free(seekBack: true) : .exact)
+            nullDevice =
+                kind == .pipe ? try? FileDescriptor.open("/dev/null", .writeOnly, options: [.closeOnExec]) : nil
         } else {
             descriptor = nil
             inputKind = nil
+            nullDevice = nil
             self.readAhead = readAhead ?? .free(seekBack: false)
         }
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        try? nullDevice?.close()
+    }
 
     public var capacity: Int { storage.count }
     /// Bytes read from the source but not yet consumed.

@@ -7,11 +7,10 @@ import SystemPackage
 /// input, so what follows the stream stays for its owner.
 public final class Transfer {
     let reader: StreamReader
-    let writer: StreamWriter?
+    /// Where `copy` writes; nil for a transfer that only drops bytes.
+    private let writer: StreamWriter?
     /// False forces buffered copies (same bytes, more copying).
     public let allowZeroCopy: Bool
-    private var kernelCopy: KernelMethod??
-    private var discardTarget: FileDescriptor??
 
     /// Runs shorter than this go through the buffers: a system call saved
     /// is worth more than a copy avoided.
@@ -19,19 +18,40 @@ public final class Transfer {
 
     private enum KernelMethod { case sendfile, splice }
 
-    public init(from reader: StreamReader, to writer: StreamWriter?, allowZeroCopy: Bool = true) {
+    /// A transfer that copies runs to `writer` and drops others.
+    public init(from reader: StreamReader, to writer: StreamWriter, allowZeroCopy: Bool = true) {
         self.reader = reader
         self.writer = writer
         self.allowZeroCopy = allowZeroCopy
     }
 
-    deinit {
-        if case .some(.some(let null)) = discardTarget { try? null.close() }
+    /// A transfer that only drops runs (a verifier's): `copy` is not for it.
+    public init(discardingFrom reader: StreamReader, allowZeroCopy: Bool = true) {
+        self.reader = reader
+        self.writer = nil
+        self.allowZeroCopy = allowZeroCopy
     }
+
+    // MARK: choices, made once on first use
+
+    /// How `copy` moves long runs inside the kernel; nil: through the
+    /// buffers. Set to nil when the kernel refuses these descriptors.
+    private lazy var copyMethod: KernelMethod? = {
+        guard allowZeroCopy, let input = reader.descriptor, let output = writer?.descriptor else { return nil }
+        if (reader.inputKind ?? FileKind(input)) == .regular { return .sendfile }
+        if reader.inputKind == .pipe || FileKind(output) == .pipe { return .splice }
+        return nil
+    }()
+
+    /// Where `discard` splices long runs from a pipe: the reader's /dev/null.
+    /// Set to nil when the kernel refuses it.
+    private lazy var discardTarget: FileDescriptor? = allowZeroCopy ? reader.nullDevice : nil
+
+    // MARK: copying
 
     /// Moves `count` bytes to the writer.
     public func copy(_ count: UInt64, _ what: String) throws(StreamError) {
-        guard let writer else { return try discard(count, what) }
+        guard let writer else { preconditionFailure("a discarding Transfer cannot copy") }
         var left = count
         // What the reader already holds goes first.
         let held = min(UInt64(reader.buffered), left)
@@ -47,13 +67,13 @@ public final class Transfer {
                 try reader.take(left, what) { (chunk) throws(StreamError) in try writer.write(chunk) }
             }
         }
-        if left >= Transfer.zeroCopyThreshold, let method = method(), let input = reader.descriptor,
-            let output = writer.descriptor
-        {
+        if left > 0, let method = copyMethod, let input = reader.descriptor, let output = writer.descriptor {
             try writer.flush()
             if let moved = try kernelMove(left, method, from: input, to: output, what, total: count) {
                 writer.accountDirect(moved)
                 left -= moved
+            } else {
+                copyMethod = nil
             }
         }
         while left > 0 {
@@ -65,8 +85,26 @@ public final class Transfer {
         }
     }
 
+    /// Moves everything left in the input to the writer; returns how much.
+    public func copyToEnd() throws(StreamError) -> UInt64 {
+        guard let writer else { preconditionFailure("a discarding Transfer cannot copy") }
+        var total = UInt64(reader.buffered)
+        if total > 0 {
+            try reader.take(total, "rest of input") { (chunk) throws(StreamError) in try writer.write(chunk) }
+        }
+        while true {
+            let got = try writer.fillFreeSpace(upTo: .max) { (space) throws(StreamError) in
+                try reader.readDirect(into: space)
+            }
+            if got == 0 { return total }
+            total += UInt64(got)
+        }
+    }
+
+    // MARK: dropping
+
     /// Drops `count` bytes. Long runs from a pipe go to /dev/null inside the
-    /// kernel.
+    /// kernel; the rest pass through the reader's buffer.
     public func discard(_ count: UInt64, _ what: String) throws(StreamError) {
         var left = count
         let held = min(UInt64(reader.buffered), left)
@@ -74,15 +112,17 @@ public final class Transfer {
             try reader.skip(held, what)
             left -= held
         }
-        if left >= Transfer.zeroCopyThreshold, let null = nullDevice(), let input = reader.descriptor {
+        if left >= Transfer.zeroCopyThreshold, let null = discardTarget, let input = reader.descriptor {
             if let moved = try kernelMove(left, .splice, from: input, to: null, what, total: count) {
                 left -= moved
             } else {
-                discardTarget = .some(nil)
+                discardTarget = nil
             }
         }
         try lastOf(count, left: left, what) { () throws(StreamError) in try reader.skip(left, what) }
     }
+
+    // MARK: shared
 
     /// Runs `body` on the last `left` bytes of a `count`-byte run, so that
     /// a truncation is told for the whole run, as on every path.
@@ -98,51 +138,9 @@ public final class Transfer {
         }
     }
 
-    /// Moves everything left in the input to the writer; returns how much.
-    public func copyToEnd() throws(StreamError) -> UInt64 {
-        let writer = self.writer ?? StreamWriter(NullSink(), capacity: 64 * 1024)
-        var total = UInt64(reader.buffered)
-        if total > 0 {
-            try reader.take(total, "rest of input") { (chunk) throws(StreamError) in try writer.write(chunk) }
-        }
-        while true {
-            let got = try writer.fillFreeSpace(upTo: .max) { (space) throws(StreamError) in
-                try reader.readDirect(into: space)
-            }
-            if got == 0 { return total }
-            total += UInt64(got)
-        }
-    }
-
-    /// The kernel method for this reader and writer, decided once.
-    private func method() -> KernelMethod? {
-        if let decided = kernelCopy { return decided }
-        var method: KernelMethod?
-        if allowZeroCopy, let input = reader.descriptor, let output = writer?.descriptor {
-            let inputKind = reader.inputKind ?? FileKind(input)
-            if inputKind == .regular {
-                method = .sendfile
-            } else if inputKind == .pipe || FileKind(output) == .pipe {
-                method = .splice
-            }
-        }
-        kernelCopy = .some(method)
-        return method
-    }
-
-    private func nullDevice() -> FileDescriptor? {
-        if let decided = discardTarget { return decided }
-        var null: FileDescriptor?
-        if allowZeroCopy, reader.inputKind == .pipe {
-            null = try? FileDescriptor.open("/dev/null", .writeOnly, options: [.closeOnExec])
-        }
-        discardTarget = .some(null)
-        return null
-    }
-
     /// Moves up to `count` bytes in the kernel; nil if these descriptors
-    /// cannot (nothing moved, fall back to buffers). Counts what moved as
-    /// consumed from the reader.
+    /// cannot (nothing moved: the caller falls back to buffers). Counts what
+    /// moved as consumed from the reader.
     private func kernelMove(
         _ count: UInt64, _ method: KernelMethod, from input: FileDescriptor,
         to output: FileDescriptor, _ what: String, total: UInt64
@@ -159,21 +157,19 @@ public final class Transfer {
             case .moved(let n):
                 moved += UInt64(n)
                 reader.advance(UInt64(n))
-            case .again:
-                continue
             case .endOfInput:
                 reader.noteEndOfInput()
                 throw reader.truncated(what, needed: total, got: total - (count - moved))
             case .failed(let error):
-                if moved == 0
-                    && [.invalidArgument, .noFunction, .improperLink, .illegalSeek, .badFileDescriptor].contains(error)
-                {
-                    kernelCopy = .some(nil)
-                    return nil
-                }
+                if moved == 0 && Transfer.unsupported.contains(error) { return nil }
                 throw StreamError(io: method == .sendfile ? "sendfile error" : "splice error", error)
             }
         }
         return moved
     }
+
+    /// What the kernel answers when it cannot copy between these descriptors.
+    private static let unsupported: [Errno] = [
+        .invalidArgument, .noFunction, .improperLink, .illegalSeek, .badFileDescriptor,
+    ]
 }

@@ -7,7 +7,7 @@ struct VerifierContext {
     var reader: StreamReader { transfer.reader }
 
     init(reader: StreamReader, allowZeroCopy: Bool, verbose: ((String) -> Void)?) {
-        transfer = Transfer(from: reader, to: nil, allowZeroCopy: allowZeroCopy)
+        transfer = Transfer(discardingFrom: reader, allowZeroCopy: allowZeroCopy)
         self.verbose = verbose
     }
 
