@@ -27,6 +27,11 @@ wait_counts() {
     i=0
     while [ "$(${1}_counts "$2" | wc -l)" -lt "$3" ]; do
         [ $i -ge $(($4 * 5)) ] && return 1
+        # A guest that crashed is gone: no use waiting for it.
+        if [ $((i % 5)) -eq 4 ] && [ -n "${g:-}" ] && ! xl domid "$g" > /dev/null 2>&1; then
+            GONE=1
+            return 1
+        fi
         sleep 0.2
         i=$((i + 1))
     done
@@ -36,7 +41,9 @@ wait_counts() {
 # (its next count is LAST+1, or LAST+2 when a line was cut by the save) and
 # keeps counting. A guest that booted again would start at 1. Sets DETAIL.
 check_resumed() {
+    GONE=0
     if ! wait_counts "$1" "$2" 2 30; then
+        [ $GONE = 1 ] && DETAIL="the guest died after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '))" && return 1
         DETAIL="no counting after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '))"
         return 1
     fi
@@ -80,7 +87,7 @@ restored() {
     shift 5
     destroy "$g"
     note=""
-    bounded 240 "$@" > "$OUT/$n.log" 2>&1
+    bounded 150 "$@" > "$OUT/$n.log" 2>&1
     rc=$?
     if [ $rc -ne 0 ] && grep -q 'device model did not start' "$OUT/$n.log"; then
         # libxl gives QEMU 10 s to answer its first QMP command, which a
@@ -88,7 +95,7 @@ restored() {
         mv "$OUT/$n.log" "$OUT/$n-try1.log"
         destroy "$g"
         note=" (second try: the device model missed libxl's 10 s QMP timeout)"
-        bounded 240 "$@" > "$OUT/$n.log" 2>&1
+        bounded 150 "$@" > "$OUT/$n.log" 2>&1
         rc=$?
     fi
     if [ $rc -ne 0 ]; then
