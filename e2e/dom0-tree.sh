@@ -1,0 +1,103 @@
+# Sourced by e2e/run.sh: lay out dom0's root and the PV guest's initramfs
+# from the unpacked packages (PKG, a dpkg-deb -x tree).
+
+XEN_BIN=usr/lib/xen-4.17/bin
+
+# dom0_base PKG ROOT: busybox, Xen's daemons and toolstack, the device model
+# and firmware for HVM guests, the kernel modules dom0 loads.
+dom0_base() {
+    local pkg=$1 root=$2 m kver
+    mkdir -p "$root"/{bin,sbin,etc,lib64,tmp,root,usr/local/bin,usr/lib/xen-4.17/boot,var/log/xen}
+    cp "$pkg/bin/busybox" "$root/bin/busybox"
+    mkdir -p "$root/$XEN_BIN"
+    for m in xl xenstored xenconsoled libxl-save-helper xen-init-dom0; do
+        cp "$pkg/$XEN_BIN/$m" "$root/$XEN_BIN/$m"
+    done
+    cp "$pkg/usr/lib/xen-4.17/boot/hvmloader" "$root/usr/lib/xen-4.17/boot/"
+    [[ -d $pkg/etc/xen ]] && cp -r "$pkg/etc/xen" "$root/etc/"
+    mkdir -p "$root/usr/libexec" "$root/usr/share"
+    cp "$pkg/usr/libexec/xen-qemu-system-i386" "$root/usr/libexec/"
+    cp -r "$pkg/usr/share/qemu" "$pkg/usr/share/seabios" "$root/usr/share/"
+    # QEMU's multiboot_dma.bin hangs under Xen; nothing here boots multiboot,
+    # but keep the one that works in both places should a config use it.
+    cp "$pkg/usr/share/qemu/multiboot.bin" "$root/usr/share/qemu/multiboot_dma.bin"
+    kver=$(basename "$(compgen -G "$pkg/lib/modules/*" | head -n 1)")
+    # In load order (dependencies first); dom0's init loads them from this list.
+    for m in drivers/xen/xen-evtchn drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs \
+        drivers/xen/xen-gntdev drivers/xen/xen-gntalloc drivers/virtio/virtio_ring \
+        drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
+        drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+        mkdir -p "$root/lib/modules/$kver/kernel/$(dirname "$m")"
+        cp "$pkg/lib/modules/$kver/kernel/$m.ko" "$root/lib/modules/$kver/kernel/$m.ko"
+        echo "/lib/modules/$kver/kernel/$m.ko" >> "$root/etc/e2e-modules"
+    done
+    echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+}
+
+# install_tools ROOT BINDIR [CONVERTER]: our tools in dom0, where Debian's
+# libxl runs the converter from (its LIBEXEC_BIN; Xen's Python one there
+# would need python3, which dom0 lacks), verify-stream-v2 a link beside it,
+# the generator on PATH. CONVERTER replaces the built converter (the link
+# then points to the built one, kept as convert-legacy-stream.built). The one
+# place that decides how the project's tools reach dom0.
+install_tools() {
+    local root=$1 bin=$2 conv=${3:-}
+    rm -f "$root/$XEN_BIN/convert-legacy-stream" "$root/$XEN_BIN/verify-stream-v2"
+    strip -o "$root/$XEN_BIN/convert-legacy-stream" "$bin/convert-legacy-stream"
+    ln -s convert-legacy-stream "$root/$XEN_BIN/verify-stream-v2"
+    if [[ -n $conv ]]; then
+        mv "$root/$XEN_BIN/convert-legacy-stream" "$root/$XEN_BIN/convert-legacy-stream.built"
+        ln -sfn convert-legacy-stream.built "$root/$XEN_BIN/verify-stream-v2"
+        cp "$conv" "$root/$XEN_BIN/convert-legacy-stream"
+        chmod 0755 "$root/$XEN_BIN/convert-legacy-stream"
+    fi
+    strip -o "$root/usr/local/bin/generate-legacy-stream" "$bin/generate-legacy-stream"
+}
+
+# lib_path PKG NAME: where the packages put the shared object NAME.
+lib_path() {
+    local d
+    for d in lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu lib64 usr/lib; do
+        [[ -e $1/$d/$2 ]] && { echo "$d/$2"; return 0; }
+    done
+    return 1
+}
+
+# needed FILE: the shared objects an ELF file names (none for a script).
+needed() { { readelf -d "$1" 2>/dev/null || true; } | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+
+# add_libs PKG ROOT: every shared object that ROOT's programs need (their
+# DT_NEEDED, recursively), from the packages, plus libgcc_s.so.1 (xl
+# dlopens it at exit and aborts without it) and the dynamic loader.
+add_libs() {
+    local pkg=$1 root=$2 f n p
+    local -A have=()
+    local queue=(libgcc_s.so.1)
+    while read -r f; do
+        queue+=($(needed "$f"))
+    done < <(find "$root" -type f -perm -u+x ! -name '*.ko')
+    while ((${#queue[@]})); do
+        n=${queue[0]}
+        queue=("${queue[@]:1}")
+        [[ -n ${have[$n]:-} ]] && continue
+        have[$n]=1
+        p=$(lib_path "$pkg" "$n") || { echo "e2e: no $n in the packages" >&2; return 1; }
+        mkdir -p "$root/$(dirname "$p")"
+        cp -L "$pkg/$p" "$root/$p"
+        queue+=($(needed "$pkg/$p"))
+    done
+    cp -L "$pkg/lib64/ld-linux-x86-64.so.2" "$root/lib64/"
+}
+
+# build_guest_cpio PKG OUT INIT: the PV guest's initramfs, busybox and INIT.
+build_guest_cpio() {
+    local g
+    g=$(mktemp -d)
+    mkdir -p "$g"/{bin,dev,proc}
+    cp "$1/bin/busybox" "$g/bin/busybox"
+    ln -s busybox "$g/bin/sh"
+    cp "$3" "$g/init"
+    chmod 0755 "$g/init"
+    (cd "$g" && find . | cpio -o -H newc --quiet) > "$2"
+    rm -rf "$g"
+}
