@@ -10,7 +10,10 @@ dom0_base() {
     mkdir -p "$root"/{bin,sbin,etc,lib64,tmp,root,usr/local/bin,usr/lib/xen-4.17/boot,var/log/xen}
     cp "$pkg/bin/busybox" "$root/bin/busybox"
     mkdir -p "$root/$XEN_BIN"
-    for m in xl xenstored xenconsoled libxl-save-helper xen-init-dom0; do
+    # Xen's own converter and verifier too (Python scripts dom0 cannot
+    # run): the package's diversion moves them aside, as on a real host.
+    for m in xl xenstored xenconsoled libxl-save-helper xen-init-dom0 \
+        convert-legacy-stream verify-stream-v2; do
         cp "$pkg/$XEN_BIN/$m" "$root/$XEN_BIN/$m"
     done
     cp "$pkg/usr/lib/xen-4.17/boot/hvmloader" "$root/usr/lib/xen-4.17/boot/"
@@ -34,22 +37,24 @@ dom0_base() {
     echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 }
 
-# install_tools ROOT BINDIR [CONVERTER]: our tools in dom0, where Debian's
-# libxl runs the converter from (its LIBEXEC_BIN; Xen's Python one there
-# would need python3, which dom0 lacks), verify-stream-v2 a link beside it,
-# the generator on PATH. CONVERTER replaces the built converter (the link
-# then points to the built one, kept as convert-legacy-stream.built). The one
-# place that decides how the project's tools reach dom0.
+# install_tools ROOT BINDIR [CONVERTER]: our tools in dom0 as the project's
+# Debian package puts them on a host: the package is built from BINDIR
+# (packaging/build-deb.sh) and laid into ROOT by packaging/stage-root.sh,
+# which moves Xen's own converter and verifier (copied in by dom0_base) to
+# their diverted names, as the package's preinst does. libxl then runs our
+# converter from its own path with no variable set. CONVERTER replaces the
+# packaged converter (verify-stream-v2 then leads to the packaged one, kept
+# as convert-legacy-stream.built). The generator goes on PATH. The one place
+# that decides how the project's tools reach dom0.
 install_tools() {
-    local root=$1 bin=$2 conv=${3:-}
-    rm -f "$root/$XEN_BIN/convert-legacy-stream" "$root/$XEN_BIN/verify-stream-v2"
-    strip -o "$root/$XEN_BIN/convert-legacy-stream" "$bin/convert-legacy-stream"
-    ln -s convert-legacy-stream "$root/$XEN_BIN/verify-stream-v2"
+    local root=$1 bin=$2 conv=${3:-} deb lib=usr/libexec/xen-legacy-stream
+    deb=$(BINDIR=$bin DEB_DIR=$work/deb bash "$repo/packaging/build-deb.sh" | tail -n 1)
+    bash "$repo/packaging/stage-root.sh" "$deb" "$root" > "$work/stage-root.log"
     if [[ -n $conv ]]; then
-        mv "$root/$XEN_BIN/convert-legacy-stream" "$root/$XEN_BIN/convert-legacy-stream.built"
-        ln -sfn convert-legacy-stream.built "$root/$XEN_BIN/verify-stream-v2"
-        cp "$conv" "$root/$XEN_BIN/convert-legacy-stream"
-        chmod 0755 "$root/$XEN_BIN/convert-legacy-stream"
+        mv "$root/$lib/convert-legacy-stream" "$root/$lib/convert-legacy-stream.built"
+        ln -sfn convert-legacy-stream.built "$root/$lib/verify-stream-v2"
+        cp "$conv" "$root/$lib/convert-legacy-stream"
+        chmod 0755 "$root/$lib/convert-legacy-stream"
     fi
     strip -o "$root/usr/local/bin/generate-legacy-stream" "$bin/generate-legacy-stream"
 }

@@ -58,6 +58,7 @@ host_tools() {
     command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
     command -v cpio >/dev/null || need+=(cpio)
     command -v readelf >/dev/null || need+=(binutils)
+    command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
     command -v python3 >/dev/null || need+=(python3)
     if ((${#need[@]})); then
         apt-cache show "${need[0]}" >/dev/null 2>&1 || apt-get -o DPkg::Lock::Timeout=600 update
