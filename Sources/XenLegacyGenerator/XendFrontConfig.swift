@@ -21,9 +21,14 @@ enum XendFrontConfig {
         ]
         let image: PyValue
         if facts.hvm {
+            // The platform flags `xm create` always sent (its defaults: pae,
+            // acpi, apic and hap on). A record without them would mean
+            // xend's own defaults, off; without hap a Xen that has no
+            // shadow paging refuses to build the domain.
             image = .list([
                 .s("hvm"), .pair("kernel", "/usr/lib/xen/boot/hvmloader"),
                 .pair("device_model", "/usr/lib/xen/bin/qemu-dm"),
+                .pair("pae", 1), .pair("acpi", 1), .pair("apic", 1), .pair("hap", 1),
             ])
         } else {
             var linux: [PyValue] = [.s("linux")]

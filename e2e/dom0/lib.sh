@@ -28,7 +28,9 @@ wait_counts() {
     while [ "$(${1}_counts "$2" | wc -l)" -lt "$3" ]; do
         [ $i -ge $(($4 * 5)) ] && return 1
         # A guest that crashed is gone: no use waiting for it.
-        if [ $((i % 5)) -eq 4 ] && [ -n "${g:-}" ] && ! xl domid "$g" > /dev/null 2>&1; then
+        # (Asked twice, a second apart: one failed look-up is not a death.)
+        if [ $((i % 5)) -eq 4 ] && [ -n "${g:-}" ] && ! xl domid "$g" > /dev/null 2>&1 &&
+            sleep 1 && ! xl domid "$g" > /dev/null 2>&1; then
             GONE=1
             return 1
         fi
@@ -43,7 +45,7 @@ wait_counts() {
 check_resumed() {
     GONE=0
     if ! wait_counts "$1" "$2" 2 30; then
-        [ $GONE = 1 ] && DETAIL="the guest died after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '))" && return 1
+        [ $GONE = 1 ] && DETAIL="the guest died after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '); Xen: $(xl dmesg 2>/dev/null | grep -i -m 2 'crash\|fault' | tr '\n' ' ' | cut -c1-200))" && return 1
         DETAIL="no counting after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '))"
         return 1
     fi
