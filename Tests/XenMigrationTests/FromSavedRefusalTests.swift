@@ -166,4 +166,18 @@ struct FromSavedRefusalTests {
         #expect(converted.xlConfig?.contains("name = \"g417\"") == true)
         #expect(converted.xlConfig?.contains("vcpus = 2") == true)
     }
+
+    @Test("an HVM xend front has the platform flags xm create sent, so xl builds the domain with HAP")
+    func xendFrontHVM() throws {
+        let saved = try SavedStreams.xen417(guest: .hvm, vcpus: 1, pages: 2)
+        let (image, _) = try SavedToLegacy.convert(saved, options: FromSavedOptions(front: .xend))
+        let converted = try LegacyConverter(
+            options: ConversionOptions(width: nil, guest: nil, format: .libxl, streamVersion: .v3, xlHeader: nil),
+            reader: StreamReader(MemorySource(image)), writer: StreamWriter(MemorySink())
+        ).run()
+        let config = converted.xlConfig ?? ""
+        for line in ["type = \"hvm\"", "hap = 1", "pae = 1", "acpi = 1", "apic = 1"] {
+            #expect(config.contains("\n\(line)\n"), "\(line) in \(config)")
+        }
+    }
 }
