@@ -115,13 +115,15 @@ xend_hvm_predicted() {
         result hvm-xend FAIL "$t0" "the converter gave no qemu-traditional note"
         return
     fi
+    # Whatever the restore does, it may leave the domain (named as the
+    # translated config names it) behind; the next scenario wants none.
+    name=$(sed -n 's/^name = "\(.*\)"$/\1/p' "$OUT/hvm-xend.cfg")
     if timeout 150 xl restore hvm-xend.save > "$OUT/hvm-xend-restore.log" 2>&1; then
+        destroy "$name"
         result hvm-xend FAIL "$t0" "xl restore succeeded, against the prediction"
-        xl destroy "$(domid_of hvm-xend 2>/dev/null)" 2>/dev/null
         return
     fi
-    # A failed restore may leave the domain behind; the next scenario wants none.
-    destroy "$(sed -n 's/^name = "\(.*\)"$/\1/p' "$OUT/hvm-xend.cfg")"
+    destroy "$name"
     if grep -q 'qemu-dm.*not executable' "$OUT/hvm-xend-restore.log"; then
         result hvm-xend PASS "$t0" "the note was given and xl failed as predicted: $(grep -m1 'qemu-dm' "$OUT/hvm-xend-restore.log" | cut -c1-160)"
     else
