@@ -56,7 +56,7 @@ TOOLS   = $(PROGRAM) $(LINKS)
 
 # The one place the version is written is the Swift source; the installed
 # man pages get it from there.
-VERSION := $(shell sed -n 's/^ *public static let current = "\([^"]*\)".*/\1/p' Sources/XenMigrationCLI/Version.swift)
+VERSION := $(shell sed -n 's/^ *package static let current = "\([^"]*\)".*/\1/p' Sources/XenMigrationCLI/Version.swift)
 
 # Where the built tools are: swift links SCRATCH_PATH/release to the
 # platform's own directory.
@@ -68,7 +68,7 @@ swift_flags = --scratch-path "$(SCRATCH_PATH)" $(SWIFT_FLAGS)
 libexec_dest = $(abspath $(DESTDIR)$(LIBEXEC_BIN))
 bin_dest     = $(abspath $(DESTDIR)$(bindir))
 
-.PHONY: all build install install-strip install-only uninstall deb test check clean version
+.PHONY: all build install install-strip install-only uninstall deb test check clean version completions
 
 all: build
 
@@ -145,6 +145,11 @@ test:
 	$(SWIFT) test $(swift_flags)
 
 check: test
+
+# The completion scripts are made from the option declarations in
+# Sources/XenMigrationCLI/*Command.swift; a test fails when they are stale.
+completions:
+	XEN_UPDATE_COMPLETIONS=1 $(SWIFT) test $(swift_flags) --filter completionsMatchDeclarations
 
 clean:
 	$(SWIFT) package clean $(swift_flags)

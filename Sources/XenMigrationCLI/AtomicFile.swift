@@ -7,62 +7,66 @@ import XenMigration
 /// failure or by a signal. It is made when the run is set up, before the
 /// sandbox forbids opening files. A target that exists and is not a regular
 /// file (a device, a FIFO) cannot be renamed over: it is opened and
-/// written in place. Used for the output, `--report` and `--config-out`.
+/// written in place. The one way the tools make the output, `--report` and
+/// `--config-out`.
 final class AtomicFile {
     let descriptor: FileDescriptor
     /// The temporary file; nil when writing in place.
-    let temporaryPath: String?
-    let finalPath: String
+    let temporaryPath: FilePath?
+    let finalPath: FilePath
+    /// Committed or abandoned: nothing more to do.
+    private var settled = false
 
-    private init(descriptor: FileDescriptor, temporaryPath: String?, finalPath: String) {
+    private init(descriptor: FileDescriptor, temporaryPath: FilePath?, finalPath: FilePath) {
         self.descriptor = descriptor
         self.temporaryPath = temporaryPath
         self.finalPath = finalPath
     }
 
     /// What exists at `path` now, if anything.
-    static func existing(_ path: String) -> SystemPackage.Stat? { try? FilePath(path).stat() }
+    static func existing(_ path: FilePath) -> SystemPackage.Stat? { try? path.stat() }
 
     /// Prepares `path`. `mode` is a new file's mode before the umask; a file
     /// that exists keeps its own. `SignalCleanup` learns the temporary file's
     /// name before the file exists, so a signal at any moment finds it.
-    static func create(_ path: String, mode: mode_t) throws(Errno) -> AtomicFile {
+    static func create(_ path: FilePath, mode: FilePermissions) throws(Errno) -> AtomicFile {
         let st = existing(path)
         if st?.type == .directory { throw .isDirectory }
         if let st, st.type != .regular {
-            let fd: FileDescriptor
-            do {
-                fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.truncate, .closeOnExec])
-            } catch {
-                throw (error as? Errno) ?? .ioError
-            }
+            let fd = try open(path, options: [.truncate, .closeOnExec], permissions: nil)
             return AtomicFile(descriptor: fd, temporaryPath: nil, finalPath: path)
         }
-        let target = FilePath(path)
-        let directory = target.removingLastComponent().isEmpty ? "." : target.removingLastComponent().string
-        let base = target.lastComponent?.string ?? "output"
+        let directory = path.removingLastComponent().isEmpty ? FilePath(".") : path.removingLastComponent()
+        let base = path.lastComponent?.string ?? "output"
         // The name is made here, not by mkstemp, so that it is registered
         // for removal before the file is created.
-        var fd: Int32 = -1
-        var temporary = ""
-        var error: Int32 = 0
-        for _ in 0..<100 where fd < 0 {
-            temporary = "\(directory)/.\(base).partial.\(randomSuffix())"
+        var lastError = Errno.fileExists
+        for _ in 0..<100 {
+            let temporary = directory.appending(".\(base).partial.\(randomSuffix())")
             SignalCleanup.register(temporary)
-            fd = temporary.withCString { Glibc.open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
-            if fd < 0 {
-                error = errno
+            do throws(Errno) {
+                let fd = try open(
+                    temporary, options: [.create, .exclusiveCreate, .closeOnExec], permissions: .ownerReadWrite)
+                // Made 0600; give the file the mode open() would have.
+                Host.setPermissions(fd, st?.permissions ?? mode.subtracting(Host.creationMask))
+                return AtomicFile(descriptor: fd, temporaryPath: temporary, finalPath: path)
+            } catch {
                 SignalCleanup.unregister(temporary)
-                guard error == EEXIST else { break }
+                lastError = error
+                guard error == .fileExists else { break }
             }
         }
-        guard fd >= 0 else { throw Errno(rawValue: error) }
-        // Made 0600; give the file the mode open() would have.
-        let mask = umask(0)
-        umask(mask)
-        fchmod(fd, st.map { mode_t($0.permissions.rawValue) } ?? (mode & ~mask))
-        return AtomicFile(
-            descriptor: FileDescriptor(rawValue: fd), temporaryPath: temporary, finalPath: path)
+        throw lastError
+    }
+
+    private static func open(
+        _ path: FilePath, options: FileDescriptor.OpenOptions, permissions: FilePermissions?
+    ) throws(Errno) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(path, .writeOnly, options: options, permissions: permissions)
+        } catch {
+            throw (error as? Errno) ?? .ioError
+        }
     }
 
     /// Writes all of `bytes` (waiting if the descriptor is non-blocking).
@@ -71,27 +75,32 @@ final class AtomicFile {
     }
 
     /// Makes the file final: fsync, close and rename a temporary file.
-    func commit() throws(OpenError) {
-        guard let temporaryPath else { return }
-        if fsync(descriptor.rawValue) != 0 {
-            let e = Errno(rawValue: errno)
+    func commit() throws(ToolFailure) {
+        guard let temporaryPath, !settled else { return }
+        do throws(Errno) {
+            try Host.sync(descriptor)
+        } catch {
             abandon()
-            throw OpenError(message: "Write error: \(e)")
+            throw ToolFailure(.output, "Write error: \(error)")
         }
+        settled = true
         try? descriptor.close()
         defer { SignalCleanup.unregister(temporaryPath) }
-        if rename(temporaryPath, finalPath) != 0 {
-            let e = Errno(rawValue: errno)
-            unlink(temporaryPath)
-            throw OpenError(message: "Unable to rename '\(temporaryPath)' to '\(finalPath)': \(e)")
+        do throws(Errno) {
+            try Host.rename(temporaryPath, to: finalPath)
+        } catch {
+            Host.remove(temporaryPath)
+            throw ToolFailure(.output, "Unable to rename '\(temporaryPath)' to '\(finalPath)': \(error)")
         }
     }
 
-    /// Drops what was written: a temporary file is removed.
+    /// Drops what was written: a temporary file is removed. Nothing once
+    /// committed.
     func abandon() {
-        guard let temporaryPath else { return }
+        guard let temporaryPath, !settled else { return }
+        settled = true
         try? descriptor.close()
-        unlink(temporaryPath)
+        Host.remove(temporaryPath)
         SignalCleanup.unregister(temporaryPath)
     }
 }
@@ -99,47 +108,56 @@ final class AtomicFile {
 /// Where `--report` or `--config-out` goes: standard output for `-`, else
 /// a file prepared at set-up, or why it could not be (told when the file
 /// would be written, after the stream, as before the sandbox).
-enum SideFile {
-    case standardOutput
-    case file(AtomicFile)
-    case failed(Errno)
+struct SideFile {
+    enum Place {
+        case standardOutput
+        case file(AtomicFile)
+        case failed(Errno)
+    }
 
-    static func prepare(_ path: String, mode: mode_t) -> SideFile {
-        if path == "-" { return .standardOutput }
-        do {
-            return .file(try AtomicFile.create(path, mode: mode))
+    /// How messages name it: "report", "config".
+    let label: String
+    let path: String
+    let place: Place
+
+    static func prepare(_ path: String, label: String, mode: FilePermissions) -> SideFile {
+        if path == "-" { return SideFile(label: label, path: path, place: .standardOutput) }
+        do throws(Errno) {
+            return SideFile(label: label, path: path, place: .file(try AtomicFile.create(FilePath(path), mode: mode)))
         } catch {
-            return .failed(error)
+            return SideFile(label: label, path: path, place: .failed(error))
         }
     }
 
-    /// Writes `bytes` and makes the file final; the message on failure.
-    func write(_ bytes: [UInt8]) -> String? {
-        switch self {
+    /// `Unable to write report 'r.json': No such file or directory`.
+    func failure(_ why: String) -> ToolFailure {
+        ToolFailure(.output, "Unable to write \(label) '\(path)': \(why)")
+    }
+
+    /// Writes `bytes` and makes the file final.
+    func write(_ bytes: [UInt8]) throws(ToolFailure) {
+        switch place {
         case .standardOutput:
             bytes.withUnsafeBytes { try? FileDescriptorSink(.standardOutput).write($0) }
-            return nil
         case .failed(let error):
-            return "\(error)"
+            throw failure("\(error)")
         case .file(let file):
-            do {
-                try bytes.withUnsafeBytes { buffer in Result { () throws(StreamError) in try file.write(buffer) } }
-                    .get()
-            } catch {
-                file.abandon()
-                return error.description
+            let written = bytes.withUnsafeBytes { buffer in Result { () throws(StreamError) in try file.write(buffer) }
             }
-            do {
+            if case .failure(let error) = written {
+                file.abandon()
+                throw failure(error.description)
+            }
+            do throws(ToolFailure) {
                 try file.commit()
             } catch {
-                return error.message
+                throw failure(error.message)
             }
-            return nil
         }
     }
 
     func abandon() {
-        if case .file(let file) = self { file.abandon() }
+        if case .file(let file) = place { file.abandon() }
     }
 }
 
@@ -162,12 +180,12 @@ enum SignalCleanup {
     }
 
     /// A file to remove on a signal, named before it is created.
-    static func register(_ path: String) {
-        _ = cxen_cleanup_register(path)
+    static func register(_ path: FilePath) {
+        _ = cxen_cleanup_register(path.string)
     }
 
     /// A file no longer to remove (renamed into place, or removed).
-    static func unregister(_ path: String) {
-        cxen_cleanup_unregister(path)
+    static func unregister(_ path: FilePath) {
+        cxen_cleanup_unregister(path.string)
     }
 }

@@ -7,17 +7,13 @@ enum ConfigFiles {
     /// The largest `--config` file: xl configs are a few KiB.
     static let maxBytes = Xend.maxConfigLength
 
-    struct Failure: Error {
-        var message: String
-    }
-
     /// Reads `path`, refusing a file over `maxBytes` without reading past the bound.
-    static func read(_ path: String) throws(Failure) -> [UInt8] {
+    static func read(_ path: String) throws(ToolFailure) -> [UInt8] {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
         } catch {
-            throw Failure(message: "Unable to read config '\(path)': \(error)")
+            throw ToolFailure(.setUp, "Unable to read config '\(path)': \(error)")
         }
         defer { try? fd.close() }
         var out: [UInt8] = []
@@ -27,11 +23,11 @@ enum ConfigFiles {
             do {
                 n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
             } catch {
-                throw Failure(message: "Unable to read config '\(path)': \(error)")
+                throw ToolFailure(.setUp, "Unable to read config '\(path)': \(error)")
             }
             if n == 0 { return out }
             guard out.count + n <= maxBytes else {
-                throw Failure(message: "Config '\(path)' is over the \(maxBytes)-byte limit (1 MiB)")
+                throw ToolFailure(.setUp, "Config '\(path)' is over the \(maxBytes)-byte limit (1 MiB)")
             }
             out += buffer[0..<n]
         }

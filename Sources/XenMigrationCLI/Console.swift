@@ -4,7 +4,7 @@ import XenMigration
 /// Where a tool's messages go: verbose lines to standard output (one write
 /// per line, as a line-buffered stream would), errors to standard error, or
 /// both to syslog when asked.
-final class Console {
+package final class Console {
     let verbose: Bool
     let quiet: Bool
     let syslogIdent: String?
@@ -13,12 +13,7 @@ final class Console {
         self.verbose = verbose
         self.quiet = quiet
         self.syslogIdent = syslogIdent
-        if let syslogIdent {
-            // openlog keeps the pointer: give it storage that lives as long as the process.
-            let ident = strdup(syslogIdent)
-            // LOG_NDELAY: connect now, before the sandbox forbids making sockets.
-            openlog(ident, LOG_PID | LOG_NDELAY, LOG_USER)
-        }
+        if let syslogIdent { Host.openSyslog(syslogIdent) }
     }
 
     /// The converter's and verifier's verbose sink, or nil when not verbose.
@@ -33,7 +28,7 @@ final class Console {
         let bytes = VerboseLine.bytes(line)
         if syslogIdent != nil {
             for part in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
-                Console.syslog(LOG_INFO, Array(part))
+                Host.syslog(.info, Array(part))
             }
         } else {
             _ = try? FileDescriptor.standardOutput.writeAll(bytes + [0x0a])
@@ -42,7 +37,7 @@ final class Console {
 
     func error(_ line: String) {
         guard !quiet else { return }
-        if syslogIdent != nil { Console.syslog(LOG_ERR, line) }
+        if syslogIdent != nil { Host.syslog(.error, Array(line.utf8)) }
         Console.write(line + "\n", to: .standardError)
     }
 
@@ -54,22 +49,6 @@ final class Console {
         var text = text
         text.withUTF8 { bytes in
             try? FileDescriptorSink(fd).write(UnsafeRawBufferPointer(bytes))
-        }
-    }
-
-    private static func syslog(_ priority: Int32, _ message: String) {
-        message.withCString { cstr in
-            withVaList([cstr]) { vsyslog(priority, "%s", $0) }
-        }
-    }
-
-    /// A message's bytes, up to a NUL (syslog takes a C string).
-    private static func syslog(_ priority: Int32, _ message: [UInt8]) {
-        (Array(message.prefix { $0 != 0 }) + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { chars in
-                guard let cstr = chars.baseAddress else { return }
-                withVaList([cstr]) { vsyslog(priority, "%s", $0) }
-            }
         }
     }
 }

@@ -1,11 +1,6 @@
 import SystemPackage
 import XenMigration
 
-/// A failure to open an input or output, reported before any conversion.
-struct OpenError: Error {
-    var message: String
-}
-
 /// Opens what `-i`/`-o` name: `-` for standard input/output, a value made
 /// only of decimal digits for an inherited descriptor, anything else a path.
 enum Endpoint {
@@ -18,35 +13,36 @@ enum Endpoint {
         value == "-" || (isDescriptorNumber(value) && Int(value) == 1)
     }
 
-    static func descriptor(_ value: String) throws(OpenError) -> FileDescriptor {
-        guard let number = Int32(value), fcntl(number, F_GETFD) != -1 else {
-            throw OpenError(message: "Unable to open fd \(value): \(Errno(rawValue: EBADF))")
+    /// An inherited descriptor, which must be open.
+    static func descriptor(_ value: String) throws(ToolFailure) -> FileDescriptor {
+        guard let number = Int32(value), Host.isOpen(number) else {
+            throw ToolFailure(.setUp, "Unable to open fd \(value): \(Errno.badFileDescriptor)")
         }
         return FileDescriptor(rawValue: number)
     }
 
     /// XEN_STREAM_NO_ZEROCOPY=1 forces buffered copies: an escape hatch,
     /// and how the tests prove both copy paths write the same bytes.
-    static var allowZeroCopy: Bool { getenv("XEN_STREAM_NO_ZEROCOPY") == nil }
+    static var allowZeroCopy: Bool { Host.environment("XEN_STREAM_NO_ZEROCOPY") == nil }
 
-    static func openInput(_ value: String) throws(OpenError) -> FileDescriptor {
+    static func openInput(_ value: String) throws(ToolFailure) -> FileDescriptor {
         let fd = try openInputDescriptor(value)
         Pipes.enlarge(fd)
         return fd
     }
 
-    private static func openInputDescriptor(_ value: String) throws(OpenError) -> FileDescriptor {
+    private static func openInputDescriptor(_ value: String) throws(ToolFailure) -> FileDescriptor {
         if value == "-" { return .standardInput }
         if isDescriptorNumber(value) { return try descriptor(value) }
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(value), .readOnly, options: [.closeOnExec])
         } catch {
-            throw OpenError(message: "Unable to open file '\(value)': \(error)")
+            throw ToolFailure(.setUp, "Unable to open file '\(value)': \(error)")
         }
         if (try? fd.stat().type) == .directory {
             try? fd.close()
-            throw OpenError(message: "Unable to open file '\(value)': \(Errno.isDirectory)")
+            throw ToolFailure(.setUp, "Unable to open file '\(value)': \(Errno.isDirectory)")
         }
         return fd
     }
@@ -58,9 +54,8 @@ enum Endpoint {
     }
 
     /// Device and inode of a regular file: tells whether two names are one file.
-    static func identity(_ fd: FileDescriptor) -> (UInt64, UInt64)? {
-        guard let st = try? fd.stat(), st.type == .regular else { return nil }
-        return (UInt64(st.deviceID.rawValue), UInt64(st.inode.rawValue))
+    static func identity(_ st: SystemPackage.Stat) -> [UInt64]? {
+        st.type == .regular ? [UInt64(st.deviceID.rawValue), UInt64(st.inode.rawValue)] : nil
     }
 }
 
@@ -68,37 +63,37 @@ enum Endpoint {
 /// is written through a temporary file in the same directory, renamed over
 /// the target only when the conversion succeeds (`AtomicFile`); anything
 /// else (a descriptor, a pipe, a device) is written directly.
-final class OutputTarget {
+struct OutputTarget {
     let descriptor: FileDescriptor
     private let file: AtomicFile?
 
-    private init(descriptor: FileDescriptor, file: AtomicFile?) {
-        self.descriptor = descriptor
-        self.file = file
-    }
-
     /// `SignalCleanup`'s handlers must be installed first.
-    static func open(_ value: String, input: FileDescriptor) throws(OpenError) -> OutputTarget {
+    static func open(_ value: String, input: FileDescriptor) throws(ToolFailure) -> OutputTarget {
         if value == "-" { return OutputTarget(descriptor: .standardOutput, file: nil) }
         if Endpoint.isDescriptorNumber(value) {
             return OutputTarget(descriptor: try Endpoint.descriptor(value), file: nil)
         }
-        if let st = AtomicFile.existing(value), st.type == .regular, let (dev, ino) = Endpoint.identity(input),
-            UInt64(st.deviceID.rawValue) == dev, UInt64(st.inode.rawValue) == ino
+        let path = FilePath(value)
+        if let st = AtomicFile.existing(path), let inputStat = try? input.stat(),
+            let identity = Endpoint.identity(st), identity == Endpoint.identity(inputStat)
         {
-            throw OpenError(message: "Refusing to write '\(value)': it is the input file")
+            throw ToolFailure(.setUp, "Refusing to write '\(value)': it is the input file")
         }
-        do {
-            let file = try AtomicFile.create(value, mode: 0o666)
+        do throws(Errno) {
+            let file = try AtomicFile.create(path, mode: FilePermissions(rawValue: 0o666))
             return OutputTarget(descriptor: file.descriptor, file: file)
         } catch {
-            throw OpenError(message: "Unable to open file '\(value)': \(error)")
+            throw ToolFailure(.setUp, "Unable to open file '\(value)': \(error)")
         }
     }
 
     /// Makes the output final: fsync and rename for a temporary file.
-    func commit() throws(OpenError) {
-        try file?.commit()
+    func commit() throws(ToolFailure) {
+        do throws(ToolFailure) {
+            try file?.commit()
+        } catch {
+            throw ToolFailure(.output, "Stream Error: \(error.message)")
+        }
     }
 
     /// Drops a failed conversion's output.

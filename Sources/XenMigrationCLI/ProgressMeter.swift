@@ -1,32 +1,24 @@
 /// The `--progress` line on standard error, redrawn at most ten times a second.
 final class ProgressMeter {
     private let total: UInt64?
-    private let started: Double
-    private var lastDrawn: Double = 0
+    private let started = ContinuousClock.now
+    private var lastDrawn: ContinuousClock.Instant?
     private var pages: UInt64 = 0
 
     init(total: UInt64?) {
         self.total = total
-        self.started = ProgressMeter.now()
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     func update(bytesRead: UInt64, pages: UInt64) {
         self.pages = pages
-        let t = ProgressMeter.now()
-        guard t - lastDrawn >= 0.1 else { return }
+        let t = ContinuousClock.now
+        if let lastDrawn, t - lastDrawn < .milliseconds(100) { return }
         lastDrawn = t
         draw(bytesRead: bytesRead, at: t, final: false)
     }
 
-    func finish(bytesRead: UInt64, pages: UInt64?) {
-        if let pages { self.pages = pages }
-        draw(bytesRead: bytesRead, at: ProgressMeter.now(), final: true)
+    func finish(bytesRead: UInt64) {
+        draw(bytesRead: bytesRead, at: ContinuousClock.now, final: true)
     }
 
     static func size(_ bytes: Double) -> String {
@@ -55,8 +47,8 @@ final class ProgressMeter {
         return "\(intPart).\(fracText)"
     }
 
-    private func draw(bytesRead: UInt64, at t: Double, final: Bool) {
-        let elapsed = max(t - started, 1e-6)
+    private func draw(bytesRead: UInt64, at t: ContinuousClock.Instant, final: Bool) {
+        let elapsed = max((t - started).seconds, 1e-6)
         let rate = Double(bytesRead) / elapsed
         var line = "\r\(ProgressMeter.size(Double(bytesRead))) read, \(pages) pages, \(ProgressMeter.size(rate))/s"
         if let total, total > 0 {

@@ -3,14 +3,14 @@ import XenMigration
 
 /// The `--report` JSON document: what the conversion saw and wrote, and how
 /// long it took. Its `Codable` conformance is the report's one schema.
-public struct ReportDocument: Codable, Sendable {
-    public var report: ConversionReport
-    public var seconds: Double
+package struct ReportDocument: Codable, Sendable {
+    package var report: ConversionReport
+    package var seconds: Double
     /// A dry run writes nothing, so its report's `bytesWritten` is 0 and
     /// this holds what a conversion would write; nil for a conversion.
-    public var bytesThatWouldBeWritten: UInt64?
+    package var bytesThatWouldBeWritten: UInt64?
 
-    public init(_ report: ConversionReport, seconds: Double, dryRun: Bool = false) {
+    package init(_ report: ConversionReport, seconds: Double, dryRun: Bool = false) {
         self.report = report
         self.seconds = seconds
         if dryRun {
@@ -22,14 +22,14 @@ public struct ReportDocument: Codable, Sendable {
     private enum Keys: String, CodingKey { case seconds, bytesThatWouldBeWritten }
 
     // One flat object: the report's fields and the document's side by side.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         report = try ConversionReport(from: decoder)
         let container = try decoder.container(keyedBy: Keys.self)
         seconds = try container.decode(Double.self, forKey: .seconds)
         bytesThatWouldBeWritten = try container.decodeIfPresent(UInt64.self, forKey: .bytesThatWouldBeWritten)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try report.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(seconds, forKey: .seconds)
@@ -38,8 +38,8 @@ public struct ReportDocument: Codable, Sendable {
 }
 
 /// The `--report` JSON text.
-enum ReportFile {
-    static func json(_ document: ReportDocument) throws -> String { try JSONText.encode(document) }
+package enum ReportFile {
+    package static func json(_ document: ReportDocument) throws -> String { try JSONText.encode(document) }
 }
 
 /// A JSON value, pretty-printed as JSONEncoder does.
@@ -110,5 +110,5 @@ indirect enum JSONValue {
 extension StreamError {
     /// The tools' exit status for a failed stream: 2 for a feature that is
     /// not converted, 1 for anything else.
-    public var exitStatus: Int32 { kind == .unsupported ? 2 : 1 }
+    package var exitStatus: Int32 { ConvertCommand.exitStatus(ToolFailure.stream(self).kind) }
 }

@@ -1,4 +1,5 @@
 import CXenPlatform
+import SystemPackage
 
 /// The tools' confinement: once every file and descriptor a run needs is
 /// open, and before the first byte of the stream is read, the process sets
@@ -16,55 +17,46 @@ enum Sandbox {
 
     /// Whether the environment turns the sandbox off.
     static var disabledByEnvironment: Bool {
-        guard let value = getenv(disableVariable).map({ String(cString: $0) }) else { return false }
+        guard let value = Host.environment(disableVariable) else { return false }
         return !value.isEmpty && value != "0"
     }
 
-    /// What has to happen before confinement because it would open a file
-    /// later: glibc reads the time zone (for syslog's timestamps) on its
-    /// first local time.
-    static func prepare() {
-        tzset()
-    }
-
     /// Confines the process, unless turned off. Where the kernel has no
-    /// seccomp filters, says so once on `console` and returns true (the run
-    /// goes on unconfined); any other failure is reported and returns false:
-    /// the run must stop.
-    static func confine(disabled: Bool, console: Console) -> Bool {
-        guard !disabled && !disabledByEnvironment else { return true }
+    /// seccomp filters, says so once on `console` and the run goes on
+    /// unconfined; any other failure ends the run.
+    static func confine(disabled: Bool, console: Console) throws(ToolFailure) {
+        // What would open a file later is done first.
+        Host.loadTimeZone()
+        guard !disabled && !disabledByEnvironment else { return }
         guard cxen_sandbox_available() != 0 else {
             console.note("Sandbox unavailable: no seccomp filter for this architecture; running unconfined")
-            return true
+            return
         }
         var step: Int32 = 0
-        let error = cxen_sandbox_confine(&step)
-        if error == 0 {
-            runProbeIfAsked(console: console)
-            return true
+        let result = cxen_sandbox_confine(&step)
+        guard result != 0 else {
+            runProbeIfAsked()
+            return
         }
+        let error = Errno(rawValue: result)
         let what = step == CXEN_SANDBOX_STEP_NO_NEW_PRIVS ? "no_new_privs" : "the seccomp filter"
-        if error == EINVAL || error == ENOSYS {
-            console.note("Sandbox unavailable: the kernel refuses \(what) (\(describe(error))); running unconfined")
-            return true
+        if error == .invalidArgument || error == .noFunction {
+            console.note("Sandbox unavailable: the kernel refuses \(what) (\(error)); running unconfined")
+            return
         }
-        console.error(
-            "Cannot confine the process: \(what): \(describe(error)) "
+        throw ToolFailure(
+            .setUp,
+            "Cannot confine the process: \(what): \(error) "
                 + "(--no-sandbox or \(disableVariable)=1 runs without the sandbox)")
-        return false
-    }
-
-    private static func describe(_ error: Int32) -> String {
-        strerror(error).map { String(cString: $0) } ?? "error \(error)"
     }
 
     /// Test-only, and only in debug builds: with XEN_STREAM_SANDBOX_PROBE
     /// naming probes (`openat,socket,...`), the confined tool attempts each,
     /// prints `probe NAME: ERRNO` (0: allowed) on standard error and exits 0.
     /// Release builds have no such path.
-    private static func runProbeIfAsked(console: Console) {
+    private static func runProbeIfAsked() {
         #if DEBUG
-            guard let list = getenv("XEN_STREAM_SANDBOX_PROBE").map({ String(cString: $0) }) else { return }
+            guard let list = Host.environment("XEN_STREAM_SANDBOX_PROBE") else { return }
             let probes: [String: Int32] = [
                 "openat": CXEN_PROBE_OPENAT, "socket": CXEN_PROBE_SOCKET,
                 "execve": CXEN_PROBE_EXECVE, "fork": CXEN_PROBE_FORK,
@@ -74,7 +66,7 @@ enum Sandbox {
                 let result = probes[name].map { cxen_sandbox_probe($0) } ?? -1
                 Console.write("probe \(name): \(result)\n", to: .standardError)
             }
-            exit(0)
+            Host.exit(0)
         #endif
     }
 }
@@ -82,8 +74,8 @@ enum Sandbox {
 /// The program's arguments as the kernel passed them (captured in
 /// CXenPlatform before main), so that they do not depend on /proc being
 /// mounted, as `CommandLine.arguments` does on Linux.
-public enum ProcessArguments {
-    public static var current: [String] {
+package enum ProcessArguments {
+    package static var current: [String] {
         let count = cxen_argc()
         guard count > 0 else { return CommandLine.arguments }
         return (0..<count).map { index in cxen_argv(index).map { String(cString: $0) } ?? "" }

@@ -2,92 +2,121 @@ import SystemPackage
 import XenMigration
 
 /// `verify-stream-v2`: a drop-in for Xen's verifier, for v2 and v3 streams.
-public struct VerifyCommand: ToolCommand {
-    static let name = "verify-stream-v2"
-    static let usage = "Usage: verify-stream-v2 [options]"
-    static let help = """
-        Verify a Xen migration stream: a libxc stream of version 2 or 3, a libxl
-        stream, or a file written by xl save.
+package struct VerifyCommand: ToolCommand {
+    package enum Option: String, CommandOption {
+        case input = "in"
+        case format, verbose, quiet, syslog
+        case noSandbox = "no-sandbox"
+        case version, help
 
-        Options:
-          -i, --in FD|FILE        stream to verify: a path, an open descriptor number,
-                                  or - (default: standard input)
-          -f, --format libxc|libxl|xl
-                                  what the stream is (default: libxc)
-          -v, --verbose           summarise the stream's contents on standard output
-          -q, --quiet             print nothing; report by exit status only
-          --syslog                send messages to syslog instead of the terminal
-          --no-sandbox            do not confine the process with seccomp once the
-                                  input is open (also: XEN_STREAM_NO_SANDBOX=1)
-          --version               print the version and exit
-          -h, --help              print this help and exit
-
-        Exit status: 0 valid; 1 a stream or record error; 2 an internal error, an
-        input that cannot be opened, an unknown option or an invalid option value.
-        A usage error prints one line saying what is wrong, then the usage line.
-
-        """
-
-    var input = "0"
-    var verbose = false
-    var quiet = false
-    var format: VerifyFormat = .libxc
-    var syslog = false
-    var noSandbox = false
-
-    init() {}
-
-    static let compat = OptParseCompat(specs: [
-        .init(long: "in", short: "i", takesValue: true),
-        .init(long: "verbose", short: "v", takesValue: false),
-        .init(long: "quiet", short: "q", takesValue: false),
-        .init(long: "format", short: "f", takesValue: true),
-        .init(long: "syslog", short: nil, takesValue: false),
-        .init(long: "no-sandbox", short: nil, takesValue: false),
-        // Xen's verifier has no --version: in full only, so that --v and
-        // --ver still mean --verbose.
-        .init(long: "version", short: nil, takesValue: false, exactOnly: true),
-        .init(long: "help", short: "h", takesValue: false),
-    ])
-
-    mutating func take(_ option: OptParseCompat.Given) throws(UsageError) {
-        switch option.long {
-        case "in": input = option.value ?? input
-        case "verbose": verbose = true
-        case "quiet": quiet = true
-        case "format": format = try option.choice(["libxc": .libxc, "libxl": .libxl, "xl": .xl])
-        case "syslog": syslog = true
-        case "no-sandbox": noSandbox = true
-        default: throw UsageError("no such option: \(option.name)")
+        package var spec: OptionSpec {
+            switch self {
+            case .input:
+                OptionSpec(
+                    "i", .file(metavar: "FD|FILE"),
+                    help: "stream to verify: a path, an open descriptor number, or - (default: standard input)",
+                    summary: "stream to check (default: standard input)")
+            case .format:
+                OptionSpec(
+                    "f", VerifyFormat.choices, help: "what the stream is (default: libxc)",
+                    summary: "format of the stream")
+            case .verbose:
+                OptionSpec(
+                    "v", help: "summarise the stream's contents on standard output",
+                    summary: "describe every record on standard output")
+            case .quiet:
+                OptionSpec(
+                    "q", help: "print nothing; report by exit status only",
+                    summary: "print nothing; report by exit status only")
+            case .syslog:
+                OptionSpec(
+                    help: "send messages to syslog instead of the terminal", summary: "send messages to syslog")
+            case .noSandbox:
+                OptionSpec(
+                    help: "do not confine the process with seccomp once the input is open "
+                        + "(also: \(Sandbox.disableVariable)=1)",
+                    summary: "do not confine the process with seccomp")
+            case .version:
+                // Xen's verifier has no --version: in full only, so that --v
+                // and --ver still mean --verbose.
+                OptionSpec(help: "print the version and exit", summary: "print the version and exit", exactOnly: true)
+            case .help:
+                OptionSpec("h", help: "print this help and exit", summary: "print a summary of the options and exit")
+            }
         }
     }
 
-    func validate() throws(UsageError) {}
+    package static let name = "verify-stream-v2"
+    package static let usage = "Usage: verify-stream-v2 [options]"
+    package static let about = """
+        Verify a Xen migration stream: a libxc stream of version 2 or 3, a libxl
+        stream, or a file written by xl save.
+        """
+    package static let exitStatusText = """
+        Exit status: 0 valid; 1 a stream or record error; 2 an internal error, an
+        input that cannot be opened, an unknown option or an invalid option value.
+        A usage error prints one line saying what is wrong, then the usage line.
+        """
 
-    func execute() -> Int32 {
-        let console = Console(verbose: verbose, quiet: quiet, syslogIdent: syslog ? "verify-stream-v2" : nil)
-        let fd: FileDescriptor
-        do {
-            fd = try Endpoint.openInput(input)
-        } catch {
-            console.error(error.message)
-            return 2
+    package static func exitStatus(_ kind: ToolFailure.Kind) -> Int32 {
+        switch kind {
+        case .stream, .unsupported: 1
+        case .usage, .missingOption, .setUp, .output: 2
         }
-        let reader = StreamReader(FileDescriptorSource(fd))
-        Sandbox.prepare()
-        guard Sandbox.confine(disabled: noSandbox, console: console) else { return 2 }
+    }
+
+    package var input = "0"
+    package var format: VerifyFormat = .libxc
+    package var verbose = false
+    package var quiet = false
+    package var syslog = false
+    package var noSandbox = false
+
+    package init() {}
+
+    package mutating func take(_ given: OptParseCompat<Option>.Given) throws(ToolFailure) {
+        switch given.option {
+        case .input: input = given.text
+        case .format: format = try given.choice(VerifyFormat.self)
+        case .verbose: verbose = true
+        case .quiet: quiet = true
+        case .syslog: syslog = true
+        case .noSandbox: noSandbox = true
+        case .version, .help: break  // printed by the parser where they stand
+        }
+    }
+
+    package func validate() throws(ToolFailure) {}
+
+    package func makeConsole() -> Console {
+        Console(verbose: verbose, quiet: quiet, syslogIdent: syslog ? Self.name : nil)
+    }
+
+    /// Open the input, confine, verify.
+    package func execute(_ console: Console) throws(ToolFailure) {
+        let reader = StreamReader(FileDescriptorSource(try Endpoint.openInput(input)))
+        try Sandbox.confine(disabled: noSandbox, console: console)
         var head: [UInt8] = []
         do {
             // The first bytes, for a diagnosis of a failure.
             head = try InputKind.head(of: reader)
             try StreamVerifier.verify(
-                reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy,
-                verbose: console.infoSink)
+                reader: reader, format: format, allowZeroCopy: Endpoint.allowZeroCopy, verbose: console.infoSink)
         } catch {
             let shown = Diagnosis.verification(error, head: head, format: format) ?? error
-            console.error("Stream Error: " + shown.description)
-            return 1
+            throw ToolFailure(.stream, "Stream Error: " + shown.description)
         }
-        return 0
+    }
+}
+
+extension VerifyFormat: OptionWords {
+    package static var all: [VerifyFormat] { allCases }
+    package var word: String { rawValue }
+    package var meaning: String {
+        switch self {
+        case .libxc: "libxc stream (default)"
+        case .libxl: "libxl stream"
+        case .xl: "file written by xl save"
+        }
     }
 }

@@ -2,6 +2,6 @@
 /// it; the Makefile reads it from this line (keep it a single string
 /// literal) for the installed man pages; the tests hold CHANGELOG.md and
 /// the README to it.
-public enum ToolVersion {
-    public static let current = "1.0.0"
+package enum ToolVersion {
+    package static let current = "1.0.0"
 }

@@ -2,4 +2,4 @@ import XenMigrationCLI
 
 // convert-legacy-stream, or verify-stream-v2 when run by that name.
 // The arguments as the kernel passed them, not read back from /proc.
-exit(MultiCall.main(ProcessArguments.current))
+MultiCall.run(ProcessArguments.current)

@@ -162,58 +162,88 @@ struct InstallTests {
         #expect(!exists(prefix.path))
     }
 
-    /// Every option the parser accepts (its optparse table), read from the
-    /// command's source so that a new option cannot go undocumented.
-    private static func options(of source: String) throws -> [(long: String, short: String?)] {
-        let text = try String(
-            contentsOf: Paths.packageRoot.appendingPathComponent("Sources/XenMigrationCLI/\(source)"),
-            encoding: .utf8)
-        let pattern = try NSRegularExpression(pattern: #"\.init\(long: "([a-z-]+)", short: (?:"([a-z])"|nil)"#)
-        let range = NSRange(text.startIndex..., in: text)
-        return pattern.matches(in: text, range: range).compactMap { match in
-            guard let long = Range(match.range(at: 1), in: text).map({ String(text[$0]) }) else { return nil }
-            let short = Range(match.range(at: 2), in: text).map { String(text[$0]) }
-            return (long, short)
+    /// Every option a tool's parser accepts, from its declaration.
+    private static func options(of tool: String) -> [(long: String, short: Character?)] {
+        tool == MultiCall.verifierName
+            ? VerifyCommand.Option.allCases.map { ($0.long, $0.spec.short) }
+            : ConvertCommand.Option.allCases.map { ($0.long, $0.spec.short) }
+    }
+
+    @Test("man pages cover every option", arguments: Install.tools)
+    func manPagesCoverOptions(_ tool: String) throws {
+        let page = try String(
+            contentsOf: Paths.packageRoot.appendingPathComponent("man/\(tool).1"), encoding: .utf8)
+        for option in Self.options(of: tool) {
+            let troffLong = "\\-\\-" + option.long.replacingOccurrences(of: "-", with: "\\-")
+            let inPage = page.contains(troffLong)
+            #expect(inPage, "man page lacks --\(option.long)")
+            if let short = option.short {
+                let shortInPage = page.contains("\\-\(short)")
+                #expect(shortInPage, "man page lacks -\(short)")
+            }
         }
     }
 
+    /// The committed script, and what the option declarations make.
+    private static func completion(_ shell: Completions.Shell, _ tool: String) throws -> (
+        committed: String, made: String
+    ) {
+        let path = Paths.packageRoot.appendingPathComponent(shell.path(for: tool))
+        let made =
+            tool == MultiCall.verifierName
+            ? Completions.script(shell, for: VerifyCommand.self) : Completions.script(shell, for: ConvertCommand.self)
+        // `make completions` sets this to write the scripts afresh.
+        if ProcessInfo.processInfo.environment["XEN_UPDATE_COMPLETIONS"] == "1" {
+            try made.write(to: path, atomically: true, encoding: .utf8)
+        }
+        return (try String(contentsOf: path, encoding: .utf8), made)
+    }
+
     @Test(
-        "man pages and completions cover every option",
-        arguments: [
-            ("convert-legacy-stream", "ConvertCommand.swift"), ("verify-stream-v2", "VerifyCommand.swift"),
-        ])
-    func documentationCoversOptions(_ tool: String, _ source: String) throws {
-        let options = try Self.options(of: source)
-        #expect(options.count >= 6, "no option table found in \(source)")
-        func text(_ path: String) throws -> String {
-            try String(contentsOf: Paths.packageRoot.appendingPathComponent(path), encoding: .utf8)
+        "completion scripts are what the option declarations make (make completions rewrites them)",
+        arguments: Completions.Shell.allCases, Install.tools)
+    func completionsMatchDeclarations(_ shell: Completions.Shell, _ tool: String) throws {
+        let script = try Self.completion(shell, tool)
+        #expect(script.committed == script.made, "\(shell.path(for: tool)) is stale: run make completions")
+        for option in Self.options(of: tool) {
+            let named = script.committed.contains("--\(option.long)") || script.committed.contains("-l \(option.long)")
+            #expect(named, "\(shell) completion lacks --\(option.long)")
         }
-        let page = try text("man/\(tool).1")
-        let bash = try text("completions/bash/\(tool)")
-        let zsh = try text("completions/zsh/_\(tool)")
-        let fish = try text("completions/fish/\(tool).fish")
-        // Checked into named Bools so a failure names the option, not the whole file.
-        for option in options {
-            let troffLong = "\\-\\-" + option.long.replacingOccurrences(of: "-", with: "\\-")
-            let inPage = page.contains(troffLong)
-            let inBash = bash.contains("--\(option.long)")
-            let inZsh = zsh.contains("--\(option.long)")
-            let inFish = fish.contains("-l \(option.long)")
-            #expect(inPage, "man page lacks --\(option.long)")
-            #expect(inBash, "bash completion lacks --\(option.long)")
-            #expect(inZsh, "zsh completion lacks --\(option.long)")
-            #expect(inFish, "fish completion lacks --\(option.long)")
-            if let short = option.short {
-                let shortInPage = page.contains("\\-\(short)")
-                let shortInBash = bash.contains("-\(short) ")
-                let shortInZsh = zsh.contains("-\(short)")
-                let shortInFish = fish.contains("-s \(short) -l \(option.long)")
-                #expect(shortInPage, "man page lacks -\(short)")
-                #expect(shortInBash, "bash completion lacks -\(short)")
-                #expect(shortInZsh, "zsh completion lacks -\(short)")
-                #expect(shortInFish, "fish completion lacks -\(short)")
-            }
+    }
+
+    @Test("option summaries and choice meanings need no quoting in any shell")
+    func summariesNeedNoQuoting() {
+        var texts =
+            ConvertCommand.Option.allCases.map(\.spec.summary) + VerifyCommand.Option.allCases.map(\.spec.summary)
+        for spec in ConvertCommand.Option.allCases.map(\.spec) + VerifyCommand.Option.allCases.map(\.spec) {
+            if case .choice(let choices) = spec.value { texts += choices.map(\.meaning) }
         }
+        for text in texts {
+            #expect(!text.contains(where: Completions.unquotable.contains), "\(text)")
+        }
+    }
+
+    @Test("the bash completion offers what the parser accepts")
+    func bashCompletionBehaves() throws {
+        let bash = "/bin/bash"
+        guard FileManager.default.isExecutableFile(atPath: bash) else { return }
+        let script = Paths.packageRoot.appendingPathComponent("completions/bash/convert-legacy-stream").path
+        // COMP_WORDS as bash splits `convert-legacy-stream --guest <TAB>` and friends.
+        func complete(_ words: [String]) throws -> [String] {
+            let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+            let program = """
+                compopt() { :; }; source '\(script)'
+                COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
+                _convert_legacy_stream; printf '%s\\n' "${COMPREPLY[@]}"
+                """
+            let result = try Spawn.run(bash, ["-c", program])
+            return result.stdoutText.split(separator: "\n").map(String.init)
+        }
+        #expect(try complete(["convert-legacy-stream", "--guest", ""]) == ["pv", "hvm", "auto"])
+        #expect(try complete(["convert-legacy-stream", "-w", "6"]) == ["64"])
+        #expect(try complete(["convert-legacy-stream", "--stream-version", "=", ""]) == ["2", "3"])
+        #expect(try complete(["convert-legacy-stream", "--form=l"]) == ["--form=libxc", "--form=libxl"])
+        #expect(try complete(["convert-legacy-stream", "--dr"]) == ["--dry-run"])
     }
 
     @Test(

@@ -2,8 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import XenMigration
-
-@testable import XenMigrationCLI
+import XenMigrationCLI
 
 private func json(_ bytes: [UInt8]) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])

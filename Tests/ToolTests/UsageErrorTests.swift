@@ -2,8 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import XenMigration
-
-@testable import XenMigrationCLI
+import XenMigrationCLI
 
 private let convertUsage = "Usage: convert-legacy-stream [options] -i INPUT -o OUTPUT -w WIDTH -g GUEST\n"
 private let verifyUsage = "Usage: verify-stream-v2 [options]\n"
@@ -59,7 +58,7 @@ struct UsageErrorTests {
             (["-i", "x", "-o", "y", "--bogus"], "no such option: --bogus"),
             (["-z"], "no such option: -z"),
             (["-vz"], "no such option: -z"),
-            (["--s"], "ambiguous option: --s (--skip-qemu, --syslog, --stream-version?)"),
+            (["--s"], "ambiguous option: --s (--skip-qemu, --stream-version, --syslog?)"),  // sorted, as optparse
             (["-i", "x", "-w"], "-w option requires an argument"),
             (["--report"], "--report option requires an argument"),
             (["--xl=yes"], "--xl option does not take a value"),
@@ -177,14 +176,14 @@ struct CommandLineReadingTests {
             ])
         #expect(convert.width?.width == .bits64)
         #expect(convert.guestType?.guest == .pv)
-        #expect(convert.format == .libxl && convert.streamVersion == 3 && convert.verbose && convert.xl)
+        #expect(convert.format == .libxl && convert.streamVersion == .v3 && convert.verbose && convert.xl)
         #expect(convert.input == nil)
         let verify = try CLIParsing.read(VerifyCommand.self, ["--form", "xl", "--ver"])
         #expect(verify.format == .xl && verify.verbose)
-        #expect(throws: UsageError("invalid value '48' for -w/--width: expected 32, 64 or auto")) {
+        #expect(throws: ToolFailure.usage("invalid value '48' for -w/--width: expected 32, 64 or auto")) {
             try CLIParsing.read(ConvertCommand.self, ["-w", "48", "--bogus"])
         }
-        #expect(throws: UsageError("no such option: --bogus")) {
+        #expect(throws: ToolFailure.usage("no such option: --bogus")) {
             try CLIParsing.read(VerifyCommand.self, ["-f", "libxl", "--bogus"])
         }
     }
