@@ -35,13 +35,19 @@ bin=$("${build[@]}" --show-bin-path)
 modulemap="$scratch/checkouts/swift-system/Sources/CSystem/include/module.modulemap"
 # The library's C shim (splice, F_SETPIPE_SZ): SwiftPM writes its module map.
 platform_modulemap="$bin/CXenPlatform.build/module.modulemap"
+# The targets use the package's `package` declarations, so they are
+# compiled as part of the package: under the name SwiftPM gave its modules
+# (from the checkout's directory name), read from its build manifest.
+package_name=$(grep -o '"-module-name","FuzzSupport"[^]]*' "$scratch/release.yaml" \
+    | grep -o '"-package-name","[^"]*"' | head -n 1 | cut -d '"' -f 4)
+[ -n "$package_name" ] || { echo "fuzz/run.sh: no -package-name for FuzzSupport in $scratch/release.yaml" >&2; exit 2; }
 mkdir -p fuzz/work/bin
 for target in "${targets[@]}"; do
     # fuzz/targets/FuzzNAME.swift, NAME matched without regard to case (sxp: FuzzSXP.swift).
     entry=$(find fuzz/targets -maxdepth 1 -iname "Fuzz${target}.swift" | head -n 1)
     [ -n "$entry" ] && [ "$entry" != fuzz/targets/FuzzMode.swift ] || { echo "fuzz/run.sh: no target '$target'" >&2; exit 2; }
     # ld.gold warns about ASan's local symbols; harmless, so filtered out.
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -g "$entry" \
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -package-name "$package_name" "$entry" \
         -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" \
         -Xcc -fmodule-map-file="$platform_modulemap" -Xcc -I -Xcc Sources/CXenPlatform/include \
         "$bin"/FuzzSupport.build/*.o "$bin"/XenMigration.build/*.o "$bin"/XendConfig.build/*.o "$bin"/CXenPlatform.build/*.o \

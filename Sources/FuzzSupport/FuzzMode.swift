@@ -10,11 +10,11 @@ import XenMigration
 /// bit 6 detect width, guest type and xl header instead,
 /// bit 7 a slow source (7 bytes a read) into a minimal reader buffer,
 /// with verbose output on.
-public struct ConvertMode: Sendable {
-    public let options: ConversionOptions
-    public let slow: Bool
+package struct ConvertMode: Sendable {
+    package let options: ConversionOptions
+    package let slow: Bool
 
-    public init(_ byte: UInt8) {
+    package init(_ byte: UInt8) {
         let detect = byte & 0x40 != 0
         options = ConversionOptions(
             width: detect ? nil : (byte & 0x01 != 0 ? .bits32 : .bits64),
@@ -26,28 +26,28 @@ public struct ConvertMode: Sendable {
         slow = byte & 0x80 != 0
     }
 
-    public func reader(for bytes: [UInt8]) -> StreamReader {
+    package func reader(for bytes: [UInt8]) -> StreamReader {
         slow ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64) : StreamReader(MemorySource(bytes))
     }
 
     /// Builds every verbose line (their formatting is code too) and drops it.
-    public var verboseSink: ((String) -> Void)? { slow ? { line in _ = line.utf8.count } : nil }
+    package var verboseSink: ((String) -> Void)? { slow ? { line in _ = line.utf8.count } : nil }
 }
 
 /// Verifier options from one byte: bits 0-1 the format (0 libxc, 1 libxl,
 /// 2 xl, 3 libxc), bit 7 a slow source into a minimal buffer, verbose on.
-public struct VerifyMode: Sendable {
-    public let format: VerifyFormat
-    public let slow: Bool
+package struct VerifyMode: Sendable {
+    package let format: VerifyFormat
+    package let slow: Bool
 
-    public init(_ byte: UInt8) {
+    package init(_ byte: UInt8) {
         format = [VerifyFormat.libxc, .libxl, .xl, .libxc][Int(byte & 3)]
         slow = byte & 0x80 != 0
     }
 
-    public func reader(for bytes: [UInt8]) -> StreamReader {
+    package func reader(for bytes: [UInt8]) -> StreamReader {
         slow ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64) : StreamReader(MemorySource(bytes))
     }
 
-    public var verboseSink: ((String) -> Void)? { slow ? { line in _ = line.utf8.count } : nil }
+    package var verboseSink: ((String) -> Void)? { slow ? { line in _ = line.utf8.count } : nil }
 }

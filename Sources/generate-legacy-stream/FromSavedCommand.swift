@@ -3,12 +3,6 @@ import SystemPackage
 import XenLegacyGenerator
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// `--from-saved`: two passes over the input (a scan for what the legacy
 /// header needs, then the conversion). An input that cannot be read twice
 /// (a pipe) is first parked in an unlinked temporary file.
@@ -44,13 +38,13 @@ extension GenerateLegacyStream {
         }
 
         let outFD = try openOutput(output)
-        let writer = StreamWriter(FileDescriptorSink(FileDescriptor(rawValue: outFD)))
+        let writer = StreamWriter(FileDescriptorSink(outFD))
         let verbose = self.verbose
         do {
             let report = try SavedToLegacy.convert(
                 reader: StreamReader(FileDescriptorSource(input.fd)), writer: writer, options: options,
                 facts: facts, verbose: verbose ? { FileHandleErr.write($0 + "\n") } : nil)
-            if outFD != 1 { close(outFD) }
+            if outFD != .standardOutput { try? outFD.close() }
             for line in report.lines { FileHandleErr.write("generate-legacy-stream: \(line)\n") }
             if summary {
                 FileHandleErr.write(
@@ -61,9 +55,9 @@ extension GenerateLegacyStream {
             }
         } catch {
             // No half-written image is left behind.
-            if outFD != 1 {
-                close(outFD)
-                unlink(output)
+            if outFD != .standardOutput {
+                try? outFD.close()
+                Spool.remove(FilePath(output))
             }
             throw fail(error)
         }
@@ -104,19 +98,12 @@ extension GenerateLegacyStream {
             return (fd, start, owned)
         }
         // A pipe or socket: park it in a temporary file (constant memory).
-        var template = Array(
-            ((getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp") + "/from-saved.XXXXXX").utf8CString)
-        let tmp = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return -1 }
-            return mkstemp(base)
+        let spool: FileDescriptor
+        do {
+            spool = try Spool.anonymousFile()
+        } catch {
+            throw ValidationError("\(error)")
         }
-        guard tmp >= 0 else {
-            throw ValidationError("cannot create a temporary file: \(String(cString: strerror(errno)))")
-        }
-        template.withUnsafeBufferPointer { buffer in
-            if let base = buffer.baseAddress { _ = unlink(base) }
-        }
-        let spool = FileDescriptor(rawValue: tmp)
         do {
             let writer = StreamWriter(FileDescriptorSink(spool))
             _ = try Transfer(from: StreamReader(FileDescriptorSource(fd)), to: writer).copyToEnd()

@@ -3,14 +3,6 @@ import SystemPackage
 import XenLegacyGenerator
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 struct GenerateLegacyStream: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate-legacy-stream",
@@ -173,9 +165,9 @@ struct GenerateLegacyStream: ParsableCommand {
         if let xend, let preset = XendPreset(rawValue: xend) {
             let image = XendImage.preset(preset, width: width == 32 ? .bits32 : .bits64, seed: seed, pages: pages)
             let fd = try openOutput(output)
-            let counter = CountingSink(FileDescriptorSink(FileDescriptor(rawValue: fd)))
+            let counter = CountingSink(FileDescriptorSink(fd))
             try image.write(to: counter)
-            if fd != 1 { close(fd) }
+            if fd != .standardOutput { try? fd.close() }
             if summary {
                 FileHandleErr.write(
                     "width=\(width) guest=\(preset.guest.rawValue) xend=\(preset.rawValue)"
@@ -198,11 +190,11 @@ struct GenerateLegacyStream: ParsableCommand {
             streamVersion: streamVersion, skipQemu: skipQemu)
 
         let legacyFD = try openOutput(output)
-        let legacySink = FileDescriptorSink(FileDescriptor(rawValue: legacyFD))
+        let legacySink = FileDescriptorSink(legacyFD)
         let legacyCounter = Emitter(sink: legacySink)
         try image.write(to: legacyCounter)
         try legacyCounter.flush()
-        if legacyFD != 1 { close(legacyFD) }
+        if legacyFD != .standardOutput { try? legacyFD.close() }
 
         var failure: ExpectedFailure?
         var expectedBytes: UInt64 = 0
@@ -212,18 +204,18 @@ struct GenerateLegacyStream: ParsableCommand {
                 // Small: decide first, so a failing conversion leaves FILE empty.
                 switch image.expectedOutcome(settings) {
                 case .success(let bytes):
-                    try bytes.withUnsafeBytes { try FileDescriptorSink(FileDescriptor(rawValue: fd)).write($0) }
+                    try bytes.withUnsafeBytes { try FileDescriptorSink(fd).write($0) }
                     expectedBytes = UInt64(bytes.count)
                 case .failure(let f):
                     failure = f
                 }
             } else {
-                let counter = CountingSink(FileDescriptorSink(FileDescriptor(rawValue: fd)))
+                let counter = CountingSink(FileDescriptorSink(fd))
                 failure = try image.writeExpected(settings, to: counter)
                 expectedBytes = counter.count
-                if failure != nil && fd != 1 { _ = ftruncate(fd, 0) }
+                if failure != nil && fd != .standardOutput { try? fd.resize(to: 0) }
             }
-            if fd != 1 { close(fd) }
+            if fd != .standardOutput { try? fd.close() }
         } else {
             // Small images only: this holds the whole expected output in memory.
             if random != nil, case .failure(let f) = image.expectedOutcome(settings) { failure = f }
@@ -239,13 +231,15 @@ struct GenerateLegacyStream: ParsableCommand {
         }
     }
 
-    func openOutput(_ path: String) throws -> Int32 {
-        if path == "-" { return 1 }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw ValidationError("cannot open '\(path)': \(String(cString: strerror(errno)))")
+    func openOutput(_ path: String) throws -> FileDescriptor {
+        if path == "-" { return .standardOutput }
+        do {
+            return try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: FilePermissions(rawValue: 0o644))
+        } catch {
+            throw ValidationError("cannot open '\(path)': \(error)")
         }
-        return fd
     }
 }
 

@@ -3,17 +3,27 @@ import SystemPackage
 /// The rest of an input, parked in a temporary file without a name so its
 /// length is known before it is written out. Used only where the format puts a
 /// length in front of data whose end is the end of the input.
-final class Spool {
+package final class Spool {
     private let descriptor: FileDescriptor
     let size: UInt64
 
-    init(restOf transfer: Transfer) throws(StreamError) {
+    /// A temporary file without a name, in `TMPDIR` (or /tmp): gone when closed.
+    package static func anonymousFile() throws(StreamError) -> FileDescriptor {
         let directory = Platform.environment("TMPDIR") ?? "/tmp"
         do {
-            descriptor = try Platform.makeAnonymousFile(in: directory)
+            return try Platform.makeAnonymousFile(in: directory)
         } catch {
             throw StreamError(io: "Cannot create a temporary file in \(directory)", error)
         }
+    }
+
+    /// Removes a file by name, best effort (for a caller's failed output).
+    package static func remove(_ path: FilePath) {
+        Platform.unlink(path.string)
+    }
+
+    init(restOf transfer: Transfer) throws(StreamError) {
+        descriptor = try Spool.anonymousFile()
         do {
             let writer = StreamWriter(FileDescriptorSink(descriptor))
             size = try Transfer(from: transfer.reader, to: writer, allowZeroCopy: transfer.allowZeroCopy).copyToEnd()

@@ -74,7 +74,7 @@ public final class StreamReader {
 
     /// Announces that the stream holds at least `count` more bytes from the
     /// current offset, so an exact reader may fetch them in fewer calls.
-    public func expect(_ count: UInt64) {
+    package func expect(_ count: UInt64) {
         announced = max(announced, count)
     }
 
@@ -144,17 +144,17 @@ public final class StreamReader {
         return T.load(from: UnsafeRawBufferPointer(storage), at: start, order)
     }
 
-    public func readU8(_ what: String) throws(StreamError) -> UInt8 { try field(UInt8.self, what) }
-    public func readU16(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what) }
-    public func readU32(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what) }
-    public func readI32(_ what: String) throws(StreamError) -> Int32 { try field(Int32.self, what) }
-    public func readU64(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what) }
-    public func readU16BE(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what, .big) }
-    public func readU32BE(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what, .big) }
-    public func readU64BE(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what, .big) }
+    package func readU8(_ what: String) throws(StreamError) -> UInt8 { try field(UInt8.self, what) }
+    package func readU16(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what) }
+    package func readU32(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what) }
+    package func readI32(_ what: String) throws(StreamError) -> Int32 { try field(Int32.self, what) }
+    package func readU64(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what) }
+    package func readU16BE(_ what: String) throws(StreamError) -> UInt16 { try field(UInt16.self, what, .big) }
+    package func readU32BE(_ what: String) throws(StreamError) -> UInt32 { try field(UInt32.self, what, .big) }
+    package func readU64BE(_ what: String) throws(StreamError) -> UInt64 { try field(UInt64.self, what, .big) }
 
     /// A native `unsigned long` of the legacy toolstack: 4 or 8 bytes.
-    public func readULong(width: ToolstackWidth, _ what: String) throws(StreamError) -> UInt64 {
+    package func readULong(width: ToolstackWidth, _ what: String) throws(StreamError) -> UInt64 {
         width == .bits32 ? UInt64(try readU32(what)) : try readU64(what)
     }
 
@@ -162,7 +162,7 @@ public final class StreamReader {
 
     /// Reads `count` bytes into an array. Callers bound `count` first: this
     /// allocates what it is asked for.
-    public func readBytes(_ count: Int, _ what: String) throws(StreamError) -> [UInt8] {
+    package func readBytes(_ count: Int, _ what: String) throws(StreamError) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(count)
         try take(UInt64(count), what) { chunk in out.append(contentsOf: chunk) }
@@ -171,7 +171,7 @@ public final class StreamReader {
 
     /// Drops `count` bytes as they stream past, a buffer at a time. (The
     /// transfer path drops long runs from a pipe inside the kernel.)
-    public func skip(_ count: UInt64, _ what: String) throws(StreamError) {
+    package func skip(_ count: UInt64, _ what: String) throws(StreamError) {
         try take(count, what) { _ in }
     }
 
@@ -193,7 +193,7 @@ public final class StreamReader {
 
     /// Up to `count` bytes (count ≤ capacity) of what comes next, without
     /// consuming them. Fewer only at end of input.
-    public func peek(_ count: Int) throws(StreamError) -> [UInt8] {
+    package func peek(_ count: Int) throws(StreamError) -> [UInt8] {
         let have = try fill(min(count, storage.count))
         return Array(UnsafeRawBufferPointer(rebasing: storage[start..<(start + min(have, count))]))
     }

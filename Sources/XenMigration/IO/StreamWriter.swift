@@ -56,15 +56,15 @@ public final class StreamWriter {
         bytesWritten &+= UInt64(size)
     }
 
-    public func u8(_ v: UInt8) throws(StreamError) { try put(v) }
-    public func u16(_ v: UInt16) throws(StreamError) { try put(v) }
-    public func u32(_ v: UInt32) throws(StreamError) { try put(v) }
-    public func u64(_ v: UInt64) throws(StreamError) { try put(v) }
-    public func u16BE(_ v: UInt16) throws(StreamError) { try put(v, .big) }
-    public func u32BE(_ v: UInt32) throws(StreamError) { try put(v, .big) }
-    public func u64BE(_ v: UInt64) throws(StreamError) { try put(v, .big) }
+    package func u8(_ v: UInt8) throws(StreamError) { try put(v) }
+    package func u16(_ v: UInt16) throws(StreamError) { try put(v) }
+    package func u32(_ v: UInt32) throws(StreamError) { try put(v) }
+    package func u64(_ v: UInt64) throws(StreamError) { try put(v) }
+    package func u16BE(_ v: UInt16) throws(StreamError) { try put(v, .big) }
+    package func u32BE(_ v: UInt32) throws(StreamError) { try put(v, .big) }
+    package func u64BE(_ v: UInt64) throws(StreamError) { try put(v, .big) }
 
-    public func zeros(_ count: Int) throws(StreamError) {
+    package func zeros(_ count: Int) throws(StreamError) {
         for _ in 0..<count { try put(UInt8(0)) }
     }
 

@@ -5,12 +5,12 @@ import SystemPackage
 /// file, `splice` where a pipe is involved) and copies through the two
 /// buffers. Either way exactly the bytes asked for are consumed from the
 /// input, so what follows the stream stays for its owner.
-public final class Transfer {
+package final class Transfer {
     let reader: StreamReader
     /// Where `copy` writes; nil for a transfer that only drops bytes.
     private let writer: StreamWriter?
     /// False forces buffered copies (same bytes, more copying).
-    public let allowZeroCopy: Bool
+    package let allowZeroCopy: Bool
 
     /// Runs shorter than this go through the buffers: a system call saved
     /// is worth more than a copy avoided.
@@ -19,14 +19,14 @@ public final class Transfer {
     private enum KernelMethod { case sendfile, splice }
 
     /// A transfer that copies runs to `writer` and drops others.
-    public init(from reader: StreamReader, to writer: StreamWriter, allowZeroCopy: Bool = true) {
+    package init(from reader: StreamReader, to writer: StreamWriter, allowZeroCopy: Bool = true) {
         self.reader = reader
         self.writer = writer
         self.allowZeroCopy = allowZeroCopy
     }
 
     /// A transfer that only drops runs (a verifier's): `copy` is not for it.
-    public init(discardingFrom reader: StreamReader, allowZeroCopy: Bool = true) {
+    package init(discardingFrom reader: StreamReader, allowZeroCopy: Bool = true) {
         self.reader = reader
         self.writer = nil
         self.allowZeroCopy = allowZeroCopy
@@ -50,7 +50,7 @@ public final class Transfer {
     // MARK: copying
 
     /// Moves `count` bytes to the writer.
-    public func copy(_ count: UInt64, _ what: String) throws(StreamError) {
+    package func copy(_ count: UInt64, _ what: String) throws(StreamError) {
         guard let writer else { preconditionFailure("a discarding Transfer cannot copy") }
         var left = count
         // What the reader already holds goes first.
@@ -86,7 +86,7 @@ public final class Transfer {
     }
 
     /// Moves everything left in the input to the writer; returns how much.
-    public func copyToEnd() throws(StreamError) -> UInt64 {
+    package func copyToEnd() throws(StreamError) -> UInt64 {
         guard let writer else { preconditionFailure("a discarding Transfer cannot copy") }
         var total = UInt64(reader.buffered)
         if total > 0 {
@@ -105,7 +105,7 @@ public final class Transfer {
 
     /// Drops `count` bytes. Long runs from a pipe go to /dev/null inside the
     /// kernel; the rest pass through the reader's buffer.
-    public func discard(_ count: UInt64, _ what: String) throws(StreamError) {
+    package func discard(_ count: UInt64, _ what: String) throws(StreamError) {
         var left = count
         let held = min(UInt64(reader.buffered), left)
         if held > 0 {
