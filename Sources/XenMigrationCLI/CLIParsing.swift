@@ -27,6 +27,18 @@ package protocol ToolCommand {
     func execute(_ console: Console) throws(ToolFailure)
 }
 
+/// What both commands take: `-v`, `--syslog` and `--no-sandbox`.
+package struct CommonSettings: Sendable {
+    package var verbose = false
+    package var syslog = false
+    package var noSandbox = false
+
+    /// Where the messages of the program `name` go.
+    func console(for name: String, quiet: Bool = false) -> Console {
+        Console(verbose: verbose, quiet: quiet, syslogIdent: syslog ? name : nil)
+    }
+}
+
 extension ToolCommand {
     /// All of `--help`.
     package static var helpText: String {

@@ -18,14 +18,33 @@ package struct OptionChoice: Sendable, Equatable {
 /// The values an option with a fixed set of words can take: the words
 /// come from here, for parsing, the help, the error message and the
 /// completion scripts alike.
-package protocol OptionWords: Sendable {
-    static var all: [Self] { get }
-    var word: String { get }
-    var meaning: String { get }
+package protocol OptionWords: Sendable, Equatable {
+    /// Each value with its word and what it means, in the order the help lists them.
+    static var words: WordTable { get }
 }
 
 extension OptionWords {
-    static var choices: OptionValue { .choice(all.map { OptionChoice(word: $0.word, meaning: $0.meaning) }) }
+    package typealias WordTable = [(value: Self, word: String, meaning: String)]
+
+    package static var all: [Self] { words.map(\.value) }
+    var word: String { Self.words.first { $0.value == self }?.word ?? "" }
+    var meaning: String { Self.words.first { $0.value == self }?.meaning ?? "" }
+    static var choices: OptionValue { .choice(words.map { OptionChoice(word: $0.word, meaning: $0.meaning) }) }
+}
+
+/// A value given, or `auto`: detect it from the image.
+package enum Detected<Value: OptionWords>: OptionWords {
+    case given(Value)
+    case auto
+
+    package static var words: WordTable {
+        Value.words.map { (.given($0.value), $0.word, $0.meaning) } + [(.auto, "auto", "detect from the image")]
+    }
+
+    /// The value given; nil for `auto`.
+    package var value: Value? {
+        if case .given(let value) = self { value } else { nil }
+    }
 }
 
 /// Everything about one option, declared once: the parser, `--help`, the

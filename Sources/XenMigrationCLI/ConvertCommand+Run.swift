@@ -82,7 +82,7 @@ struct ConversionRun {
             verbose: console.infoSink,
             progress: meter.map { meter in { bytes, pages in meter.update(bytesRead: bytes, pages: pages) } })
 
-        try Sandbox.confine(disabled: command.noSandbox, console: console)
+        try Sandbox.confine(disabled: command.common.noSandbox, console: console)
         let started = ContinuousClock.now
         defer { meter?.finish(bytesRead: reader.offset) }
         do {

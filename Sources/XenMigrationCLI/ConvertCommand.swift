@@ -33,12 +33,12 @@ package struct ConvertCommand: ToolCommand {
                     summary: "where to write the converted stream")
             case .width:
                 OptionSpec(
-                    "w", WidthChoice.choices,
+                    "w", Detected<ToolstackWidth>.choices,
                     help: "bitness of the toolstack that wrote the stream (required unless --auto)",
                     summary: "width of the toolstack that wrote the stream")
             case .guestType:
                 OptionSpec(
-                    "g", GuestChoice.choices, help: "guest type in the stream (required unless --auto)",
+                    "g", Detected<GuestType>.choices, help: "guest type in the stream (required unless --auto)",
                     summary: "type of the saved guest")
             case .format:
                 OptionSpec(
@@ -130,8 +130,8 @@ package struct ConvertCommand: ToolCommand {
 
     package var input: String?
     package var output: String?
-    package var width: WidthChoice?
-    package var guestType: GuestChoice?
+    package var width: Detected<ToolstackWidth>?
+    package var guestType: Detected<GuestType>?
     package var format: OutputFormat = .libxc
     package var streamVersion: Libxc.StreamVersion = .v2
     package var xl = false
@@ -142,9 +142,7 @@ package struct ConvertCommand: ToolCommand {
     package var dryRun = false
     package var report: String?
     package var progress = false
-    package var verbose = false
-    package var syslog = false
-    package var noSandbox = false
+    package var common = CommonSettings()
 
     package init() {}
 
@@ -152,8 +150,8 @@ package struct ConvertCommand: ToolCommand {
         switch given.option {
         case .input: input = given.text
         case .output: output = given.text
-        case .width: width = try given.choice(WidthChoice.self)
-        case .guestType: guestType = try given.choice(GuestChoice.self)
+        case .width: width = try given.choice(Detected<ToolstackWidth>.self)
+        case .guestType: guestType = try given.choice(Detected<GuestType>.self)
         case .format: format = try given.choice(OutputFormat.self)
         case .streamVersion: streamVersion = try given.choice(Libxc.StreamVersion.self)
         case .xl: xl = true
@@ -164,9 +162,9 @@ package struct ConvertCommand: ToolCommand {
         case .dryRun: dryRun = true
         case .report: report = given.text
         case .progress: progress = true
-        case .verbose: verbose = true
-        case .syslog: syslog = true
-        case .noSandbox: noSandbox = true
+        case .verbose: common.verbose = true
+        case .syslog: common.syslog = true
+        case .noSandbox: common.noSandbox = true
         case .version, .help: break  // printed by the parser where they stand
         }
     }
@@ -197,63 +195,33 @@ package struct ConvertCommand: ToolCommand {
     }
 
     package func makeConsole() -> Console {
-        Console(verbose: verbose, syslogIdent: syslog ? Self.name : nil)
+        common.console(for: Self.name)
     }
 
     /// The options this parsed command line asks the converter for.
     package var conversionOptions: ConversionOptions {
         ConversionOptions(
-            width: width?.width, guest: guestType?.guest, format: format, streamVersion: streamVersion,
+            width: width?.value, guest: guestType?.value, format: format, streamVersion: streamVersion,
             xlHeader: xl ? true : (auto ? nil : false), skipQemu: skipQemu)
     }
 }
 
-package enum WidthChoice: OptionWords {
-    case bits32, bits64, auto
-    package static let all: [WidthChoice] = [.bits32, .bits64, .auto]
-    package var width: ToolstackWidth? { self == .bits32 ? .bits32 : self == .bits64 ? .bits64 : nil }
-    package var word: String { self == .bits32 ? "32" : self == .bits64 ? "64" : "auto" }
-    package var meaning: String {
-        switch self {
-        case .bits32: "32-bit toolstack"
-        case .bits64: "64-bit toolstack"
-        case .auto: "detect from the image"
-        }
-    }
+extension ToolstackWidth: OptionWords {
+    package static let words: WordTable = [(.bits32, "32", "32-bit toolstack"), (.bits64, "64", "64-bit toolstack")]
 }
 
-package enum GuestChoice: OptionWords {
-    case pv, hvm, auto
-    package static let all: [GuestChoice] = [.pv, .hvm, .auto]
-    package var guest: GuestType? { self == .pv ? .pv : self == .hvm ? .hvm : nil }
-    package var word: String { self == .pv ? "pv" : self == .hvm ? "hvm" : "auto" }
-    package var meaning: String {
-        switch self {
-        case .pv: "paravirtualised guest"
-        case .hvm: "HVM guest"
-        case .auto: "detect from the image"
-        }
-    }
+extension GuestType: OptionWords {
+    package static let words: WordTable = [(.pv, "pv", "paravirtualised guest"), (.hvm, "hvm", "HVM guest")]
 }
 
 extension OutputFormat: OptionWords {
-    package static var all: [OutputFormat] { allCases }
-    package var word: String { rawValue }
-    package var meaning: String {
-        switch self {
-        case .libxc: "bare libxc stream (default)"
-        case .libxl: "libxl stream wrapping a libxc one"
-        }
-    }
+    package static let words: WordTable = [
+        (.libxc, "libxc", "bare libxc stream (default)"), (.libxl, "libxl", "libxl stream wrapping a libxc one"),
+    ]
 }
 
 extension Libxc.StreamVersion: OptionWords {
-    package static var all: [Libxc.StreamVersion] { allCases }
-    package var word: String { String(rawValue) }
-    package var meaning: String {
-        switch self {
-        case .v2: "read by Xen 4.6 and later (default)"
-        case .v3: "written by Xen 4.14 and later"
-        }
-    }
+    package static let words: WordTable = [
+        (.v2, "2", "read by Xen 4.6 and later (default)"), (.v3, "3", "written by Xen 4.14 and later"),
+    ]
 }

@@ -67,10 +67,8 @@ package struct VerifyCommand: ToolCommand {
 
     package var input = "0"
     package var format: VerifyFormat = .libxc
-    package var verbose = false
     package var quiet = false
-    package var syslog = false
-    package var noSandbox = false
+    package var common = CommonSettings()
 
     package init() {}
 
@@ -78,10 +76,10 @@ package struct VerifyCommand: ToolCommand {
         switch given.option {
         case .input: input = given.text
         case .format: format = try given.choice(VerifyFormat.self)
-        case .verbose: verbose = true
+        case .verbose: common.verbose = true
         case .quiet: quiet = true
-        case .syslog: syslog = true
-        case .noSandbox: noSandbox = true
+        case .syslog: common.syslog = true
+        case .noSandbox: common.noSandbox = true
         case .version, .help: break  // printed by the parser where they stand
         }
     }
@@ -89,13 +87,13 @@ package struct VerifyCommand: ToolCommand {
     package func validate() throws(ToolFailure) {}
 
     package func makeConsole() -> Console {
-        Console(verbose: verbose, quiet: quiet, syslogIdent: syslog ? Self.name : nil)
+        common.console(for: Self.name, quiet: quiet)
     }
 
     /// Open the input, confine, verify.
     package func execute(_ console: Console) throws(ToolFailure) {
         let reader = StreamReader(FileDescriptorSource(try Endpoint.openInput(input)))
-        try Sandbox.confine(disabled: noSandbox, console: console)
+        try Sandbox.confine(disabled: common.noSandbox, console: console)
         var head: [UInt8] = []
         do {
             // The first bytes, for a diagnosis of a failure.
@@ -110,13 +108,8 @@ package struct VerifyCommand: ToolCommand {
 }
 
 extension VerifyFormat: OptionWords {
-    package static var all: [VerifyFormat] { allCases }
-    package var word: String { rawValue }
-    package var meaning: String {
-        switch self {
-        case .libxc: "libxc stream (default)"
-        case .libxl: "libxl stream"
-        case .xl: "file written by xl save"
-        }
-    }
+    package static let words: WordTable = [
+        (.libxc, "libxc", "libxc stream (default)"), (.libxl, "libxl", "libxl stream"),
+        (.xl, "xl", "file written by xl save"),
+    ]
 }

@@ -174,17 +174,27 @@ struct CommandLineReadingTests {
                 "-w", "32", "--guest", "pv", "-flibxl", "-vx",
                 "--stream-version=3", "--width", "64", "positional",
             ])
-        #expect(convert.width?.width == .bits64)
-        #expect(convert.guestType?.guest == .pv)
-        #expect(convert.format == .libxl && convert.streamVersion == .v3 && convert.verbose && convert.xl)
+        #expect(convert.width?.value == .bits64)
+        #expect(convert.guestType?.value == .pv)
+        #expect(convert.format == .libxl && convert.streamVersion == .v3 && convert.common.verbose && convert.xl)
         #expect(convert.input == nil)
         let verify = try CLIParsing.read(VerifyCommand.self, ["--form", "xl", "--ver"])
-        #expect(verify.format == .xl && verify.verbose)
+        #expect(verify.format == .xl && verify.common.verbose)
         #expect(throws: ToolFailure.usage("invalid value '48' for -w/--width: expected 32, 64 or auto")) {
             try CLIParsing.read(ConvertCommand.self, ["-w", "48", "--bogus"])
         }
         #expect(throws: ToolFailure.usage("no such option: --bogus")) {
             try CLIParsing.read(VerifyCommand.self, ["-f", "libxl", "--bogus"])
         }
+    }
+
+    @Test("each option's words name every value of its type, once")
+    func wordsCoverEveryValue() {
+        #expect(ToolstackWidth.all == ToolstackWidth.allCases)
+        #expect(GuestType.all == GuestType.allCases)
+        #expect(OutputFormat.all == OutputFormat.allCases)
+        #expect(Libxc.StreamVersion.all == Libxc.StreamVersion.allCases)
+        #expect(VerifyFormat.all == VerifyFormat.allCases)
+        #expect(Detected<GuestType>.all == [.given(.pv), .given(.hvm), .auto])
     }
 }
