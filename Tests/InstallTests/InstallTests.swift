@@ -223,6 +223,20 @@ struct InstallTests {
         }
     }
 
+    @Test(
+        "the fish completion offers what the parser accepts",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "needs fish"))
+    func fishCompletionBehaves() throws {
+        let script = Paths.packageRoot.appendingPathComponent("completions/fish/convert-legacy-stream.fish").path
+        func complete(_ line: String) throws -> [String] {
+            let result = try Spawn.run("/usr/bin/fish", ["-c", "source '\(script)'; complete -C '\(line)'"])
+            return result.stdoutText.split(separator: "\n").map { String($0.split(separator: "\t")[0]) }
+        }
+        #expect(try complete("convert-legacy-stream --guest-type ").sorted() == ["auto", "hvm", "pv"])
+        #expect(try complete("convert-legacy-stream -f ").sorted() == ["libxc", "libxl"])
+        #expect(try complete("convert-legacy-stream --stream-v") == ["--stream-version"])
+    }
+
     @Test("the bash completion offers what the parser accepts")
     func bashCompletionBehaves() throws {
         let bash = "/bin/bash"
