@@ -2,7 +2,7 @@
 # End-to-end test on a real Xen: Debian 12's Xen 4.17 booted in QEMU (TCG),
 # a busybox dom0 with Xen's own toolstack, PV and HVM guests saved by Xen,
 # turned into legacy images, and restored through our converter every way
-# libxl runs it: README.md, "End-to-end test on a real Xen".
+# libxl runs it: docs/testing.md, "End-to-end test on a real Xen".
 #
 #   e2e/run.sh [--pv-only] [--keep] [--converter FILE] [--bindir DIR]
 #

@@ -98,6 +98,11 @@ diverted=${diverted# }
 doc=$stage/usr/share/doc/$package
 mkdir -p "$doc"
 gzip -9nc "$root/README.md" >"$doc/README.md.gz"
+# The README's topics, under the names its links give them.
+mkdir -p "$doc/docs"
+for page in "$root"/docs/*.md; do
+    gzip -9nc "$page" >"$doc/docs/$(basename "$page").gz"
+done
 gzip -9nc "$root/CHANGELOG.md" >"$doc/changelog.gz"
 gzip -9nc "$changelog" >"$doc/changelog.Debian.gz"
 sed "s/@YEAR@/$year/" "$here/debian/copyright.in" >"$doc/copyright"

@@ -1,7 +1,7 @@
 /// The translation from xend's configuration keys to xl's: one row per
 /// xend key (or group of keys). The rows with an `apply` write the xl
 /// configuration (`XLConfig`), in table order; the others name what is
-/// left out and why. `markdown()` prints the table for the README.
+/// left out and why. `markdown()` prints the table for docs/xend.md.
 package struct XendTranslation: Sendable {
     package enum Guests: String, Sendable {
         case all = "PV, HVM"

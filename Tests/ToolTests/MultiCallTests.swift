@@ -164,7 +164,7 @@ struct MultiCallTests {
         let needed = elf.stdoutText.split(separator: "\n").filter { $0.contains("(NEEDED)") }.compactMap { line in
             line.split(separator: "[").last.map { String($0.dropLast()) }
         }
-        // The README's list (the dynamic loader's name depends on the architecture).
+        // docs/installing.md's list (the dynamic loader's name depends on the architecture).
         #expect(
             Set(needed.filter { !$0.hasPrefix("ld-linux") }) == [
                 "libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1",

@@ -37,7 +37,7 @@ struct VersionTests {
         }
     }
 
-    @Test("CHANGELOG.md's latest release and the README name the version")
+    @Test("CHANGELOG.md's latest release, the README and docs/ name the version")
     func documents() throws {
         let changelog = try packageText("CHANGELOG.md")
         // Changes not yet released sit under "## Unreleased", above the latest release.
@@ -46,15 +46,22 @@ struct VersionTests {
         let readme = try packageText("README.md")
         #expect(readme.contains("convert-legacy-stream \(ToolVersion.current)"))
         #expect(readme.contains("verify-stream-v2 \(ToolVersion.current)"))
-        // Every version the README states is this one.
+        // Every version the README and the pages in docs/ state is this one.
         let stated = try NSRegularExpression(
-            pattern: #"(?:convert-legacy-stream|verify-stream-v2|[Vv]ersion) (\d+\.\d+\.\d+)"#)
-        let matches = stated.matches(in: readme, range: NSRange(readme.startIndex..., in: readme))
-        #expect(matches.count >= 3)
-        for match in matches {
-            let version = Range(match.range(at: 1), in: readme).map { String(readme[$0]) }
-            #expect(version == ToolVersion.current)
+            pattern: #"(?:convert-legacy-stream|verify-stream-v2|[Vv]ersion|xen-legacy-stream_) ?(\d+\.\d+\.\d+)"#)
+        let docs = Paths.packageRoot.appendingPathComponent("docs")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }
+        #expect(pages.count >= 5)
+        var total = 0
+        for (name, text) in try [("README.md", readme)] + pages.map({ ("docs/\($0)", try packageText("docs/\($0)")) }) {
+            let matches = stated.matches(in: text, range: NSRange(text.startIndex..., in: text))
+            total += matches.count
+            for match in matches {
+                let version = Range(match.range(at: 1), in: text).map { String(text[$0]) }
+                #expect(version == ToolVersion.current, "\(name)")
+            }
         }
+        #expect(total >= 3)
     }
 
     @Test("the Debian changelog's first entry and the README's package name are for the version")

@@ -224,7 +224,7 @@ struct XendConvertToolTests {
         #expect(run.leftover == callerTrailer)
     }
 
-    @Test("examples/xm-save-pv.save is the README's generated image and converts with --auto -f libxl")
+    @Test("examples/xm-save-pv.save is docs/xend.md's generated image and converts with --auto -f libxl")
     func example() throws {
         let example = Paths.packageRoot.appendingPathComponent("examples/xm-save-pv.save")
         let bytes = try read(example)

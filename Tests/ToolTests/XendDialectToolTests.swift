@@ -62,8 +62,8 @@ struct XendDialectToolTests {
         try Data(bytes).write(to: cut)
         let failed = try Spawn.run(Paths.converter, ["--auto", "--dry-run", "-i", cut.path])
         #expect(failed.status == 1 && !failed.stderrText.contains("qemu-dm's"), "\(failed.stderrText)")
-        let readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        #expect(readme.contains(Xend.hvmRestoreNote), "the README quotes the note")
+        let page = try String(contentsOf: Paths.packageRoot.appendingPathComponent("docs/xend.md"), encoding: .utf8)
+        #expect(page.contains(Xend.hvmRestoreNote), "docs/xend.md quotes the note")
     }
 
     @Test("with --config, a record whose translation xl cannot take (a vmdk disk) still converts")

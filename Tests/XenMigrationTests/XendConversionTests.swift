@@ -117,10 +117,10 @@ struct XendConversionTests {
     }
 
     /// `XEND_WRITE_README_TABLE=1 swift test --filter readmeTable` writes
-    /// the table into the README.
-    @Test("README: its translation table is XendTranslation.markdown()")
+    /// the table into docs/xend.md.
+    @Test("docs/xend.md: its translation table is XendTranslation.markdown()")
     func readmeTable() throws {
-        let url = Paths.packageRoot.appendingPathComponent("README.md")
+        let url = Paths.packageRoot.appendingPathComponent("docs/xend.md")
         var readme = try String(contentsOf: url, encoding: .utf8)
         if ProcessInfo.processInfo.environment["XEND_WRITE_README_TABLE"] == "1",
             let start = readme.range(of: "| xend | xl | guests | translation |\n")
