@@ -121,7 +121,8 @@ enum HelpTable {
         return out
     }
 
-    /// `text` broken at spaces into lines of at most `width` characters.
+    /// `text` broken at spaces into lines of at most `width` characters
+    /// (also the completion scripts' word lists).
     static func wrap(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var line = ""

@@ -39,19 +39,11 @@ package enum Completions {
         return out
     }
 
-    /// Words joined by spaces, broken into lines of at most `width` after `indent`.
-    static func lines(_ words: [String], indent: String, width: Int = 80) -> String {
-        var out: [String] = []
-        var line = ""
-        for word in words {
-            if !line.isEmpty && indent.count + line.count + 1 + word.count > width {
-                out.append(line)
-                line = ""
-            }
-            line += (line.isEmpty ? "" : " ") + word
-        }
-        if !line.isEmpty { out.append(line) }
-        return out.joined(separator: "\n" + indent)
+    /// The words, wrapped as the help wraps text, continued under the first.
+    private static func wordList(_ words: [String]) -> String {
+        let indent = String(repeating: " ", count: 16)
+        return HelpTable.wrap(words.joined(separator: " "), width: HelpTable.width - indent.count)
+            .joined(separator: "\n" + indent)
     }
 
     private static func bash<C: ToolCommand>(_ command: C.Type) -> String {
@@ -97,7 +89,7 @@ package enum Completions {
                 case $prev in
             \(arms)        *)
                         [[ -z $prefix ]] || return 0
-                        COMPREPLY=($(compgen -W '\(lines(every, indent: "                "))' -- "$cur"))
+                        COMPREPLY=($(compgen -W '\(wordList(every))' -- "$cur"))
                         return 0
                         ;;
                 esac
