@@ -33,7 +33,7 @@ extension OptionWords {
 }
 
 /// A value given, or `auto`: detect it from the image.
-package enum Detected<Value: OptionWords>: OptionWords {
+package enum OrAuto<Value: OptionWords>: OptionWords {
     case given(Value)
     case auto
 

@@ -33,12 +33,12 @@ package struct ConvertCommand: ToolCommand {
                     summary: "where to write the converted stream")
             case .width:
                 OptionSpec(
-                    "w", Detected<ToolstackWidth>.choices,
+                    "w", OrAuto<ToolstackWidth>.choices,
                     help: "bitness of the toolstack that wrote the stream (required unless --auto)",
                     summary: "width of the toolstack that wrote the stream")
             case .guestType:
                 OptionSpec(
-                    "g", Detected<GuestType>.choices, help: "guest type in the stream (required unless --auto)",
+                    "g", OrAuto<GuestType>.choices, help: "guest type in the stream (required unless --auto)",
                     summary: "type of the saved guest")
             case .format:
                 OptionSpec(
@@ -130,8 +130,8 @@ package struct ConvertCommand: ToolCommand {
 
     package var input: String?
     package var output: String?
-    package var width: Detected<ToolstackWidth>?
-    package var guestType: Detected<GuestType>?
+    package var width: OrAuto<ToolstackWidth>?
+    package var guestType: OrAuto<GuestType>?
     package var format: OutputFormat = .libxc
     package var streamVersion: Libxc.StreamVersion = .v2
     package var xl = false
@@ -150,8 +150,8 @@ package struct ConvertCommand: ToolCommand {
         switch given.option {
         case .input: input = given.text
         case .output: output = given.text
-        case .width: width = try given.choice(Detected<ToolstackWidth>.self)
-        case .guestType: guestType = try given.choice(Detected<GuestType>.self)
+        case .width: width = try given.choice(OrAuto<ToolstackWidth>.self)
+        case .guestType: guestType = try given.choice(OrAuto<GuestType>.self)
         case .format: format = try given.choice(OutputFormat.self)
         case .streamVersion: streamVersion = try given.choice(Libxc.StreamVersion.self)
         case .xl: xl = true

@@ -195,6 +195,6 @@ struct CommandLineReadingTests {
         #expect(OutputFormat.all == OutputFormat.allCases)
         #expect(Libxc.StreamVersion.all == Libxc.StreamVersion.allCases)
         #expect(VerifyFormat.all == VerifyFormat.allCases)
-        #expect(Detected<GuestType>.all == [.given(.pv), .given(.hvm), .auto])
+        #expect(OrAuto<GuestType>.all == [.given(.pv), .given(.hvm), .auto])
     }
 }
