@@ -31,6 +31,14 @@ enum FileKind {
     }
 }
 
+/// File-system calls the package's tools share beyond swift-system's.
+package enum FileSystem {
+    /// unlink(2), best effort: for a tool's failed output.
+    package static func remove(_ path: FilePath) {
+        Platform.unlink(path.string)
+    }
+}
+
 /// Pipe tuning for the tools.
 package enum Pipes {
     /// Asks for a bigger pipe buffer when `descriptor` is a pipe, so the

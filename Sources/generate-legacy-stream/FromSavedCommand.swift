@@ -57,7 +57,7 @@ extension GenerateLegacyStream {
             // No half-written image is left behind.
             if outFD != .standardOutput {
                 try? outFD.close()
-                Spool.remove(FilePath(output))
+                FileSystem.remove(FilePath(output))
             }
             throw fail(error)
         }

@@ -17,11 +17,6 @@ package final class Spool {
         }
     }
 
-    /// Removes a file by name, best effort (for a caller's failed output).
-    package static func remove(_ path: FilePath) {
-        Platform.unlink(path.string)
-    }
-
     init(restOf transfer: Transfer) throws(StreamError) {
         descriptor = try Spool.anonymousFile()
         do {
