@@ -46,14 +46,7 @@ extension SavedStreamRun {
 
     /// One record; false after END.
     private func convertRecord() throws(StreamError) -> Bool {
-        let offset = input.offset
-        let rawType = try input.readU32("record type")
-        let length = try input.readU32("record length")
-        guard let type = Libxc.RecordType(rawValue: rawType) else {
-            throw refuse("unknown libxc record type 0x\(hex(rawType))", at: offset)
-        }
-        let body = RecordBodyReader(
-            transfer: transfer, type: type.specName, length: length, recordOffset: offset, isLast: type == .end)
+        let (type, offset, body) = try nextRecord(Libxc.RecordType.self, layer: "libxc", prefix: "")
         switch type {
         case .end:
             try body.finish()

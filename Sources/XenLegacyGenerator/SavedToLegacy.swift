@@ -99,6 +99,24 @@ final class SavedStreamRun {
         StreamError(.malformed, message, offset: offset ?? input.offset)
     }
 
+    /// The next record's frame: its type (refused when unknown), where it
+    /// starts, and a reader for its body. `prefix` goes before the names of
+    /// its fields and its type in messages ("libxl " for libxl records).
+    func nextRecord<T: StreamRecordType>(_: T.Type, layer: String, prefix: String) throws(StreamError) -> (
+        type: T, offset: UInt64, body: RecordBodyReader
+    ) {
+        let offset = input.offset
+        let rawType = try input.readU32(prefix + "record type")
+        let length = try input.readU32(prefix + "record length")
+        guard let type = T(rawValue: rawType) else {
+            throw refuse("unknown \(layer) record type 0x\(hex(rawType))", at: offset)
+        }
+        let body = RecordBodyReader(
+            transfer: transfer, type: prefix + type.specName, length: length, recordOffset: offset,
+            isLast: type == .end)
+        return (type, offset, body)
+    }
+
     func dropped(_ name: String, at offset: UInt64) {
         report.drop(name)
         info("dropped \(name) record at offset \(offset): no legacy equivalent")
@@ -171,15 +189,7 @@ final class SavedStreamRun {
         }
         var sawLibxc = false
         while true {
-            let offset = input.offset
-            let rawType = try input.readU32("libxl record type")
-            let length = try input.readU32("libxl record length")
-            guard let type = Libxl.RecordType(rawValue: rawType) else {
-                throw refuse("unknown libxl record type 0x\(hex(rawType))", at: offset)
-            }
-            let body = RecordBodyReader(
-                transfer: transfer, type: "libxl " + type.specName, length: length, recordOffset: offset,
-                isLast: type == .end)
+            let (type, offset, body) = try nextRecord(Libxl.RecordType.self, layer: "libxl", prefix: "libxl ")
             switch type {
             case .end:
                 guard sawLibxc else { throw malformed("libxl END before any LIBXC_CONTEXT", at: offset) }
