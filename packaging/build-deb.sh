@@ -12,8 +12,9 @@
 # Variables:
 #   BINDIR        the built program (default .build/release)
 #   DEB_DIR       where the package goes (default .build/deb)
-#   XEN_VERSIONS  the Xen versions whose tools are replaced (default 4.17,
-#                 Debian 12's xen-utils-4.17); e.g. "4.17 4.19"
+#   XEN_VERSIONS  the Xen versions whose tools are replaced (default
+#                 "4.17 4.20": Debian 12's xen-utils-4.17 and Debian 13's
+#                 xen-utils-4.20, so that one package serves both)
 #   DEB_MAINTAINER  default: the maintainer of packaging/debian/changelog
 set -euo pipefail
 
@@ -24,7 +25,7 @@ libdir=/usr/libexec/$package
 tools="convert-legacy-stream verify-stream-v2"
 bindir=$(realpath -m "${BINDIR:-$root/.build/release}")
 outdir=${DEB_DIR:-$root/.build/deb}
-xen_versions=${XEN_VERSIONS:-4.17}
+xen_versions=${XEN_VERSIONS:-4.17 4.20}
 changelog=$here/debian/changelog
 
 die() {
@@ -85,6 +86,7 @@ gzip -9n "$stage"/usr/share/man/man1/*.1
 # dpkg knows them; preinst diverts Xen's files away from them first.
 diverted=""
 enhances=""
+xen_utils=""
 for v in $xen_versions; do
     mkdir -p "$stage/usr/lib/xen-$v/bin"
     for tool in $tools; do
@@ -92,6 +94,7 @@ for v in $xen_versions; do
         diverted="$diverted /usr/lib/xen-$v/bin/$tool"
     done
     enhances="${enhances:+$enhances, }xen-utils-$v"
+    xen_utils="${xen_utils:+$xen_utils or }xen-utils-$v"
 done
 diverted=${diverted# }
 
@@ -120,7 +123,7 @@ mkdir "$stage/DEBIAN"
 installed_size=$(du -sk --apparent-size "$stage/usr" | cut -f1)
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$maintainer|" \
     -e "s|@INSTALLED_SIZE@|$installed_size|" -e "s|@DEPENDS@|$depends|" \
-    -e "s|^Enhances: .*|Enhances: $enhances|" \
+    -e "s|^Enhances: .*|Enhances: $enhances|" -e "s|@XEN_UTILS@|$xen_utils|" \
     "$here/debian/control.in" >"$stage/DEBIAN/control"
 for script in preinst postinst postrm; do
     sed "s|@DIVERTED@|$diverted|" "$here/debian/$script" >"$stage/DEBIAN/$script"
