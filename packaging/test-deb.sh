@@ -66,7 +66,10 @@ ensure_packages() {
     done
     [ ${#missing[@]} -gt 0 ] || return 0
     step "installing ${missing[*]}"
-    apt-cache policy "${missing[@]}" | grep -q 'Candidate: (none)' || apt_get update >/dev/null
+    # apt's lists first, if they lack one of them (a fresh machine or root).
+    local candidates
+    candidates=$(apt-cache policy "${missing[@]}" 2>/dev/null | grep -c 'Candidate: [0-9]' || true)
+    [ "$candidates" = ${#missing[@]} ] || apt_get update >/dev/null
     apt_get install --no-install-recommends "${missing[@]}" >"$work/apt.log" 2>&1 ||
         { apt_get update >/dev/null && apt_get install --no-install-recommends "${missing[@]}" >"$work/apt.log" 2>&1; } ||
         { tail -20 "$work/apt.log"; fail "apt-get install ${missing[*]}"; }
