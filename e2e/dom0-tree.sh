@@ -1,22 +1,34 @@
 # Sourced by e2e/run.sh: lay out dom0's root and the PV guest's initramfs
-# from the unpacked packages (PKG, a dpkg-deb -x tree).
+# from the unpacked packages (PKG, a dpkg-deb -x tree) of one Debian release:
+# XEN_VERSION (4.17 for Debian 12, 4.20 for Debian 13) says which Xen.
 
-XEN_BIN=usr/lib/xen-4.17/bin
+xen_bin() { echo "usr/lib/xen-$XEN_VERSION/bin"; }
+
+# first_of PKG PATH...: the first PATH that exists under PKG (Debian 13
+# ships merged-/usr paths where Debian 12 shipped /bin and /lib).
+first_of() {
+    local pkg=$1 p
+    shift
+    for p in "$@"; do [[ -e $pkg/$p ]] && { echo "$p"; return 0; }; done
+    echo "e2e: none of $* in the packages" >&2
+    return 1
+}
 
 # dom0_base PKG ROOT: busybox, Xen's daemons and toolstack, the device model
 # and firmware for HVM guests, the kernel modules dom0 loads.
 dom0_base() {
-    local pkg=$1 root=$2 m kver
-    mkdir -p "$root"/{bin,sbin,etc,lib64,tmp,root,usr/local/bin,usr/lib/xen-4.17/boot,var/log/xen}
-    cp "$pkg/bin/busybox" "$root/bin/busybox"
-    mkdir -p "$root/$XEN_BIN"
+    local pkg=$1 root=$2 m kver mods bin
+    bin=$(xen_bin)
+    mkdir -p "$root"/{bin,sbin,etc,lib64,tmp,root,usr/local/bin,usr/lib/xen-$XEN_VERSION/boot,var/log/xen}
+    cp "$pkg/$(first_of "$pkg" bin/busybox usr/bin/busybox)" "$root/bin/busybox"
+    mkdir -p "$root/$bin"
     # Xen's own converter and verifier too (Python scripts dom0 cannot
     # run): the package's diversion moves them aside, as on a real host.
     for m in xl xenstored xenconsoled libxl-save-helper xen-init-dom0 \
         convert-legacy-stream verify-stream-v2; do
-        cp "$pkg/$XEN_BIN/$m" "$root/$XEN_BIN/$m"
+        cp "$pkg/$bin/$m" "$root/$bin/$m"
     done
-    cp "$pkg/usr/lib/xen-4.17/boot/hvmloader" "$root/usr/lib/xen-4.17/boot/"
+    cp "$pkg/usr/lib/xen-$XEN_VERSION/boot/hvmloader" "$root/usr/lib/xen-$XEN_VERSION/boot/"
     [[ -d $pkg/etc/xen ]] && cp -r "$pkg/etc/xen" "$root/etc/"
     mkdir -p "$root/usr/libexec" "$root/usr/share"
     cp "$pkg/usr/libexec/xen-qemu-system-i386" "$root/usr/libexec/"
@@ -24,14 +36,26 @@ dom0_base() {
     # QEMU's multiboot_dma.bin hangs under Xen; nothing here boots multiboot,
     # but keep the one that works in both places should a config use it.
     cp "$pkg/usr/share/qemu/multiboot.bin" "$root/usr/share/qemu/multiboot_dma.bin"
-    kver=$(basename "$(compgen -G "$pkg/lib/modules/*" | head -n 1)")
-    # In load order (dependencies first); dom0's init loads them from this list.
+    mods=$(first_of "$pkg" lib/modules usr/lib/modules)
+    kver=$(basename "$(compgen -G "$pkg/$mods/*" | head -n 1)")
+    : > "$root/etc/e2e-modules"
+    # In load order (dependencies first); dom0's init loads them from this
+    # list. A module the kernel has built in is left out; Debian 13's are
+    # xz-compressed, which busybox's insmod does not read: unpacked here.
     for m in drivers/xen/xen-evtchn drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs \
         drivers/xen/xen-gntdev drivers/xen/xen-gntalloc drivers/virtio/virtio_ring \
         drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
         drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+        grep -q "^kernel/$m.ko$" "$pkg/$mods/$kver/modules.builtin" 2>/dev/null && continue
         mkdir -p "$root/lib/modules/$kver/kernel/$(dirname "$m")"
-        cp "$pkg/lib/modules/$kver/kernel/$m.ko" "$root/lib/modules/$kver/kernel/$m.ko"
+        if [[ -f $pkg/$mods/$kver/kernel/$m.ko ]]; then
+            cp "$pkg/$mods/$kver/kernel/$m.ko" "$root/lib/modules/$kver/kernel/$m.ko"
+        elif [[ -f $pkg/$mods/$kver/kernel/$m.ko.xz ]]; then
+            xz -dc "$pkg/$mods/$kver/kernel/$m.ko.xz" > "$root/lib/modules/$kver/kernel/$m.ko"
+        else
+            echo "e2e: kernel $kver has no module $m, built in or not" >&2
+            return 1
+        fi
         echo "/lib/modules/$kver/kernel/$m.ko" >> "$root/etc/e2e-modules"
     done
     echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
@@ -91,7 +115,7 @@ add_libs() {
         cp -L "$pkg/$p" "$root/$p"
         queue+=($(needed "$pkg/$p"))
     done
-    cp -L "$pkg/lib64/ld-linux-x86-64.so.2" "$root/lib64/"
+    cp -L "$pkg/$(first_of "$pkg" lib64/ld-linux-x86-64.so.2 usr/lib64/ld-linux-x86-64.so.2)" "$root/lib64/"
 }
 
 # build_guest_cpio PKG OUT INIT: the PV guest's initramfs, busybox and INIT.
@@ -99,7 +123,7 @@ build_guest_cpio() {
     local g
     g=$(mktemp -d)
     mkdir -p "$g"/{bin,dev,proc}
-    cp "$1/bin/busybox" "$g/bin/busybox"
+    cp "$1/$(first_of "$1" bin/busybox usr/bin/busybox)" "$g/bin/busybox"
     ln -s busybox "$g/bin/sh"
     cp "$3" "$g/init"
     chmod 0755 "$g/init"

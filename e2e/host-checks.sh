@@ -1,9 +1,12 @@
 # Sourced by e2e/run.sh: the checks made on the host once dom0 is done, on
-# the images Xen 4.17 saved there (brought back on the results disk).
-#  - verify-KIND-xen: Xen 4.17's own verifier (Python, run from the unpacked
+# the images Xen saved there (brought back on the results disk). XEN_VERSION
+# says which Xen (its Python tools are run from the unpacked package).
+#  - verify-KIND-xen: Xen's own verifier (Python, run from the unpacked
 #    package, not installed) and ours agree on every image Xen saved.
-#  - python-*: what Xen 4.17's own converter does with the legacy inputs of
+#  - python-*: what Xen's own converter does with the legacy inputs of
 #    the scenarios, for comparison (INFO rows; they never fail the run).
+
+# Every command here is bounded (300 s): a hung converter fails its row.
 
 # Seconds since T0 (a date +%s.%N value).
 since() { echo "$(date +%s.%N) $1" | awk '{printf "%.2f", $1 - $2}'; }
@@ -18,19 +21,19 @@ xl_header_size() {
 
 host_checks() {
     local res=$1 pkg=$2 bin=$3 out=$work/host-results.txt kind t0 msg f
-    local py=$pkg/usr/lib/xen-4.17/bin pypath=$pkg/usr/lib/xen-4.17/lib/python
+    local py=$pkg/usr/lib/xen-$XEN_VERSION/bin pypath=$pkg/usr/lib/xen-$XEN_VERSION/lib/python
     : > "$out"
     for kind in pv hvm; do
         f=$res/$kind.save
         [[ -f $f ]] || continue
         t0=$(date +%s.%N)
         local ours=ok theirs=ok
-        "$bin/verify-stream-v2" -f xl -q -i "$f" > "$work/verify-$kind.ours" 2>&1 || ours="refused: $(tail -n 1 "$work/verify-$kind.ours")"
-        PYTHONPATH=$pypath python3 "$py/verify-stream-v2" -f xl -i "$f" > "$work/verify-$kind.xen" 2>&1 || theirs="refused: $(tail -n 1 "$work/verify-$kind.xen")"
+        timeout 300 "$bin/verify-stream-v2" -f xl -q -i "$f" > "$work/verify-$kind.ours" 2>&1 || ours="refused: $(tail -n 1 "$work/verify-$kind.ours")"
+        PYTHONPATH=$pypath timeout 300 python3 "$py/verify-stream-v2" -f xl -i "$f" > "$work/verify-$kind.xen" 2>&1 || theirs="refused: $(tail -n 1 "$work/verify-$kind.xen")"
         if [[ $ours == ok && $theirs == ok ]]; then
-            echo "PASS verify-$kind-xen $(since "$t0") ours and Xen 4.17's verifier both accept the image Xen saved" >> "$out"
+            echo "PASS verify-$kind-xen $(since "$t0") ours and Xen $XEN_VERSION's verifier both accept the image Xen saved" >> "$out"
         else
-            echo "FAIL verify-$kind-xen $(since "$t0") ours: $ours; Xen 4.17's: $theirs" >> "$out"
+            echo "FAIL verify-$kind-xen $(since "$t0") [verify] ours: $ours; Xen $XEN_VERSION's: $theirs" >> "$out"
         fi
         python_rows "$kind" "$f" "$bin" "$py" "$pypath" >> "$out"
     done
@@ -49,7 +52,7 @@ python_rows() {
         img=$work/$kind-$front.legacy
         local cfg=()
         [[ $front == xl-text ]] && cfg=(--config "$here/dom0/$kind.cfg")
-        "$bin/generate-legacy-stream" --from-saved "$saved" --front "$front" "${cfg[@]}" -o "$img" > /dev/null 2>&1 || continue
+        timeout 300 "$bin/generate-legacy-stream" --from-saved "$saved" --front "$front" "${cfg[@]}" -o "$img" > /dev/null 2>&1 || continue
         if [[ -f $work/results/legacy.md5 ]] &&
             ! grep -q "^$(md5sum < "$img" | cut -d' ' -f1) " "$work/results/legacy.md5"; then
             echo "INFO python-$kind-$front 0 (the host's $front image differs from dom0's)"
@@ -57,22 +60,22 @@ python_rows() {
         # As a user runs it by hand: -x -f libxl.
         t0=$(date +%s.%N)
         if [[ $front == xend ]]; then
-            line=$(PYTHONPATH=$pypath python3 "$py/convert-legacy-stream" -i "$img" -o "$img.py" \
+            line=$(PYTHONPATH=$pypath timeout 300 python3 "$py/convert-legacy-stream" -i "$img" -o "$img.py" \
                 -w 64 -g "$kind" -f libxl 2>&1 | grep -v '^ *$' | tail -n 1) && rc=0 || rc=$?
             echo "INFO python-$kind-xend $(since "$t0") Xen's converter (-w 64 -g pv -f libxl) exits $rc: ${line:-no message}"
             rm -f "$img" "$img.py"
             continue
         fi
-        line=$(PYTHONPATH=$pypath python3 "$py/convert-legacy-stream" -i "$img" -o "$img.py" \
+        line=$(PYTHONPATH=$pypath timeout 300 python3 "$py/convert-legacy-stream" -i "$img" -o "$img.py" \
             -w 64 -g "$kind" -x -f libxl 2>&1 | grep -v '^ *$' | tail -n 1) && rc=0 || rc=$?
-        "$bin/convert-legacy-stream" -i "$img" -o "$img.ours" -w 64 -g "$kind" -x -f libxl --stream-version 3 > /dev/null 2>&1 || true
+        timeout 300 "$bin/convert-legacy-stream" -i "$img" -o "$img.ours" -w 64 -g "$kind" -x -f libxl --stream-version 3 > /dev/null 2>&1 || true
         echo "INFO python-$kind-$front-hand $(since "$t0") $(compare "$rc" "$line" "$img.py" "$img.ours")"
         # As libxl runs it, after xl read the header: --in --out --width --guest --format libxl.
         skip=$(xl_header_size "$img")
         t0=$(date +%s.%N)
-        line=$(tail -c +$((skip + 1)) "$img" | PYTHONPATH=$pypath python3 "$py/convert-legacy-stream" \
+        line=$(tail -c +$((skip + 1)) "$img" | PYTHONPATH=$pypath timeout 300 python3 "$py/convert-legacy-stream" \
             --in 0 --out 1 --width 64 --guest "$kind" --format libxl 2>"$img.err" > "$img.py"; tail -n 1 "$img.err") && rc=0 || rc=$?
-        tail -c +$((skip + 1)) "$img" | "$bin/convert-legacy-stream" --in 0 --out 1 --width 64 \
+        tail -c +$((skip + 1)) "$img" | timeout 300 "$bin/convert-legacy-stream" --in 0 --out 1 --width 64 \
             --guest "$kind" --format libxl --stream-version 3 > "$img.ours" 2>/dev/null || true
         echo "INFO python-$kind-$front-libxl $(since "$t0") $(compare "$rc" "$line" "$img.py" "$img.ours")"
         rm -f "$img" "$img.py" "$img.ours" "$img.err"
@@ -83,7 +86,7 @@ compare() { # compare RC LAST-LINE PYTHON-OUT OUR-OUT
     if [[ $1 != 0 ]]; then
         echo "Xen's converter exits $1: $2"
     elif cmp -s "$3" "$4"; then
-        echo "Xen's converter: the same $(wc -c < "$3") bytes as ours (with --stream-version 3: Xen 4.17's writes v3)"
+        echo "Xen's converter: the same $(wc -c < "$3") bytes as ours (with --stream-version 3: Xen $XEN_VERSION's writes v3)"
     else
         echo "Xen's converter: output differs from ours --stream-version 3 ($(cmp "$3" "$4" 2>&1 | head -n 1 | sed 's|[^ ]*/||g'))"
     fi

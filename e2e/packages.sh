@@ -1,20 +1,27 @@
-# Sourced by e2e/run.sh: fetch Debian 12's Xen 4.17 and what dom0 needs, by
+# Sourced by e2e/run.sh: fetch a Debian release's Xen and what dom0 needs, by
 # package name, into a cache kept between runs. Nothing here is installed on
-# the host: the packages are only unpacked (dpkg-deb -x) into a staging root.
+# the host: the packages are only unpacked (dpkg-deb -x) into a staging root,
+# and apt runs on a configuration of its own for each suite (suite-apt.sh).
 
-# What dom0 and its guests run. Library dependencies are added by deps_closure.
-E2E_PACKAGES=(
-    xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils
-    linux-image-amd64 busybox-static libgcc-s1 libstdc++6 zlib1g
-    qemu-system-xen qemu-system-data seabios
-)
+source "$(dirname "${BASH_SOURCE[0]}")/suite-apt.sh"
 
-# Every package's Depends, followed only through library packages (lib*,
-# zlib1g) and the kernel metapackage's one dependency: dom0 needs the shared objects, not
-# the rest of Debian (python3, udev, ...), which a busybox dom0 does without.
+# e2e_packages XEN: what dom0 and its guests run, for Xen version XEN.
+# Library dependencies are added by deps_closure.
+e2e_packages() {
+    echo "xen-hypervisor-$1-amd64 xen-utils-$1 xen-utils-common xenstore-utils" \
+        "linux-image-amd64 busybox-static libgcc-s1 libstdc++6 zlib1g" \
+        "qemu-system-xen qemu-system-data seabios"
+}
+
+# deps_closure APTDIR PACKAGE...: every package's Depends, followed only
+# through library packages (lib*, zlib1g) and the kernel metapackage's one
+# dependency: dom0 needs the shared objects, not the rest of Debian
+# (python3, udev, ...), which a busybox dom0 does without.
 deps_closure() {
+    local apt=$1 d
+    shift
     local -A seen=()
-    local level=("$@") next d
+    local level=("$@") next
     while ((${#level[@]})); do
         next=()
         for d in "${level[@]}"; do
@@ -25,25 +32,30 @@ deps_closure() {
         done
         ((${#next[@]})) || break
         # One apt-cache call per level: it is slow to start.
-        mapfile -t level < <(apt-cache depends --no-recommends --no-suggests --no-conflicts \
-                --no-breaks --no-replaces --no-enhances "${next[@]}" 2>/dev/null |
+        mapfile -t level < <(suite_apt "$apt" apt-cache depends --no-recommends --no-suggests \
+                --no-conflicts --no-breaks --no-replaces --no-enhances "${next[@]}" 2>/dev/null |
             sed -n 's/^ *|\{0,1\}\(Pre\)\{0,1\}Depends: \([^<> ]*\)$/\2/p' |
             grep -E '^(lib|zlib1g$|linux-image-[0-9])' | sort -u)
     done
 }
 
-# fetch_packages CACHE: download what is missing (apt-get download), then
-# print the .deb paths to use. The resolved list is kept in the cache, so a
-# warm run asks apt nothing.
+# fetch_packages CACHE SUITE XEN: download what is missing of SUITE's
+# packages for Xen XEN (apt-get download), then print the .deb paths to
+# use. The resolved list is kept in the cache, so a warm run asks apt
+# nothing.
 fetch_packages() {
-    local cache=$1 list names missing=() p f
+    local cache=$1/$2 suite=$2 xen=$3 list names missing=() p f apt
+    local packages
+    read -r -a packages <<< "$(e2e_packages "$xen")"
     mkdir -p "$cache"
-    list="$cache/packages-$(printf '%s\n' "${E2E_PACKAGES[@]}" | md5sum | cut -c1-12).list"
+    apt=$(suite_apt_dir "$1" "$suite")
+    list="$cache/packages-$(printf '%s\n' "${packages[@]}" | md5sum | cut -c1-12).list"
     if [[ ! -s $list ]]; then
-        if ! apt-cache show xen-utils-4.17 >/dev/null 2>&1; then
-            apt-get -o DPkg::Lock::Timeout=600 update >&2
+        if ! suite_apt "$apt" apt-cache show "xen-utils-$xen" >/dev/null 2>&1; then
+            suite_apt "$apt" apt-get update >&2 ||
+                { echo "e2e: apt-get update for $suite failed" >&2; return 1; }
         fi
-        deps_closure "${E2E_PACKAGES[@]}" | sort -u > "$list.tmp"
+        deps_closure "$apt" "${packages[@]}" | sort -u > "$list.tmp"
         mv "$list.tmp" "$list"
     fi
     mapfile -t names < "$list"
@@ -51,7 +63,12 @@ fetch_packages() {
         compgen -G "$cache/${p}_*.deb" >/dev/null || missing+=("$p")
     done
     if ((${#missing[@]})); then
-        (cd "$cache" && apt-get -o DPkg::Lock::Timeout=600 download "${missing[@]}" >&2)
+        # Lists older than the mirror name versions it no longer has: on a
+        # failed download, the lists are fetched again, once.
+        (cd "$cache" && suite_apt "$apt" apt-get download "${missing[@]}" >&2) ||
+            { suite_apt "$apt" apt-get update >&2 &&
+                (cd "$cache" && suite_apt "$apt" apt-get download "${missing[@]}" >&2); } ||
+            { echo "e2e: apt-get download from $suite failed (bounded at 900 s): ${missing[*]}" >&2; return 1; }
     fi
     for p in "${names[@]}"; do
         f=$(compgen -G "$cache/${p}_*.deb" | sort -V | tail -n 1)

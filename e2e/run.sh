@@ -1,46 +1,74 @@
 #!/usr/bin/env bash
-# End-to-end test on a real Xen: Debian 12's Xen 4.17 booted in QEMU (TCG),
-# a busybox dom0 with Xen's own toolstack, PV and HVM guests saved by Xen,
-# turned into legacy images, and restored through our converter every way
-# libxl runs it: docs/testing.md, "End-to-end test on a real Xen".
+# End-to-end test on a real Xen: Debian's Xen booted in QEMU (TCG), a busybox
+# dom0 with Xen's own toolstack, PV and HVM guests saved by Xen, turned into
+# legacy images, and restored through our converter every way libxl runs
+# it: docs/testing.md, "End-to-end test on a real Xen". One boot per new
+# host: Debian 13's Xen 4.20 runs every scenario, Debian 12's Xen 4.17 the
+# short set (each guest through libxl with nothing set, and the xend image).
 #
-#   e2e/run.sh [--pv-only] [--keep] [--converter FILE] [--bindir DIR]
+#   e2e/run.sh [--host XEN]... [--pv-only] [--keep] [--converter FILE]
+#              [--bindir DIR] [--repeat N] [--stress-hvm N]
 #
+# --host XEN       boot only these new hosts (4.20, 4.17; repeatable); the
+#                  first named runs every scenario, the others the short set
 # --pv-only        PV scenarios only
 # --keep           keep the work directory (dom0 tree, serial log, results)
 # --converter FILE put FILE in dom0 as convert-legacy-stream instead of the
 #                  build's (also E2E_CONVERTER=FILE), to see the test fail
 # --bindir DIR     use the tools already built in DIR (also E2E_BINDIR)
 #                  instead of running make
+# --repeat N       soak: run the whole harness N times (the tools built
+#                  once), print each run's result, then the failures of all
+#                  runs grouped by cause; exits non-zero if any run failed
+# --stress-hvm N   instead of the scenarios, create, count and save the HVM
+#                  guest N times in one boot (hvm-cycle-K rows), to hunt
+#                  failures of that path
 # Packages are cached in E2E_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e); E2E_TIMEOUT bounds
-# the QEMU run (seconds, default 1200).
+# each QEMU run (seconds, default 1200).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-pv_only=0 keep=0
+pv_only=0 keep=0 repeat=0 stress_hvm=0 hosts=()
 converter=${E2E_CONVERTER:-} bindir=${E2E_BINDIR:-}
 cache=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e}
 boot_timeout=${E2E_TIMEOUT:-1200}
 while (($#)); do
     case $1 in
+        --host) hosts+=("$2"); shift ;;
         --pv-only) pv_only=1 ;;
         --keep) keep=1 ;;
         --converter) converter=$(realpath "$2"); shift ;;
         --bindir) bindir=$(realpath "$2"); shift ;;
+        --repeat) repeat=$2; shift ;;
+        --stress-hvm) stress_hvm=$2; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) echo "e2e/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
+((${#hosts[@]})) || hosts=(4.20 4.17)
+
+# host_suite XEN: the Debian release that ships Xen XEN.
+host_suite() {
+    case $1 in
+        4.17) echo bookworm ;;
+        4.20) echo trixie ;;
+        *) echo "e2e/run.sh: no Debian release ships Xen $1 (4.20, 4.17)" >&2; return 1 ;;
+    esac
+}
+for h in "${hosts[@]}"; do host_suite "$h" > /dev/null || exit 2; done
 
 source "$here/packages.sh"
 source "$here/hvm-payload.sh"
 source "$here/dom0-tree.sh"
+source "$here/host-checks.sh"
+source "$here/soak.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/xen-e2e.XXXXXX")
+top=$(mktemp -d "${TMPDIR:-/tmp}/xen-e2e.XXXXXX")
+work=$top
 cleanup() {
-    if ((keep)); then echo "e2e: work directory kept: $work"; else rm -rf "$work"; fi
+    if ((keep)); then echo "e2e: work directory kept: $top"; else rm -rf "$top"; fi
 }
 trap cleanup EXIT
 t_all=$(date +%s.%N)
@@ -60,15 +88,16 @@ host_tools() {
     command -v readelf >/dev/null || need+=(binutils)
     command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
     command -v python3 >/dev/null || need+=(python3)
+    command -v xz >/dev/null || need+=(xz-utils)
     if ((${#need[@]})); then
-        apt-cache show "${need[0]}" >/dev/null 2>&1 || apt-get -o DPkg::Lock::Timeout=600 update
-        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
+        apt-cache show "${need[0]}" >/dev/null 2>&1 || timeout 900 apt-get -o DPkg::Lock::Timeout=600 update
+        DEBIAN_FRONTEND=noninteractive timeout 900 apt-get -o DPkg::Lock::Timeout=600 install -y \
             --no-install-recommends "${need[@]}"
     fi
 }
 
 download() {
-    fetch_packages "$cache" > "$work/debs.list"
+    fetch_packages "$cache" "$(host_suite "$XEN_VERSION")" "$XEN_VERSION" > "$work/debs.list"
     mkdir -p "$work/pkg"
     local f
     while read -r f; do dpkg-deb -x "$f" "$work/pkg"; done < "$work/debs.list"
@@ -77,8 +106,8 @@ download() {
 build() {
     if [[ -n $bindir ]]; then return; fi
     export PATH=/opt/swift/usr/bin:$PATH
-    make -C "$repo" > "$work/build.log" 2>&1 || { tail -n 20 "$work/build.log"; return 1; }
-    (cd "$repo" && swift build -c release --static-swift-stdlib \
+    timeout 1800 make -C "$repo" > "$work/build.log" 2>&1 || { tail -n 20 "$work/build.log"; return 1; }
+    (cd "$repo" && timeout 1800 swift build -c release --static-swift-stdlib \
         --product generate-legacy-stream) >> "$work/build.log" 2>&1 || { tail -n 20 "$work/build.log"; return 1; }
     bindir=$repo/.build/release
 }
@@ -88,7 +117,7 @@ images() {
     build_guest_cpio "$work/pkg" "$work/guest.cpio" "$here/guest/init"
     build_dom0_tree
     (cd "$work/dom0" && find . | cpio -o -H newc --quiet) > "$work/dom0.cpio"
-    gunzip -c "$work"/pkg/boot/xen-4.17-amd64.gz > "$work/xen"
+    gunzip -c "$work/pkg/boot/xen-$XEN_VERSION-amd64.gz" > "$work/xen"
 }
 
 build_dom0_tree() {
@@ -105,11 +134,16 @@ build_dom0_tree() {
     local help
     help=$("$d/usr/local/bin/generate-legacy-stream" --help 2>&1 || true)
     [[ $help == *--from-saved* ]] && from_saved=1
-    printf 'E2E_PV_ONLY=%s\nE2E_FROM_SAVED=%s\n' "$pv_only" "$from_saved" > "$d/e2e/settings"
-    if [[ -f $here/collect-xl-configs.sh ]]; then
-        mkdir -p "$work/xl-configs" "$d/e2e/xl-configs"
-        bash "$here/collect-xl-configs.sh" "$work/xl-configs" "$bindir"
-        cp "$work"/xl-configs/*.cfg "$d/e2e/xl-configs/" 2>/dev/null || true
+    # dom0 stops its scenarios 90 s before QEMU's bound, so that it still
+    # writes what it has (run.sh names the scenarios that gave no row).
+    printf '%s\n' "XEN_BIN=/$(xen_bin)" "E2E_SET=$scenario_set" "E2E_PV_ONLY=$pv_only" \
+        "E2E_FROM_SAVED=$from_saved" "E2E_BUDGET=$((boot_timeout - 90))" \
+        "E2E_STRESS_HVM=$stress_hvm" > "$d/e2e/settings"
+    if [[ $scenario_set == full && -f $here/collect-xl-configs.sh ]]; then
+        mkdir -p "$top/xl-configs" "$d/e2e/xl-configs"
+        [[ -n $(compgen -G "$top/xl-configs/*.cfg") ]] ||
+            bash "$here/collect-xl-configs.sh" "$top/xl-configs" "$bindir"
+        cp "$top"/xl-configs/*.cfg "$d/e2e/xl-configs/" 2>/dev/null || true
     fi
     add_libs "$work/pkg" "$d"
 }
@@ -118,39 +152,96 @@ boot() {
     truncate -s 1G "$work/results.img"
     local kernel
     kernel=$(compgen -G "$work/pkg/boot/vmlinuz-*" | head -n 1)
-    local rc=0
+    qemu_status=0
     timeout "$boot_timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt \
         -smp 2 -m 3072 -display none -vga none -no-reboot -monitor none \
         -serial "file:$work/serial.log" \
         -kernel "$work/xen" \
         -append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all conring_size=4M" \
         -initrd "$kernel console=hvc0 earlyprintk=xen,$work/dom0.cpio" \
-        -drive "file=$work/results.img,format=raw,if=virtio" || rc=$?
-    ((rc == 0)) || echo "e2e: qemu exited with status $rc (124: timed out after $boot_timeout s)"
+        -drive "file=$work/results.img,format=raw,if=virtio" || qemu_status=$?
+    ((qemu_status == 0)) || echo "e2e: qemu exited with status $qemu_status (124: timed out after $boot_timeout s)"
     mkdir -p "$work/results"
     tar -C "$work/results" -xf "$work/results.img" 2>/dev/null || true
     grep -a 'e2e:' "$work/serial.log" | sed 's/^/  serial: /' | tail -n 60 || true
 }
 
-step host-tools host_tools
-step download download
-step build build
-step images images
-step boot boot
-source "$here/host-checks.sh"
-step host-checks host_checks "$work/results" "$work/pkg" "$bindir"
+# rows: every row of one host's boot, dom0's then the host's, with a FAIL
+# row for each planned scenario that has none (dom0 died, or ran out of
+# time). When dom0 wrote no results disk, its rows are taken from the
+# serial console, where it printed each as it went.
+rows() {
+    local res=$work/results/results.txt plan name
+    if [[ ! -s $res ]]; then
+        tr -d '\r' < "$work/serial.log" 2>/dev/null |
+            sed -n 's/^.*e2e: \(\(PLAN\|PASS\|FAIL\|INFO\) .*\)$/\1/p' > "$res" || true
+        [[ -s $res ]] || echo "FAIL boot 0 [boot] dom0 printed no row (qemu status ${qemu_status:-none}; serial log tail: $(tail -n 5 "$work/serial.log" 2>/dev/null | tr -d '\r' | tr '\n' ' ' | cut -c1-300))"
+    fi
+    grep -v '^PLAN' "$res" || true
+    plan=$(sed -n 's/^PLAN //p' "$res" | head -n 1)
+    for name in $plan; do
+        grep -q "^\(PASS\|FAIL\) $name " "$res" ||
+            echo "FAIL $name 0 [no-result] dom0 gave no row (qemu status ${qemu_status:-none}; dom0's last line: $(grep -a 'e2e:' "$work/serial.log" | tail -n 1 | tr -d '\r' | cut -c1-200))"
+    done
+    cat "$work/host-results.txt" 2>/dev/null || true
+}
 
-fail=0 pass=0
-res=$work/results/results.txt
-[[ -s $res ]] || { echo "FAIL boot 0 no results from dom0 (serial log tail:)"; tail -n 30 "$work/serial.log"; exit 1; }
-echo "e2e: scenarios (seconds as dom0 measured them)"
-while read -r status name secs detail; do
-    case $status in
-        PASS) pass=$((pass + 1)) ;;
-        FAIL) fail=$((fail + 1)) ;;
-    esac
-    echo "$status $name $secs $detail"
-done < <(cat "$res" "$work/host-results.txt" 2>/dev/null)
-echo "e2e: total $(elapsed "$t_all") s"
+# report: print one host's rows, each named NAME@XEN, a FAIL row followed by
+# dom0's diagnosis of it (console, device model log, xl dmesg, dom0's
+# kernel, memory); count them.
+report() {
+    local status name secs detail
+    while read -r status name secs detail; do
+        case $status in
+            PASS) pass=$((pass + 1)) ;;
+            FAIL) fail=$((fail + 1)) ;;
+        esac
+        if [[ $detail == *"(retried:"* ]]; then retried=$((retried + 1)); fi
+        echo "$status $name@$XEN_VERSION $secs $detail"
+        if [[ $status == FAIL && -f $work/results/diag/$name.txt ]]; then
+            sed 's/^/    /' "$work/results/diag/$name.txt"
+        fi
+    done < <(rows)
+}
+
+if ((repeat > 0)); then
+    pass_on=()
+    for h in "${hosts[@]}"; do pass_on+=(--host "$h"); done
+    ((pv_only)) && pass_on+=(--pv-only)
+    ((keep)) && pass_on+=(--keep)
+    [[ -n $converter ]] && pass_on+=(--converter "$converter")
+    ((stress_hvm)) && pass_on+=(--stress-hvm "$stress_hvm")
+    soak "$repeat" "${pass_on[@]}"
+    exit
+fi
+
+step host-tools host_tools
+step build build
+fail=0 pass=0 retried=0
+scenario_set=full
+for XEN_VERSION in "${hosts[@]}"; do
+    work=$top/xen-$XEN_VERSION
+    mkdir -p "$work"
+    echo "e2e: new host Xen $XEN_VERSION (Debian $(host_suite "$XEN_VERSION")), $scenario_set set"
+    # A host whose packages or dom0 cannot be made fails its row; the other
+    # hosts still run. (set -e holds inside the subshell, not past it.)
+    set +e
+    (set -e; step "download@$XEN_VERSION" download; step "images@$XEN_VERSION" images)
+    rc=$?
+    set -e
+    if ((rc)); then
+        echo "FAIL setup@$XEN_VERSION 0 [setup] the packages or dom0 of Xen $XEN_VERSION could not be made (exit $rc; see above)"
+        fail=$((fail + 1)) scenario_set=short
+        continue
+    fi
+    step "boot@$XEN_VERSION" boot
+    if [[ $scenario_set == full ]]; then
+        step "host-checks@$XEN_VERSION" host_checks "$work/results" "$work/pkg" "$bindir"
+    fi
+    echo "e2e: scenarios on Xen $XEN_VERSION (seconds as dom0 measured them)"
+    report
+    scenario_set=short
+done
+echo "e2e: total $(elapsed "$t_all") s; $retried retried (each named in its row)"
 echo "$pass passed, $fail failed"
 ((fail == 0 && pass > 0))

@@ -1,19 +1,59 @@
-# Sourced by scenarios.sh (busybox sh in dom0): timing, results and the
-# counter checks that judge every restore.
+# Sourced by scenarios.sh (busybox sh in dom0): timing, results, bounds,
+# diagnoses and the counter checks that judge every restore.
 LOGDIR=/var/log/xen/console
-CONV=/usr/lib/xen-4.17/bin/convert-legacy-stream
-VERIFY=/usr/lib/xen-4.17/bin/verify-stream-v2
+CONV=$XEN_BIN/convert-legacy-stream
+VERIFY=$XEN_BIN/verify-stream-v2
 
 # Hundredths of a second since boot.
 now() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s/^$/0/'; }
 secs() { d=$(($(now) - $1)); printf '%d.%02d' $((d / 100)) $((d % 100)); }
 
 # result NAME PASS|FAIL|INFO START DETAIL...: one line for run.sh to print.
+# A FAIL's detail starts with its cause in brackets ([create], [restore],
+# [not-resumed], ...), which run.sh --repeat groups by.
 result() {
     n=$1 s=$2 t=$(secs "$3")
     shift 3
     echo "$s $n $t $*" >> "$OUT/results.txt"
     echo "e2e: $s $n $t $*" > /dev/hvc0
+}
+
+# fail NAME START CAUSE DETAIL...: a FAIL line, and the diagnosis beside it
+# (while the guest, its device model and their logs are still there).
+fail() {
+    n=$1 t=$2 c=$3
+    shift 3
+    diagnose "$n"
+    result "$n" FAIL "$t" "[$c] $*"
+}
+
+# diagnose NAME: what explains a failure, in OUT/diag/NAME.txt (run.sh
+# prints it under the FAIL line): the guest's console, its device model's
+# log, Xen's and dom0's kernel messages, the domains and dom0's memory.
+# Uses $g (the guest's name) and $kind when the scenario set them.
+diagnose() {
+    mkdir -p "$OUT/diag"
+    {
+        id=$(xl domid "${g:-}" 2>/dev/null)
+        echo "domains: $(xl list 2>/dev/null | awk 'NR > 1 {printf "%s(%s,%s) ", $1, $2, $5}')"
+        if [ "${kind:-}" = hvm ]; then
+            echo "-- guest console (its last counts on Xen's debug port)"
+            xl dmesg 2>/dev/null | grep "(d[0-9]*) count" | tail -n 3
+            echo "-- device model log (/var/log/xen/qemu-dm-${g:-}.log)"
+            tail -n 12 "/var/log/xen/qemu-dm-${g:-}.log" 2>/dev/null
+            echo "-- device model processes: $(pgrep -f -l qemu-system 2>/dev/null | tr '\n' ' ')"
+        else
+            echo "-- guest console"
+            tail -n 5 "$LOGDIR"/guest-*.log 2>/dev/null
+        fi
+        echo "-- xl's log of the guest (/var/log/xen/xl-${g:-}.log)"
+        tail -n 6 "/var/log/xen/xl-${g:-}.log" 2>/dev/null
+        echo "-- xl dmesg (tail)"
+        xl dmesg 2>/dev/null | grep -v "(d[0-9]*) count" | tail -n 12
+        echo "-- dom0 kernel (tail)"
+        dmesg 2>/dev/null | tail -n 8
+        echo "-- dom0 memory: $(free -m 2>/dev/null | awk '/Mem:/ {print $3 " MiB used, " $4 " MiB free"}')${id:+; guest domid $id}"
+    } > "$OUT/diag/$1.txt" 2>&1
 }
 
 # The counts a PV guest printed on its console (xenconsoled's logs), in order.
@@ -41,17 +81,25 @@ wait_counts() {
 
 # check_resumed KIND ARG LAST: the restored guest goes on counting from LAST
 # (its next count is LAST+1, or LAST+2 when a line was cut by the save) and
-# keeps counting. A guest that booted again would start at 1. Sets DETAIL.
+# keeps counting. A guest that booted again would start at 1. Sets DETAIL
+# and CAUSE.
 check_resumed() {
     GONE=0
     if ! wait_counts "$1" "$2" 2 30; then
-        [ $GONE = 1 ] && DETAIL="the guest died after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '); Xen: $(xl dmesg 2>/dev/null | grep -i -m 2 'crash\|fault' | tr '\n' ' ' | cut -c1-200))" && return 1
-        DETAIL="no counting after restore (saved at $3; seen: $(${1}_counts "$2" | tr '\n' ' '))"
+        seen=$(${1}_counts "$2" | tr '\n' ' ')
+        if [ $GONE = 1 ]; then
+            CAUSE=guest-died
+            DETAIL="the guest died after restore (saved at $3; seen: $seen; Xen: $(xl dmesg 2>/dev/null | grep -i -m 2 'crash\|fault' | tr '\n' ' ' | cut -c1-200))"
+        else
+            CAUSE=not-resumed
+            DETAIL="no counting within 30 s of the restore (saved at $3; seen: $seen)"
+        fi
         return 1
     fi
     first=$(${1}_counts "$2" | head -n 1)
     second=$(${1}_counts "$2" | sed -n 2p)
     if [ "$first" -le "$3" ] || [ "$first" -gt $(($3 + 2)) ] || [ "$second" -ne $((first + 1)) ]; then
+        CAUSE=not-resumed
         DETAIL="counter did not resume: saved at $3, then $first $second"
         return 1
     fi
@@ -59,28 +107,68 @@ check_resumed() {
 }
 
 domid_of() { xl domid "$1" 2>/dev/null; }
-destroy() { timeout 60 xl destroy "$1" > /dev/null 2>&1; clear_pv_logs; }
+
+# destroy NAME: no domain of that name is left (bounded; asked again when
+# xl says it is still there, as a domain being torn down can be).
+destroy() {
+    for _ in 1 2 3; do
+        xl domid "$1" > /dev/null 2>&1 || break
+        timeout 60 xl destroy "$1" > /dev/null 2>&1 || sleep 1
+    done
+    clear_pv_logs
+}
 
 # bounded SECONDS COMMAND...: run COMMAND (a function too); past SECONDS,
 # kill it and every toolstack process it left (a restore that never ends
-# must not hold xl's lock for the next scenario). Status 124 on timeout.
+# must not hold xl's lock for the next scenario). Status 124 on timeout,
+# with "timed out after N s" as the last line of its output.
 bounded() {
-    limit=$(($(now) + $1 * 100))
+    limit=$(($(now) + $1 * 100)) bsecs=$1
     shift
     "$@" &
     bpid=$!
     while kill -0 $bpid 2>/dev/null; do
         if [ "$(now)" -gt "$limit" ]; then
             kill -9 $bpid 2>/dev/null
-            killall -9 xl libxl-save-helper convert-legacy-stream migrate-sender.sh cat 2>/dev/null
+            # Only the toolstack processes a scenario starts: not the xl
+            # processes that watch the guests xl create started.
+            pkill -9 -f 'xl (restore|migrate-receive|save|create)' 2>/dev/null
+            killall -9 libxl-save-helper convert-legacy-stream migrate-sender.sh generate-legacy-stream cat 2>/dev/null
             wait $bpid 2>/dev/null
-            echo "timed out"
+            echo "timed out after $bsecs s"
             return 124
         fi
-        sleep 0.5
+        sleep 0.2
     done
     wait $bpid
 }
+
+# The one retry the harness allows: libxl gives QEMU a fixed 10 s to answer
+# its first QMP command, which QEMU under TCG on a loaded machine can miss.
+# It is a cause outside our code, named in the scenario's line.
+QMP_RETRY_NOTE=" (retried: the device model missed libxl's fixed 10 s QMP timeout)"
+qmp_timed_out() { grep -q 'device model did not start\|Timeout waiting for QMP\|QMP.*timed out' "$1"; }
+
+# attempt NAME SECONDS COMMAND...: run COMMAND bounded, its output in
+# OUT/NAME.log; once more if it failed on libxl's QMP timeout (the first
+# try's log kept as NAME-try1.log). Sets RC and NOTE.
+attempt() {
+    an=$1 asecs=$2
+    shift 2
+    NOTE=""
+    bounded "$asecs" "$@" > "$OUT/$an.log" 2>&1
+    RC=$?
+    if [ $RC -ne 0 ] && [ $RC -ne 124 ] && qmp_timed_out "$OUT/$an.log"; then
+        mv "$OUT/$an.log" "$OUT/$an-try1.log"
+        [ -n "${g:-}" ] && destroy "$g"
+        NOTE=$QMP_RETRY_NOTE
+        bounded "$asecs" "$@" > "$OUT/$an.log" 2>&1
+        RC=$?
+    fi
+}
+
+# last_lines FILE: a log's last two non-empty lines, on one line.
+last_lines() { grep -v '^ *$' "$1" 2>/dev/null | tail -n 2 | tr '\n' ' '; }
 
 # restored NAME START KIND GUEST LAST COMMAND...: run COMMAND (a restore),
 # then judge the guest named GUEST by its counter; one result line.
@@ -88,29 +176,20 @@ restored() {
     n=$1 t0=$2 kind=$3 g=$4 last=$5
     shift 5
     destroy "$g"
-    note=""
-    bounded 150 "$@" > "$OUT/$n.log" 2>&1
-    rc=$?
-    if [ $rc -ne 0 ] && grep -q 'device model did not start' "$OUT/$n.log"; then
-        # libxl gives QEMU 10 s to answer its first QMP command, which a
-        # loaded machine can miss under emulation: one more try, reported.
-        mv "$OUT/$n.log" "$OUT/$n-try1.log"
-        destroy "$g"
-        note=" (second try: the device model missed libxl's 10 s QMP timeout)"
-        bounded 150 "$@" > "$OUT/$n.log" 2>&1
-        rc=$?
-    fi
-    if [ $rc -ne 0 ]; then
-        result "$n" FAIL "$t0" "$* failed: $(grep -v '^ *$' "$OUT/$n.log" | tail -n 2 | tr '\n' ' ')$note"
+    attempt "$n" 150 "$@"
+    if [ $RC -ne 0 ]; then
+        cause=restore
+        [ $RC -eq 124 ] && cause=timeout
+        fail "$n" "$t0" $cause "$* failed: $(last_lines "$OUT/$n.log")$NOTE"
         destroy "$g"
         return
     fi
     arg=$g
     [ "$kind" = hvm ] && arg=$(domid_of "$g")
     if check_resumed "$kind" "$arg" "$last"; then
-        result "$n" PASS "$t0" "$DETAIL$note"
+        result "$n" PASS "$t0" "$DETAIL$NOTE"
     else
-        result "$n" FAIL "$t0" "$DETAIL$note"
+        fail "$n" "$t0" "$CAUSE" "$DETAIL$NOTE"
     fi
     destroy "$g"
 }

@@ -19,23 +19,33 @@ from_saved() {
 }
 
 # boot_and_save KIND NAME CFG SAVED: create the guest, let it count, save it.
-# Sets LAST, the last count before the save.
+# Sets LAST, the last count before the save; on failure, SKIP (why the
+# guest's other scenarios cannot run).
 boot_and_save() {
+    kind=$1 g=$2
     t0=$(now)
-    if ! xl create "$3" > "$OUT/$1-create.log" 2>&1; then
-        result "$1-create" FAIL "$t0" "xl create: $(tail -n 2 "$OUT/$1-create.log" | tr '\n' ' ')"
+    attempt "$1-create" 240 xl create "$3"
+    if [ $RC -ne 0 ]; then
+        fail "$1-create" "$t0" create "xl create: $(last_lines "$OUT/$1-create.log")$NOTE"
+        SKIP="$1-create failed"
+        destroy "$2"
         return 1
     fi
     arg=$2
     [ "$1" = hvm ] && arg=$(domid_of "$2")
     if ! wait_counts "$1" "$arg" 3 180; then
-        result "$1-create" FAIL "$t0" "the guest did not count (console: $(tail -c 300 "$LOGDIR"/guest-*.log 2>/dev/null | tr '\n' ' '))"
+        fail "$1-create" "$t0" create "the guest did not count within 180 s (seen: $(${1}_counts "$arg" | tr '\n' ' '))$NOTE"
+        SKIP="$1-create failed"
+        destroy "$2"
         return 1
     fi
-    result "$1-create" INFO "$t0" "booted and counting"
+    result "$1-create" INFO "$t0" "booted and counting$NOTE"
     t0=$(now)
-    if ! xl save "$2" "$4" > "$OUT/$1-save.log" 2>&1; then
-        result "$1-save" FAIL "$t0" "xl save: $(tail -n 2 "$OUT/$1-save.log" | tr '\n' ' ')"
+    attempt "$1-save" 240 xl save "$2" "$4"
+    if [ $RC -ne 0 ]; then
+        fail "$1-save" "$t0" save "xl save: $(last_lines "$OUT/$1-save.log")"
+        SKIP="$1-save failed"
+        destroy "$2"
         return 1
     fi
     LAST=$(${1}_counts "$arg" | tail -n 1)
@@ -47,11 +57,14 @@ boot_and_save() {
 legacy() {
     t0=$(now)
     if [ "$E2E_FROM_SAVED" != 1 ]; then
-        result "$1-from-saved-$2" FAIL "$t0" "generate-legacy-stream has no --from-saved"
+        fail "$1-from-saved-$2" "$t0" generate "generate-legacy-stream has no --from-saved"
+        SKIP="generate-legacy-stream has no --from-saved"
         return 1
     fi
-    if ! from_saved "$1.save" "$2" "$1-$2.legacy" > "$OUT/$1-from-saved-$2.log" 2>&1; then
-        result "$1-from-saved-$2" FAIL "$t0" "$(tail -n 2 "$OUT/$1-from-saved-$2.log" | tr '\n' ' ')"
+    attempt "$1-from-saved-$2" 120 from_saved "$1.save" "$2" "$1-$2.legacy"
+    if [ $RC -ne 0 ]; then
+        fail "$1-from-saved-$2" "$t0" generate "$(last_lines "$OUT/$1-from-saved-$2.log")"
+        SKIP="$1-from-saved-$2 failed"
         return 1
     fi
     md5sum "$1-$2.legacy" >> "$OUT/legacy.md5"
@@ -63,8 +76,9 @@ by_hand() {
     kind=$1 g=$2 last=$3 n=$1-hand-$4
     shift 4
     t0=$(now)
-    if ! "$CONV" -i "$kind-xl-json.legacy" -o "$n.save" "$@" > "$OUT/$n-convert.log" 2>&1; then
-        result "$n" FAIL "$t0" "convert-legacy-stream $*: $(tail -n 2 "$OUT/$n-convert.log" | tr '\n' ' ')"
+    attempt "$n-convert" 120 "$CONV" -i "$kind-xl-json.legacy" -o "$n.save" "$@"
+    if [ $RC -ne 0 ]; then
+        fail "$n" "$t0" convert "convert-legacy-stream $*: $(last_lines "$OUT/$n-convert.log")"
         return
     fi
     restored "$n" "$t0" "$kind" "$g" "$last" xl restore "$n.save"
@@ -83,6 +97,7 @@ restore_pipe() { cat "$1" | xl restore /proc/self/fd/0; }
 restore_pipe_helper() { cat "$1" | LIBXL_CONVERT_HELPER=/root/helper-wrapper xl restore /proc/self/fd/0; }
 
 # migrate KIND NAME: xl migrate-receive, fed by an old host's xl migrate.
+# (Called through bounded: a side that stops answering is killed there.)
 migrate() {
     rm -f /tmp/mig.to /tmp/mig.from
     mkfifo /tmp/mig.to /tmp/mig.from
@@ -99,77 +114,120 @@ migrate() {
 xend_restore() {
     "$CONV" --auto -f libxl -i pv-xend.legacy -o pv-xend.save --config-out "$OUT/pv-xend.cfg" &&
         xl restore pv-xend.save
+    rc=$?
+    rm -f pv-xend.save
+    return $rc
 }
 
-# HVM xend: the image's device model state is qemu-dm's, and Debian's 4.17
-# has no qemu-traditional. The converter must say so when it converts, and
+# HVM xend: the image's device model state is qemu-dm's, and Debian's Xen
+# (4.17, 4.20) has no qemu-traditional. The converter must say so when it converts, and
 # xl restore must then fail the way that note predicts (and no guest runs).
 xend_hvm_predicted() {
     t0=$(now)
-    if ! "$CONV" --auto -f libxl -i hvm-xend.legacy -o hvm-xend.save \
-        --config-out "$OUT/hvm-xend.cfg" > "$OUT/hvm-xend-convert.log" 2>&1; then
-        result hvm-xend FAIL "$t0" "convert: $(tail -n 2 "$OUT/hvm-xend-convert.log" | tr '\n' ' ')"
+    attempt hvm-xend-convert 120 "$CONV" --auto -f libxl -i hvm-xend.legacy -o hvm-xend.save \
+        --config-out "$OUT/hvm-xend.cfg"
+    if [ $RC -ne 0 ]; then
+        fail hvm-xend "$t0" convert "convert: $(last_lines "$OUT/hvm-xend-convert.log")"
         return
     fi
     if ! grep -q 'needs a Xen built with qemu-traditional' "$OUT/hvm-xend-convert.log"; then
-        result hvm-xend FAIL "$t0" "the converter gave no qemu-traditional note"
+        fail hvm-xend "$t0" convert "the converter gave no qemu-traditional note"
         return
     fi
     # Whatever the restore does, it may leave the domain (named as the
     # translated config names it) behind; the next scenario wants none.
     name=$(sed -n 's/^name = "\(.*\)"$/\1/p' "$OUT/hvm-xend.cfg")
-    if timeout 150 xl restore hvm-xend.save > "$OUT/hvm-xend-restore.log" 2>&1; then
+    if bounded 150 xl restore hvm-xend.save > "$OUT/hvm-xend-restore.log" 2>&1; then
         destroy "$name"
-        result hvm-xend FAIL "$t0" "xl restore succeeded, against the prediction"
+        fail hvm-xend "$t0" restore "xl restore succeeded, against the prediction"
         return
     fi
     destroy "$name"
     if grep -q 'qemu-dm.*not executable' "$OUT/hvm-xend-restore.log"; then
         result hvm-xend PASS "$t0" "the note was given and xl failed as predicted: $(grep -m1 'qemu-dm' "$OUT/hvm-xend-restore.log" | cut -c1-160)"
     else
-        result hvm-xend FAIL "$t0" "xl failed otherwise: $(tail -n 2 "$OUT/hvm-xend-restore.log" | tr '\n' ' ')"
+        fail hvm-xend "$t0" restore "xl failed otherwise: $(last_lines "$OUT/hvm-xend-restore.log")"
+    fi
+    rm -f hvm-xend.save
+}
+
+verify_saved() { # verify_saved KIND: ours accepts what Xen saved.
+    t0=$(now)
+    attempt "$1-verify" 120 "$VERIFY" -f xl -i "$1.save"
+    if [ $RC -eq 0 ]; then
+        result "$1-verify" PASS "$t0" "verify-stream-v2 -f xl accepts Xen's image"
+    else
+        fail "$1-verify" "$t0" verify "$(last_lines "$OUT/$1-verify.log")"
     fi
 }
 
-verify_saved() { # verify_saved KIND: ours accepts what Xen 4.17 saved.
-    t0=$(now)
-    if "$VERIFY" -f xl -i "$1.save" > "$OUT/$1-verify.log" 2>&1; then
-        result "$1-verify" PASS "$t0" "verify-stream-v2 -f xl accepts Xen 4.17's image"
-    else
-        result "$1-verify" FAIL "$t0" "$(tail -n 2 "$OUT/$1-verify.log" | tr '\n' ' ')"
-    fi
+# The scenarios each guest runs, in order; the PASS or FAIL rows. The short
+# set (E2E_SET=short, for the second new host) restores each guest through
+# libxl with nothing set, and the xend image. A guest whose create, save or
+# legacy image fails gets a FAIL row for each of its scenarios that could
+# not run, naming why (skip_rest).
+plan() {
+    case $1-${E2E_SET:-full} in
+        pv-full) echo "pv-native pv-verify pv-hand-x pv-hand-auto pv-hand-v3 pv-libxl-file pv-libxl-pipe pv-migrate pv-libxl-helper-env pv-libxl-file-xl-text pv-xend" ;;
+        hvm-full) echo "hvm-native hvm-verify hvm-hand-x hvm-hand-auto hvm-hand-v3 hvm-libxl-file hvm-libxl-pipe hvm-migrate hvm-xend" ;;
+        pv-short) echo "pv-libxl-file pv-xend" ;;
+        hvm-short) echo "hvm-libxl-file" ;;
+    esac
+}
+wanted() { case " $(plan "$kind") " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# skip_rest KIND WHY: a FAIL row for each of KIND's scenarios with no row.
+skip_rest() {
+    for s in $(plan "$1"); do
+        grep -q "^[A-Z]* $s " "$OUT/results.txt" 2>/dev/null && continue
+        result "$s" FAIL "$(now)" "[skipped] not run: $2"
+    done
 }
 
 run_kind() { # run_kind pv|hvm NAME
+    SKIP="an earlier step of this guest failed"
+    run_steps "$@"
+    skip_rest "$1" "$SKIP"
+    rm -f "$1"-*.legacy "$1".save
+}
+
+run_steps() {
     kind=$1 g=$2
     boot_and_save "$kind" "$g" "/e2e/$kind.cfg" "$kind.save" || return
     last=$LAST
     ln "$kind.save" "$OUT/$kind.save"
-    t0=$(now); restored "$kind-native" "$t0" "$kind" "$g" "$last" xl restore "$kind.save"
-    verify_saved "$kind"
+    if wanted "$kind-native"; then
+        t0=$(now); restored "$kind-native" "$t0" "$kind" "$g" "$last" xl restore "$kind.save"
+    fi
+    wanted "$kind-verify" && verify_saved "$kind"
     legacy "$kind" xl-json || return
-    by_hand "$kind" "$g" "$last" x -x -f libxl -w 64 -g "$kind"
-    by_hand "$kind" "$g" "$last" auto --auto -f libxl
-    by_hand "$kind" "$g" "$last" v3 -x -f libxl -w 64 -g "$kind" --stream-version 3
+    if wanted "$kind-hand-x"; then
+        by_hand "$kind" "$g" "$last" x -x -f libxl -w 64 -g "$kind"
+        by_hand "$kind" "$g" "$last" auto --auto -f libxl
+        by_hand "$kind" "$g" "$last" v3 -x -f libxl -w 64 -g "$kind" --stream-version 3
+    fi
     t0=$(now); restored "$kind-libxl-file" "$t0" "$kind" "$g" "$last" xl restore "$kind-xl-json.legacy"
-    t0=$(now); restored "$kind-libxl-pipe" "$t0" "$kind" "$g" "$last" restore_pipe "$kind-xl-json.legacy"
-    t0=$(now); restored "$kind-migrate" "$t0" "$kind" "$g" "$last" migrate "$kind"
-    if [ "$kind" = pv ]; then
+    if wanted "$kind-libxl-pipe"; then
+        t0=$(now); restored "$kind-libxl-pipe" "$t0" "$kind" "$g" "$last" restore_pipe "$kind-xl-json.legacy"
+        t0=$(now); restored "$kind-migrate" "$t0" "$kind" "$g" "$last" migrate "$kind"
+    fi
+    if wanted pv-libxl-helper-env; then
         t0=$(now); restored pv-libxl-helper-env "$t0" pv "$g" "$last" restore_pipe_helper pv-xl-json.legacy
         if ! grep -q -- '--in [0-9]* --out [0-9]* --width 64 --guest pv --format libxl' "$OUT/helper-args.txt" 2>/dev/null; then
-            result pv-libxl-helper-env FAIL "$t0" "LIBXL_CONVERT_HELPER was not run as expected: $(cat "$OUT/helper-args.txt" 2>/dev/null)"
-        fi
-        if legacy pv xl-text; then
-            t0=$(now); restored pv-libxl-file-xl-text "$t0" pv "$g" "$last" xl restore pv-xl-text.legacy
-        fi
-        if legacy pv xend; then
-            t0=$(now); restored pv-xend "$t0" pv "$g" "$last" xend_restore
+            # The restore passed or failed above; this row says why it fails.
+            sed -i '/^PASS pv-libxl-helper-env /d' "$OUT/results.txt"
+            fail pv-libxl-helper-env "$t0" helper-args "LIBXL_CONVERT_HELPER was not run as expected: $(cat "$OUT/helper-args.txt" 2>/dev/null)"
         fi
     fi
-    if [ "$kind" = hvm ] && legacy hvm xend; then
+    if wanted pv-libxl-file-xl-text && legacy pv xl-text; then
+        t0=$(now); restored pv-libxl-file-xl-text "$t0" pv "$g" "$last" xl restore pv-xl-text.legacy
+    fi
+    if wanted pv-xend && legacy pv xend; then
+        t0=$(now); restored pv-xend "$t0" pv "$g" "$last" xend_restore
+    fi
+    if wanted hvm-xend && legacy hvm xend; then
         xend_hvm_predicted
     fi
-    rm -f "$kind"-*.legacy
 }
 
 # The xl.cfg files from e2e/collect-xl-configs.sh: the real xl must accept each.
@@ -179,18 +237,50 @@ xl_configs() {
     for f in /e2e/xl-configs/*.cfg; do
         [ -e "$f" ] || continue
         all=$((all + 1))
-        if ! xl -N create "$f" > "$OUT/xl-configs-$(basename "$f").log" 2>&1; then
+        if ! timeout 60 xl -N create "$f" > "$OUT/xl-configs-$(basename "$f").log" 2>&1; then
             bad=$((bad + 1))
-            why="$why; $(basename "$f"): $(grep -v '^ *$' "$OUT/xl-configs-$(basename "$f").log" | tail -n 2 | tr '\n' ' ')"
+            why="$why; $(basename "$f"): $(last_lines "$OUT/xl-configs-$(basename "$f").log")"
         fi
     done
     if [ $bad -eq 0 ] && [ $all -gt 0 ]; then
         result xl-configs PASS "$t0" "xl accepts all $all configs"
     else
-        result xl-configs FAIL "$t0" "xl refuses $bad of $all$why"
+        g="" kind=""
+        fail xl-configs "$t0" xl-configs "xl refuses $bad of $all$why"
     fi
 }
 
+# stress_hvm N: create, count and save the HVM guest N times (run.sh
+# --stress-hvm N), each cycle a row, to hunt failures of that path.
+stress_hvm() {
+    echo "PLAN $(seq -s ' ' -f 'hvm-cycle-%g' 1 "$1")" >> "$OUT/results.txt"
+    for c in $(seq 1 "$1"); do
+        ct0=$(now)
+        if boot_and_save hvm e2ehvm /e2e/hvm.cfg hvm.save; then
+            result "hvm-cycle-$c" PASS "$ct0" "created, counted and saved at $LAST$NOTE"
+        else
+            result "hvm-cycle-$c" FAIL "$ct0" "[cycle] see hvm-create or hvm-save above"
+        fi
+        destroy e2ehvm
+        rm -f hvm.save
+        sed -i '/^\(INFO\|FAIL\) hvm-\(create\|save\) /s/^\([A-Z]*\) hvm-\([a-z]*\)/\1 hvm-\2-'"$c"'/' "$OUT/results.txt"
+        [ -f "$OUT/diag/hvm-create.txt" ] && mv "$OUT/diag/hvm-create.txt" "$OUT/diag/hvm-create-$c.txt"
+        [ -f "$OUT/diag/hvm-save.txt" ] && mv "$OUT/diag/hvm-save.txt" "$OUT/diag/hvm-save-$c.txt"
+    done
+}
+if [ "${E2E_STRESS_HVM:-0}" -gt 0 ]; then
+    stress_hvm "$E2E_STRESS_HVM"
+    exit 0
+fi
+
+KINDS=pv
+[ "$E2E_PV_ONLY" = 1 ] || KINDS="pv hvm"
+# The whole plan first, so that run.sh can name what a dead dom0 never ran.
+PLANNED=""
+for k in $KINDS; do PLANNED="$PLANNED $(plan "$k")"; done
+[ -d /e2e/xl-configs ] && [ "${E2E_SET:-full}" = full ] && PLANNED="$PLANNED xl-configs"
+echo "PLAN$PLANNED" >> "$OUT/results.txt"
+echo "e2e: PLAN$PLANNED" > /dev/hvc0
 run_kind pv e2epv
 [ "$E2E_PV_ONLY" = 1 ] || run_kind hvm e2ehvm
-xl_configs
+[ "${E2E_SET:-full}" = full ] && xl_configs
