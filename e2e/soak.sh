@@ -5,7 +5,7 @@
 
 # soak N ARGS...: run `run.sh ARGS... --bindir DIR` N times.
 soak() {
-    local n=$1 i rc t0 log dir passed failed retries names
+    local n=$1 i rc t0 log dir passed failed retries names load
     shift
     dir=$(mktemp -d "${TMPDIR:-/tmp}/xen-e2e-soak.XXXXXX")
     if [[ -z $bindir ]]; then
@@ -22,11 +22,13 @@ soak() {
         failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
         retries=$(grep -c '^PASS .*(retried:\|^FAIL .*(retried:' "$log" || true)
         names=$(awk '$1 == "FAIL" {printf " %s", $2}' "$log")
+        # The load average over the run's last 15 minutes: how busy the machine was.
+        load=$(cut -d' ' -f3 /proc/loadavg)
         if ((rc == 0)); then
-            echo "run $i: PASS ${passed:-?} passed, ${failed:-?} failed, $retries retried, $(($(date +%s) - t0)) s"
+            echo "run $i: PASS ${passed:-?} passed, ${failed:-?} failed, $retries retried, $(($(date +%s) - t0)) s, load $load, ended $(date +%H:%M)"
         else
             bad=$((bad + 1))
-            echo "run $i: FAIL (exit $rc) ${passed:-?} passed, ${failed:-?} failed, $retries retried, $(($(date +%s) - t0)) s:${names:- no result line}"
+            echo "run $i: FAIL (exit $rc) ${passed:-?} passed, ${failed:-?} failed, $retries retried, $(($(date +%s) - t0)) s, load $load, ended $(date +%H:%M):${names:- no result line}"
         fi
     done
     echo "e2e soak: $((n - bad)) of $n runs passed"
