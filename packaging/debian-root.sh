@@ -119,7 +119,7 @@ debian_root_make() {
     mkdir -p "$dir"
     if [ -f "$tarball" ]; then
         echo "debian-root: Debian $release ($suite) from $tarball"
-        timeout 600 tar -C "$dir" --zstd -xpf "$tarball"
+        timeout 600 tar -C "$dir" --zstd --numeric-owner -xpf "$tarball"
         return
     fi
 
@@ -159,6 +159,7 @@ debian_root_make() {
     find "$dir/var/cache/apt/archives" -maxdepth 1 -name '*.deb' "${keep[@]}" -delete
 
     mkdir -p "$cache"
-    timeout 900 tar -C "$dir" --zstd --numeric-owner -cpf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    # Written aside and renamed, so that a run in parallel never reads half of it.
+    timeout 900 tar -C "$dir" --zstd --numeric-owner -cpf "$tarball.$$.tmp" . && mv "$tarball.$$.tmp" "$tarball"
     echo "debian-root: cached as $tarball ($(du -h "$tarball" | cut -f1))"
 }
