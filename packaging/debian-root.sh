@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by packaging/test-deb.sh: a Debian root made with debootstrap, to
 # test the package on a Debian release other than the host's, in a chroot.
 #

@@ -116,7 +116,9 @@ test_here() {
     xen=xen-utils-$xen_version
     xen_bin=/usr/lib/xen-$xen_version/bin
     echo "Debian $release ($(dpkg --print-architecture)), $xen, package $(basename "$deb")"
-    ensure_packages $(test_packages "$release")
+    local needed
+    read -ra needed <<<"$(test_packages "$release")"
+    ensure_packages "${needed[@]}"
 
     # libxl's paths that the package takes over: its links under /usr/lib/xen-*/bin.
     mapfile -t libxl_paths < <(dpkg-deb -c "$deb" | sed -n 's|^l.* \./\(usr/lib/xen-[^/]*/bin/[^/ ]*\) -> .*|/\1|p')
@@ -360,7 +362,9 @@ test_in_chroot() {
     trap 'exit 130' INT TERM
     step "a Debian $release root"
     local t0=$SECONDS
-    debian_root_make "$release" "$chroot_dir" $(test_packages "$release") || fail "no Debian $release root"
+    local needed
+    read -ra needed <<<"$(test_packages "$release")"
+    debian_root_make "$release" "$chroot_dir" "${needed[@]}" || fail "no Debian $release root"
     echo "ready in $((SECONDS - t0)) s"
     # The checks and what they read, laid out as in the source tree.
     local inside=/xls-test
