@@ -92,12 +92,32 @@ debian_root_remove() {
     rm -rf --one-file-system "$1"
 }
 
+# Runs COMMAND, killed after SECONDS, and passes an interrupt on to it:
+# timeout puts COMMAND in a process group of its own, which a terminal's ^C
+# does not reach, and the shell would run its traps (the unmounting) only
+# once COMMAND ended. Interrupted, it returns 130 when COMMAND has ended.
+debian_root_bounded() {
+    local seconds=$1 pid status=0 interrupted="" saved
+    shift
+    saved=$(trap -p INT TERM)
+    timeout --kill-after=30 "$seconds" "$@" &
+    pid=$!
+    trap 'interrupted=1; kill -TERM "$pid" 2>/dev/null || true' INT TERM
+    wait "$pid" || status=$?
+    # A trapped signal ends the wait early: wait for COMMAND itself.
+    while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
+    trap - INT TERM
+    eval "$saved"
+    [ -z "$interrupted" ] || return 130
+    return $status
+}
+
 # Runs COMMAND in the chroot (mounted by the caller) with a clean environment,
 # killed after SECONDS.
 debian_root_run() {
     local dir=$1 seconds=$2
     shift 2
-    timeout --kill-after=30 "$seconds" chroot "$dir" /usr/bin/env -i \
+    debian_root_bounded "$seconds" chroot "$dir" /usr/bin/env -i \
         PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 TERM=dumb \
         DEBIAN_FRONTEND=noninteractive "$@"
 }
@@ -126,7 +146,7 @@ debian_root_make() {
 
     echo "debian-root: debootstrap $suite from $mirror (not cached: $tarball)"
     local log=$dir.log
-    timeout --kill-after=30 1800 debootstrap --variant=minbase --arch="$arch" \
+    debian_root_bounded 1800 debootstrap --variant=minbase --arch="$arch" \
         --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
         "$suite" "$dir" "$mirror" >"$log" 2>&1 ||
         { tail -20 "$log"; debian_root_unmount "$dir"; echo "debian-root: debootstrap failed" >&2; return 1; }

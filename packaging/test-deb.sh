@@ -42,9 +42,12 @@ fail() {
 }
 step() { echo "== $*"; }
 usage() { fail "usage: test-deb.sh [--debian 12|13]"; }
+# Every step has a time limit. --foreground keeps the step in this shell's
+# process group, so that an interrupt, or the limit of the chroot's run
+# around this script, reaches it too.
+bounded() { timeout --foreground --kill-after=30 "$@"; }
 apt_get() {
-    DEBIAN_FRONTEND=noninteractive timeout --kill-after=30 1800 \
-        apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"
+    DEBIAN_FRONTEND=noninteractive bounded 1800 apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"
 }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 # dpkg --verify exits 0 even when it lists missing or changed files.
@@ -129,7 +132,7 @@ test_here() {
     # A run that stopped half-way may have left the package behind.
     if dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -qv 'not-installed'; then
         step "purging the $package left by an earlier run"
-        dpkg --purge "$package" >/dev/null
+        bounded 600 dpkg --purge "$package" >/dev/null
     fi
     ! dpkg-divert --list | grep -q " by $package\$" || fail "diversions by $package left: $(dpkg-divert --list | grep " by $package")"
 
@@ -141,7 +144,7 @@ test_here() {
         v=$(dpkg-query -W -f='${Version}' "$xen")
         rm -f "$work/${xen}"_*.deb
         cp /var/cache/apt/archives/"${xen}_${v//:/%3a}"_*.deb "$work/" 2>/dev/null ||
-            (cd "$work" && timeout 600 apt-get download -q "$xen=$v" >/dev/null 2>&1)
+            (cd "$work" && bounded 600 apt-get download -q "$xen=$v" >/dev/null 2>&1)
     }
     if ! get_xen_deb; then
         step "upgrading $xen: the installed version cannot be downloaded"
@@ -162,7 +165,7 @@ test_here() {
     done
     if ! verified "$xen"; then
         step "reinstalling $xen, whose files differ from its md5sums"
-        dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
+        bounded 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
         verified "$xen" || fail "$xen's files differ from its md5sums: $(dpkg --verify "$xen")"
     fi
     for tool in $tools; do
@@ -175,7 +178,7 @@ test_here() {
     ls -d /usr/lib/xen-* 2>/dev/null >"$work/xen-dirs" || true
 
     step "lintian $(dpkg-query -W -f='${Version}' lintian)"
-    lintian --display-info "$deb" 2>&1 | grep -v 'running with root privileges' | tee "$work/lintian.txt" || true
+    bounded 900 lintian --display-info "$deb" 2>&1 | grep -v 'running with root privileges' | tee "$work/lintian.txt" || true
     ! grep -q '^E: ' "$work/lintian.txt" || fail "lintian reports errors"
 
     step "dpkg-divert --list, before $package"
@@ -188,15 +191,15 @@ test_here() {
     check_installed
 
     step "dpkg -i again: an upgrade over itself"
-    timeout 600 dpkg -i "$deb" >/dev/null
+    bounded 600 dpkg -i "$deb" >/dev/null
     check_installed
 
     step "$xen upgraded under the package (dpkg -i of its .deb)"
-    timeout 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
+    bounded 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
     check_installed
 
     step "$xen removed before the package, then the package purged"
-    timeout 600 dpkg -r "$xen" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -r $xen"; }
+    bounded 600 dpkg -r "$xen" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -r $xen"; }
     for tool in $tools; do
         [ ! -e "$xen_bin/$tool.xen-python" ] || fail "$xen_bin/$tool.xen-python outlived $xen"
     done
@@ -207,7 +210,7 @@ test_here() {
     step "the package first, then $xen"
     apt_get install "$deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "apt-get install"; }
     check_installed without-xen
-    timeout 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
+    bounded 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
     check_installed
 
     step "stage-root.sh on an unpacked $xen (twice)"
@@ -315,11 +318,11 @@ check_installed() {
     rm -f "$work/converted"
     {
         dd bs="$header" count=1 status=none >/dev/null <&5
-        timeout 120 "$xen_bin/convert-legacy-stream" --in 5 --out 6 --width 64 --guest hvm --format libxl 6>&1 >/dev/null
+        bounded 120 "$xen_bin/convert-legacy-stream" --in 5 --out 6 --width 64 --guest hvm --format libxl 6>&1 >/dev/null
     } 5<"$example" | cat >"$work/converted" || fail "$xen_bin/convert-legacy-stream failed"
     cmp "$work/converted" <(tail -c +$((header + 1)) "$expected") ||
         fail "the conversion differs from Xen's converter's"
-    timeout 120 "$xen_bin/verify-stream-v2" -f libxl -q -i "$work/converted" || fail "$xen_bin/verify-stream-v2 rejects the conversion"
+    bounded 120 "$xen_bin/verify-stream-v2" -f libxl -q -i "$work/converted" || fail "$xen_bin/verify-stream-v2 rejects the conversion"
 }
 
 # Everything that must hold once the package is gone.
@@ -381,8 +384,10 @@ test_in_chroot() {
         args+=(--unaware "$inside/unaware/$(basename "$unaware_deb")")
     fi
     debian_root_mount "$chroot_dir"
-    debian_root_run "$chroot_dir" 1800 bash "$inside/packaging/test-deb.sh" "${args[@]}" ||
-        fail "in the Debian $release root (kept in $chroot_dir)"
+    local status=0
+    debian_root_run "$chroot_dir" 1800 bash "$inside/packaging/test-deb.sh" "${args[@]}" || status=$?
+    [ $status != 130 ] || fail "interrupted"
+    [ $status = 0 ] || fail "in the Debian $release root (kept in $chroot_dir)"
     debian_root_unmount "$chroot_dir"
     debian_root_remove "$chroot_dir"
 }
