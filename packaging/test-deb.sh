@@ -108,7 +108,7 @@ build_deb() {
     DEB_DIR=$work/unaware XEN_VERSIONS=$others bash "$here/build-deb.sh" >"$work/make.log" 2>&1 ||
         { tail -30 "$work/make.log"; fail "build-deb.sh XEN_VERSIONS=$others"; }
     unaware_deb=$(tail -n 1 "$work/make.log")
-    [ -f "$unaware_deb" ] || fail "make deb printed no package ($unaware_deb)"
+    [ -f "$unaware_deb" ] || fail "build-deb.sh printed no package ($unaware_deb)"
 }
 
 # The checks, on the running system (this machine, or the chroot).
