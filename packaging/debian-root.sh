@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by packaging/test-deb.sh: a Debian root made with debootstrap, to
 # test the package on a Debian release other than the host's, in a chroot.
 #
@@ -91,12 +92,32 @@ debian_root_remove() {
     rm -rf --one-file-system "$1"
 }
 
+# Runs COMMAND, killed after SECONDS, and passes an interrupt on to it:
+# timeout puts COMMAND in a process group of its own, which a terminal's ^C
+# does not reach, and the shell would run its traps (the unmounting) only
+# once COMMAND ended. Interrupted, it returns 130 when COMMAND has ended.
+debian_root_bounded() {
+    local seconds=$1 pid status=0 interrupted="" saved
+    shift
+    saved=$(trap -p INT TERM)
+    timeout --kill-after=30 "$seconds" "$@" &
+    pid=$!
+    trap 'interrupted=1; kill -TERM "$pid" 2>/dev/null || true' INT TERM
+    wait "$pid" || status=$?
+    # A trapped signal ends the wait early: wait for COMMAND itself.
+    while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
+    trap - INT TERM
+    eval "$saved"
+    [ -z "$interrupted" ] || return 130
+    return $status
+}
+
 # Runs COMMAND in the chroot (mounted by the caller) with a clean environment,
 # killed after SECONDS.
 debian_root_run() {
     local dir=$1 seconds=$2
     shift 2
-    timeout --kill-after=30 "$seconds" chroot "$dir" /usr/bin/env -i \
+    debian_root_bounded "$seconds" chroot "$dir" /usr/bin/env -i \
         PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 TERM=dumb \
         DEBIAN_FRONTEND=noninteractive "$@"
 }
@@ -119,13 +140,13 @@ debian_root_make() {
     mkdir -p "$dir"
     if [ -f "$tarball" ]; then
         echo "debian-root: Debian $release ($suite) from $tarball"
-        timeout 600 tar -C "$dir" --zstd -xpf "$tarball"
+        timeout 600 tar -C "$dir" --zstd --numeric-owner -xpf "$tarball"
         return
     fi
 
     echo "debian-root: debootstrap $suite from $mirror (not cached: $tarball)"
     local log=$dir.log
-    timeout --kill-after=30 1800 debootstrap --variant=minbase --arch="$arch" \
+    debian_root_bounded 1800 debootstrap --variant=minbase --arch="$arch" \
         --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
         "$suite" "$dir" "$mirror" >"$log" 2>&1 ||
         { tail -20 "$log"; debian_root_unmount "$dir"; echo "debian-root: debootstrap failed" >&2; return 1; }
@@ -159,6 +180,7 @@ debian_root_make() {
     find "$dir/var/cache/apt/archives" -maxdepth 1 -name '*.deb' "${keep[@]}" -delete
 
     mkdir -p "$cache"
-    timeout 900 tar -C "$dir" --zstd --numeric-owner -cpf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    # Written aside and renamed, so that a run in parallel never reads half of it.
+    timeout 900 tar -C "$dir" --zstd --numeric-owner -cpf "$tarball.$$.tmp" . && mv "$tarball.$$.tmp" "$tarball"
     echo "debian-root: cached as $tarball ($(du -h "$tarball" | cut -f1))"
 }

@@ -14,15 +14,16 @@
 # tried: Xen first, then the package; the package again over itself; Xen
 # upgraded (reinstalled) under it; Xen removed before it, then the package
 # purged; the package first, then Xen; packaging/stage-root.sh on an
-# unpacked Xen; finally the package removed and purged first, after which
-# Xen's files must be back exactly as they were (dpkg --verify) and no
-# diversion left.
+# unpacked Xen; the package removed and purged first, after which Xen's
+# files must be back exactly as they were (dpkg --verify) and no diversion
+# left; finally, as for a Xen newer than the package, a package built
+# without that Xen's version, replaced by one built with it, and back.
 #
 # On this machine it installs what it needs with apt-get and leaves the
 # release's xen-utils installed. Run it again and it starts from a clean
 # state (a package left by an interrupted run is purged first). Exits
-# non-zero on the first failure. (--in-root DEB is how it runs itself in the
-# chroot: the checks alone, on a package built outside.)
+# non-zero on the first failure. (--in-root DEB [--unaware DEB2] is how it
+# runs itself in the chroot: the checks alone, on packages built outside.)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,9 +42,12 @@ fail() {
 }
 step() { echo "== $*"; }
 usage() { fail "usage: test-deb.sh [--debian 12|13]"; }
+# Every step has a time limit. --foreground keeps the step in this shell's
+# process group, so that an interrupt, or the limit of the chroot's run
+# around this script, reaches it too.
+bounded() { timeout --foreground --kill-after=30 "$@"; }
 apt_get() {
-    DEBIAN_FRONTEND=noninteractive timeout --kill-after=30 1800 \
-        apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"
+    DEBIAN_FRONTEND=noninteractive bounded 1800 apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"
 }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 # dpkg --verify exits 0 even when it lists missing or changed files.
@@ -75,8 +79,13 @@ ensure_packages() {
         { tail -20 "$work/apt.log"; fail "apt-get install ${missing[*]}"; }
 }
 
-# Builds the package (on the host, with Swift); sets deb and upstream.
+# Builds the package (on the host, with Swift) and, as a package built before
+# RELEASE's Xen was known would be, one without that Xen's version in
+# XEN_VERSIONS; sets deb, upstream and unaware_deb (empty if the package
+# replaces no other Xen).
 build_deb() {
+    local target
+    target=$(xen_version_of "$1")
     export PATH="/opt/swift/usr/bin:$PATH"
     step "make deb"
     make -s --no-print-directory -C "$root" deb >"$work/make.log" 2>&1 || { tail -30 "$work/make.log"; fail "make deb"; }
@@ -89,6 +98,17 @@ build_deb() {
     [ "${version%-*}" = "$upstream" ] || fail "package version $version, program version $upstream"
     [ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture"
     dpkg-deb -f "$deb" Depends | grep -q 'libc6 (>= ' || fail "Depends has no versioned libc6: $(dpkg-deb -f "$deb" Depends)"
+    local others
+    others=$(dpkg-deb -c "$deb" | sed -n 's|^l.* \./usr/lib/xen-\([^/]*\)/bin/convert-legacy-stream -> .*|\1|p' |
+        grep -vx "$target" | paste -sd ' ' || true)
+    unaware_deb=""
+    [ -n "$others" ] || return 0
+    step "build-deb.sh with XEN_VERSIONS=\"$others\" (a package that does not know Xen $target)"
+    # From the release build make deb just used.
+    DEB_DIR=$work/unaware XEN_VERSIONS=$others bash "$here/build-deb.sh" >"$work/make.log" 2>&1 ||
+        { tail -30 "$work/make.log"; fail "build-deb.sh XEN_VERSIONS=$others"; }
+    unaware_deb=$(tail -n 1 "$work/make.log")
+    [ -f "$unaware_deb" ] || fail "build-deb.sh printed no package ($unaware_deb)"
 }
 
 # The checks, on the running system (this machine, or the chroot).
@@ -99,7 +119,9 @@ test_here() {
     xen=xen-utils-$xen_version
     xen_bin=/usr/lib/xen-$xen_version/bin
     echo "Debian $release ($(dpkg --print-architecture)), $xen, package $(basename "$deb")"
-    ensure_packages $(test_packages "$release")
+    local needed
+    read -ra needed <<<"$(test_packages "$release")"
+    ensure_packages "${needed[@]}"
 
     # libxl's paths that the package takes over: its links under /usr/lib/xen-*/bin.
     mapfile -t libxl_paths < <(dpkg-deb -c "$deb" | sed -n 's|^l.* \./\(usr/lib/xen-[^/]*/bin/[^/ ]*\) -> .*|/\1|p')
@@ -110,7 +132,7 @@ test_here() {
     # A run that stopped half-way may have left the package behind.
     if dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -qv 'not-installed'; then
         step "purging the $package left by an earlier run"
-        dpkg --purge "$package" >/dev/null
+        bounded 600 dpkg --purge "$package" >/dev/null
     fi
     ! dpkg-divert --list | grep -q " by $package\$" || fail "diversions by $package left: $(dpkg-divert --list | grep " by $package")"
 
@@ -122,7 +144,7 @@ test_here() {
         v=$(dpkg-query -W -f='${Version}' "$xen")
         rm -f "$work/${xen}"_*.deb
         cp /var/cache/apt/archives/"${xen}_${v//:/%3a}"_*.deb "$work/" 2>/dev/null ||
-            (cd "$work" && timeout 600 apt-get download -q "$xen=$v" >/dev/null 2>&1)
+            (cd "$work" && bounded 600 apt-get download -q "$xen=$v" >/dev/null 2>&1)
     }
     if ! get_xen_deb; then
         step "upgrading $xen: the installed version cannot be downloaded"
@@ -143,7 +165,7 @@ test_here() {
     done
     if ! verified "$xen"; then
         step "reinstalling $xen, whose files differ from its md5sums"
-        dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
+        bounded 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
         verified "$xen" || fail "$xen's files differ from its md5sums: $(dpkg --verify "$xen")"
     fi
     for tool in $tools; do
@@ -156,7 +178,7 @@ test_here() {
     ls -d /usr/lib/xen-* 2>/dev/null >"$work/xen-dirs" || true
 
     step "lintian $(dpkg-query -W -f='${Version}' lintian)"
-    lintian --display-info "$deb" 2>&1 | grep -v 'running with root privileges' | tee "$work/lintian.txt" || true
+    bounded 900 lintian --display-info "$deb" 2>&1 | grep -v 'running with root privileges' | tee "$work/lintian.txt" || true
     ! grep -q '^E: ' "$work/lintian.txt" || fail "lintian reports errors"
 
     step "dpkg-divert --list, before $package"
@@ -169,15 +191,15 @@ test_here() {
     check_installed
 
     step "dpkg -i again: an upgrade over itself"
-    timeout 600 dpkg -i "$deb" >/dev/null
+    bounded 600 dpkg -i "$deb" >/dev/null
     check_installed
 
     step "$xen upgraded under the package (dpkg -i of its .deb)"
-    timeout 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
+    bounded 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
     check_installed
 
     step "$xen removed before the package, then the package purged"
-    timeout 600 dpkg -r "$xen" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -r $xen"; }
+    bounded 600 dpkg -r "$xen" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -r $xen"; }
     for tool in $tools; do
         [ ! -e "$xen_bin/$tool.xen-python" ] || fail "$xen_bin/$tool.xen-python outlived $xen"
     done
@@ -188,7 +210,7 @@ test_here() {
     step "the package first, then $xen"
     apt_get install "$deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "apt-get install"; }
     check_installed without-xen
-    timeout 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
+    bounded 600 dpkg -i "$xen_deb" >"$work/xen.log" 2>&1 || { cat "$work/xen.log"; fail "dpkg -i $xen_deb"; }
     check_installed
 
     step "stage-root.sh on an unpacked $xen (twice)"
@@ -224,6 +246,34 @@ test_here() {
     check_gone
     step "dpkg-divert --list, after $package is purged"
     dpkg-divert --list | sort
+
+    # As when Debian ships a Xen after the package was built (docs/installing.md,
+    # "A later Xen"): the package leaves that Xen alone; the remedy, a package
+    # built for it installed over it, diverts Xen's installed files; and a
+    # package built for fewer versions gives them back.
+    [ -n "$unaware_deb" ] || return 0
+    step "a package built without Xen $xen_version, then one built with it (apt-get install --reinstall), then back"
+    apt_get install "$unaware_deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "apt-get install $unaware_deb"; }
+    check_xen_alone
+    apt_get install --reinstall "$deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "apt-get install --reinstall $deb"; }
+    check_installed
+    apt_get install --reinstall "$unaware_deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "apt-get install --reinstall $unaware_deb"; }
+    check_xen_alone
+    apt_get purge "$package" >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "apt-get purge"; }
+    check_gone
+}
+
+# With a package installed that does not replace this Xen: Xen's own files
+# where libxl runs them, not diverted, and the program still installed.
+check_xen_alone() {
+    for tool in $tools; do
+        [ -z "$(dpkg-divert --listpackage "$xen_bin/$tool")" ] || fail "$xen_bin/$tool is diverted"
+        [ -f "$xen_bin/$tool" ] && [ ! -L "$xen_bin/$tool" ] || fail "$xen_bin/$tool is not Xen's file"
+        [ ! -e "$xen_bin/$tool.xen-python" ] || fail "$xen_bin/$tool.xen-python is there"
+        [ "$("/usr/bin/$tool" --version)" = "$tool $upstream" ] || fail "/usr/bin/$tool --version"
+    done
+    (cd "$xen_bin" && sha256sum -c --quiet "$work/xen.sha256") || fail "Xen's files are not as they were"
+    verified "$xen" || fail "$xen's files differ from its md5sums: $(dpkg --verify "$xen")"
 }
 
 # Everything that must hold while the package is installed.
@@ -268,11 +318,11 @@ check_installed() {
     rm -f "$work/converted"
     {
         dd bs="$header" count=1 status=none >/dev/null <&5
-        timeout 120 "$xen_bin/convert-legacy-stream" --in 5 --out 6 --width 64 --guest hvm --format libxl 6>&1 >/dev/null
+        bounded 120 "$xen_bin/convert-legacy-stream" --in 5 --out 6 --width 64 --guest hvm --format libxl 6>&1 >/dev/null
     } 5<"$example" | cat >"$work/converted" || fail "$xen_bin/convert-legacy-stream failed"
     cmp "$work/converted" <(tail -c +$((header + 1)) "$expected") ||
         fail "the conversion differs from Xen's converter's"
-    timeout 120 "$xen_bin/verify-stream-v2" -f libxl -q -i "$work/converted" || fail "$xen_bin/verify-stream-v2 rejects the conversion"
+    bounded 120 "$xen_bin/verify-stream-v2" -f libxl -q -i "$work/converted" || fail "$xen_bin/verify-stream-v2 rejects the conversion"
 }
 
 # Everything that must hold once the package is gone.
@@ -309,13 +359,15 @@ test_in_chroot() {
     local release=$1
     . "$here/debian-root.sh"
     ensure_packages debootstrap zstd debian-archive-keyring dpkg-dev binutils make
-    build_deb
+    build_deb "$release"
     chroot_dir=$work/debian$release
     trap 'debian_root_unmount "$chroot_dir" || echo "test-deb: $chroot_dir: could not unmount" >&2' EXIT
     trap 'exit 130' INT TERM
     step "a Debian $release root"
     local t0=$SECONDS
-    debian_root_make "$release" "$chroot_dir" $(test_packages "$release") || fail "no Debian $release root"
+    local needed
+    read -ra needed <<<"$(test_packages "$release")"
+    debian_root_make "$release" "$chroot_dir" "${needed[@]}" || fail "no Debian $release root"
     echo "ready in $((SECONDS - t0)) s"
     # The checks and what they read, laid out as in the source tree.
     local inside=/xls-test
@@ -325,15 +377,24 @@ test_in_chroot() {
     cp "$example" "$chroot_dir$inside/examples/"
     cp "$expected" "$chroot_dir$inside/${expected#"$root"/}"
     cp "$deb" "$chroot_dir$inside/"
+    local args=(--in-root "$inside/$(basename "$deb")")
+    if [ -n "$unaware_deb" ]; then
+        mkdir -p "$chroot_dir$inside/unaware"
+        cp "$unaware_deb" "$chroot_dir$inside/unaware/"
+        args+=(--unaware "$inside/unaware/$(basename "$unaware_deb")")
+    fi
     debian_root_mount "$chroot_dir"
-    debian_root_run "$chroot_dir" 1800 bash "$inside/packaging/test-deb.sh" --in-root "$inside/$(basename "$deb")" ||
-        fail "in the Debian $release root (kept in $chroot_dir)"
+    local status=0
+    debian_root_run "$chroot_dir" 1800 bash "$inside/packaging/test-deb.sh" "${args[@]}" || status=$?
+    [ $status != 130 ] || fail "interrupted"
+    [ $status = 0 ] || fail "in the Debian $release root (kept in $chroot_dir)"
     debian_root_unmount "$chroot_dir"
     debian_root_remove "$chroot_dir"
 }
 
 release=""
 in_root=""
+unaware_deb=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --debian)
@@ -344,6 +405,11 @@ while [ $# -gt 0 ]; do
     --in-root)
         [ $# -ge 2 ] || usage
         in_root=$2
+        shift 2
+        ;;
+    --unaware)
+        [ $# -ge 2 ] || usage
+        unaware_deb=$2
         shift 2
         ;;
     *) usage ;;
@@ -366,7 +432,7 @@ if [ -n "$in_root" ]; then
     test_here
 elif [ "$release" = "$host_release" ]; then
     ensure_packages dpkg-dev binutils make
-    build_deb
+    build_deb "$release"
     test_here
 else
     test_in_chroot "$release"
