@@ -120,8 +120,9 @@ xend_restore() {
 }
 
 # HVM xend: the image's device model state is qemu-dm's, and Debian's Xen
-# (4.17, 4.20) has no qemu-traditional. The converter must say so when it converts, and
-# xl restore must then fail the way that note predicts (and no guest runs).
+# (4.17, 4.20) has no qemu-traditional. The converter must say so when it
+# converts, and xl restore must then fail the way that note predicts (and no
+# guest runs).
 xend_hvm_predicted() {
     t0=$(now)
     attempt hvm-xend-convert 120 "$CONV" --auto -f libxl -i hvm-xend.legacy -o hvm-xend.save \
