@@ -20,37 +20,63 @@ from_saved() {
 
 # boot_and_save KIND NAME CFG SAVED: create the guest, let it count, save it.
 # Sets LAST, the last count before the save; on failure, SKIP (why the
-# guest's other scenarios cannot run).
+# guest's other scenarios cannot run). A guest that Xen shut down by itself
+# before its save (a crash or a reboot under emulation, which xl's log of it
+# names: no converter has run yet) is created again, once, and the row says
+# so; any other failure is final.
 boot_and_save() {
-    kind=$1 g=$2
-    t0=$(now)
+    kind=$1 g=$2 retried=""
+    for try in 1 2; do
+        create_count_save "$@" && break
+        why=$(shut_down_by_itself "$2")
+        if [ -z "$why" ] || [ $try = 2 ]; then
+            [ -n "$why" ] && STAGE_CAUSE=guest-died STAGE_DETAIL="$STAGE_DETAIL; $why"
+            fail "$1-$STAGE" "$STAGE_T0" "$STAGE_CAUSE" "$STAGE_DETAIL$retried"
+            SKIP="$1-$STAGE failed"
+            destroy "$2"
+            return 1
+        fi
+        destroy "$2"
+        retried=" (retried: the guest shut down by itself before its save: $why)"
+    done
+    LAST=$(${1}_counts "$arg" | tail -n 1)
+    result "$1-save" INFO "$STAGE_T0" "saved at count $LAST, $(wc -c < "$4") bytes$retried"
+    clear_pv_logs
+}
+
+# create_count_save KIND NAME CFG SAVED: one try of boot_and_save's work. On
+# failure sets STAGE (create, save), STAGE_T0, STAGE_CAUSE and STAGE_DETAIL.
+create_count_save() {
+    STAGE=create STAGE_T0=$(now) STAGE_CAUSE=create
     attempt "$1-create" 240 xl create "$3"
     if [ $RC -ne 0 ]; then
-        fail "$1-create" "$t0" create "xl create: $(last_lines "$OUT/$1-create.log")$NOTE"
-        SKIP="$1-create failed"
-        destroy "$2"
+        STAGE_DETAIL="xl create: $(last_lines "$OUT/$1-create.log")$NOTE"
         return 1
     fi
     arg=$2
     [ "$1" = hvm ] && arg=$(domid_of "$2")
     if ! wait_counts "$1" "$arg" 3 180; then
-        fail "$1-create" "$t0" create "the guest did not count within 180 s (seen: $(${1}_counts "$arg" | tr '\n' ' '))$NOTE"
-        SKIP="$1-create failed"
-        destroy "$2"
+        STAGE_DETAIL="the guest did not count within 180 s (seen: $(${1}_counts "$arg" | tr '\n' ' '))$NOTE"
         return 1
     fi
-    result "$1-create" INFO "$t0" "booted and counting$NOTE"
-    t0=$(now)
+    result "$1-create" INFO "$STAGE_T0" "booted and counting$NOTE"
+    STAGE=save STAGE_T0=$(now) STAGE_CAUSE=save
     attempt "$1-save" 240 xl save "$2" "$4"
     if [ $RC -ne 0 ]; then
-        fail "$1-save" "$t0" save "xl save: $(last_lines "$OUT/$1-save.log")"
-        SKIP="$1-save failed"
-        destroy "$2"
+        STAGE_DETAIL="xl save: $(last_lines "$OUT/$1-save.log")"
         return 1
     fi
-    LAST=$(${1}_counts "$arg" | tail -n 1)
-    result "$1-save" INFO "$t0" "saved at count $LAST, $(wc -c < "$4") bytes"
-    clear_pv_logs
+}
+
+# shut_down_by_itself NAME: what xl's log of the guest and Xen say when Xen
+# shut it down for a reason of its own (not 2, the suspend of a save);
+# nothing otherwise.
+shut_down_by_itself() {
+    line=$(grep -m 1 'has shut down, reason code' "/var/log/xen/xl-$1.log" 2>/dev/null)
+    case $line in
+        "" | *"reason code 2 "*) return 0 ;;
+    esac
+    echo "$line; Xen: $(xl dmesg 2>/dev/null | grep -i -m 2 'crash\|triple\|fault' | tr '\n' ' ' | cut -c1-200)"
 }
 
 # legacy KIND FRONT: make the legacy image KIND-FRONT.legacy from KIND.save.
