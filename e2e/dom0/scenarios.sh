@@ -280,7 +280,9 @@ xl_configs() {
 # stress_hvm N: create, count and save the HVM guest N times (run.sh
 # --stress-hvm N), each cycle a row, to hunt failures of that path.
 stress_hvm() {
-    echo "PLAN $(seq -s ' ' -f 'hvm-cycle-%g' 1 "$1")" >> "$OUT/results.txt"
+    p=""
+    for c in $(seq 1 "$1"); do p="$p hvm-cycle-$c"; done
+    echo "PLAN$p" >> "$OUT/results.txt"
     for c in $(seq 1 "$1"); do
         ct0=$(now)
         if boot_and_save hvm e2ehvm /e2e/hvm.cfg hvm.save; then
