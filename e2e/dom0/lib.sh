@@ -41,7 +41,7 @@ diagnose() {
             xl dmesg 2>/dev/null | grep "(d[0-9]*) count" | tail -n 3
             echo "-- device model log (/var/log/xen/qemu-dm-${g:-}.log)"
             tail -n 12 "/var/log/xen/qemu-dm-${g:-}.log" 2>/dev/null
-            echo "-- device model processes: $(pgrep -f -l qemu-system 2>/dev/null | tr '\n' ' ')"
+            echo "-- device model processes: $(procs 'qemu-system' | cut -c1-120 | tr '\n' ';')"
         else
             echo "-- guest console"
             tail -n 5 "$LOGDIR"/guest-*.log 2>/dev/null
@@ -54,6 +54,15 @@ diagnose() {
         dmesg 2>/dev/null | tail -n 8
         echo "-- dom0 memory: $(free -m 2>/dev/null | awk '/Mem:/ {print $3 " MiB used, " $4 " MiB free"}')${id:+; guest domid $id}"
     } > "$OUT/diag/$1.txt" 2>&1
+}
+
+# procs ERE: "PID COMMAND LINE" of each process whose command line matches
+# (Debian's busybox has no pgrep or pkill).
+procs() {
+    for d in /proc/[0-9]*; do
+        c=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null)
+        [ -n "$c" ] && echo "$c" | grep -Eq "$1" && echo "${d#/proc/} $c"
+    done
 }
 
 # The counts a PV guest printed on its console (xenconsoled's logs), in order.
@@ -132,7 +141,7 @@ bounded() {
             kill -9 $bpid 2>/dev/null
             # Only the toolstack processes a scenario starts: not the xl
             # processes that watch the guests xl create started.
-            pkill -9 -f 'xl (restore|migrate-receive|save|create)' 2>/dev/null
+            kill -9 $(procs '(^|/)xl (restore|migrate-receive|save|create) ' | cut -d' ' -f1) 2>/dev/null
             killall -9 libxl-save-helper convert-legacy-stream migrate-sender.sh generate-legacy-stream cat 2>/dev/null
             wait $bpid 2>/dev/null
             echo "timed out after $bsecs s"
