@@ -181,7 +181,7 @@ patch_tools_subdirs() {
         sed -i '/^SUBDIRS-\$(CONFIG_Linux) += blktap2$/d' "$SRC/tools/Makefile"
     fi
     if grep -E '^SUBDIRS-.* \+= firmware$' "$SRC/tools/Makefile"; then return 1; fi
-    if [[ $VERSION == 4.4.* ]] && grep -E '^SUBDIRS-.* \+= blktap2$' "$SRC/tools/Makefile"; then
+    if [[ $VERSION == 4.4.* ]] && grep -E '^SUBDIRS-\$\(CONFIG_Linux\) \+= blktap2$' "$SRC/tools/Makefile"; then
         return 1
     fi
 }
@@ -279,9 +279,27 @@ step firmware 1800 firmware || HVMLOADER="FAILED: see logs/firmware.log"
 
 # --- manifest ---------------------------------------------------------------
 
-have() { [[ -e $DEST/$1 ]] && echo "$1" || echo "MISSING $1"; }
+# What a dom0 needs of this tree; a build without one of them has failed.
+# 4.5 sets dom0 up with xen-init-dom0; 4.4 has none (its xencommons writes
+# /local/domain/0/{name,domid} with xenstore-write) but has xend and xm,
+# and its xl saves through libxl-save-helper as 4.5's does.
+WANT=(boot/xen.gz usr/sbin/xl usr/sbin/xenstored usr/sbin/xenconsoled usr/lib/xen/bin/libxl-save-helper
+    usr/lib/xen/bin/xenconsole usr/bin/xenstore-write usr/bin/xenstore-read usr/bin/xenstore-ls
+    usr/lib/libxenctrl.so usr/lib/libxenguest.so usr/lib/libxenlight.so usr/lib/libxenstore.so
+    usr/lib/libxlutil.so usr/lib/python2.7/site-packages/xen/lowlevel/xc.so
+    usr/lib/python2.7/site-packages/xen/lowlevel/xs.so)
+if [[ $VERSION == 4.4.* ]]; then
+    WANT+=(usr/sbin/xend usr/sbin/xm usr/lib/python2.7/site-packages/xen/xend/XendDomain.py
+        usr/lib/xen/bin/xc_save usr/lib/xen/bin/xc_restore)
+else
+    WANT+=(usr/lib/xen/bin/xen-init-dom0)
+fi
+[[ $HVMLOADER == built ]] && WANT+=(usr/lib/xen/boot/hvmloader)
+for f in "${WANT[@]}"; do
+    [[ -e $DEST/$f ]] || { echo "build-xen $VERSION: not installed: $f" >&2; exit 1; }
+done
 {
-    echo "# Xen $VERSION built by e2e/oldhost/build-xen.sh"
+    echo "# Xen $VERSION built by e2e/oldhost/build-xen.sh (layout: e2e/oldhost/README.md)"
     echo "version: $VERSION"
     echo "tarball: $(basename "$TARBALL") sha256 $tar_sha"
     echo "script: sha256 $script_sha"
@@ -293,17 +311,9 @@ have() { [[ -e $DEST/$1 ]] && echo "$1" || echo "MISSING $1"; }
     echo "steps: $(IFS=,; echo "${STEPS[*]}")"
     echo "total: $(($(date +%s) - T0))s"
     echo "files:"
-    for f in boot/xen.gz usr/sbin/xl usr/sbin/xenstored usr/sbin/xenconsoled \
-        usr/lib/xen/bin/libxl-save-helper usr/lib/xen/bin/xc_save usr/lib/xen/bin/xc_restore \
-        usr/lib/xen/bin/xen-init-dom0 usr/bin/xenstore-write usr/lib/xen/boot/hvmloader \
-        usr/sbin/xend usr/sbin/xm; do
-        echo "  $(have "$f")"
-    done
+    printf '  %s\n' "${WANT[@]}"
     echo "libraries:"
     (cd "$DEST" && find usr/lib -maxdepth 1 -name 'lib*.so.*' -type f | sort | sed 's/^/  /')
-    echo "python2 packages:"
-    (cd "$DEST" && find . -type d \( -name site-packages -o -name dist-packages \) |
-        while read -r d; do ls "$d" | sed "s|^|  ${d#./}/|"; done)
 } >"$STAGE/manifest"
 
 if [[ ${XEN_KEEP_BUILD:-0} == 1 ]]; then
@@ -311,6 +321,7 @@ if [[ ${XEN_KEEP_BUILD:-0} == 1 ]]; then
 else
     rm -rf "$BUILD"
 fi
+echo "size: $(du -sh "$STAGE" | cut -f1) (root/: $(du -sh "$DEST" | cut -f1))" >>"$STAGE/manifest"
 rm -rf "$OUT"
 mv "$STAGE" "$OUT"
 echo "build-xen $VERSION: $(du -sh "$OUT" | cut -f1) in $OUT ($(($(date +%s) - T0))s)" >&2
