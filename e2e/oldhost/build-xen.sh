@@ -196,7 +196,21 @@ patch_iasl() {
     [[ $(grep -c "_aml_code//g" "$mk") -ge 2 ]]
 }
 
+# Patch 5 (libxl): libxl_device.c uses major() and minor(), which glibc
+# 2.28+ no longer declares through <sys/types.h>; the file includes
+# <sys/sysmacros.h> itself. (Not `-include sys/sysmacros.h` for all the
+# tools: a header forced in first reads <features.h> before a source's own
+# `#define _GNU_SOURCE`, and then asprintf, vasprintf and ptsname go
+# undeclared: implicit int, a truncated pointer, and xenconsoled segfaults
+# in strlen on its first guest console.)
+patch_sysmacros() {
+    local f=$SRC/tools/libxl/libxl_device.c
+    sed -i '0,/^#include "libxl_internal.h"$/s||&\n#include <sys/sysmacros.h>|' "$f"
+    grep -q '^#include <sys/sysmacros.h>$' "$f"
+}
+
 patch() {
+    patch_sysmacros
     patch_werror
     patch_hypervisor_flags
     patch_tools_subdirs
@@ -234,19 +248,28 @@ configure() {
 }
 
 # xenstored's globals are tentative definitions in several files (gcc 10+
-# defaults to -fno-common), libxl uses major()/minor() without including
-# <sys/sysmacros.h> (glibc 2.28+ dropped it from <sys/types.h>). Through the
-# environment, so tools/firmware's Rules.mk can still clear it for hvmloader.
+# defaults to -fno-common). Through the environment, so tools/firmware's
+# Rules.mk can still clear it for hvmloader.
 tools_env() {
     py_path
-    export EXTRA_CFLAGS_XEN_TOOLS="-fcommon -include sys/sysmacros.h"
+    export EXTRA_CFLAGS_XEN_TOOLS="-fcommon"
     TOOLS_MAKEVARS=(PYTHON="$PY2")
     if [[ $VERSION == 4.4.* ]]; then TOOLS_MAKEVARS+=(LIBXL_BLKTAP=n); fi
 }
 
+# Without -Werror, gcc 12 only warns about a call to an undeclared function,
+# and a pointer it returns is cut to an int: such a build is not kept.
+no_implicit_decls() {
+    if grep -n 'warning: implicit declaration of function' "$1"; then
+        echo "build-xen: implicit declarations (above): a returned pointer would be truncated"
+        return 1
+    fi
+}
+
 tools() {
     tools_env
-    run make -C "$SRC/tools" -j"$JOBS" "${TOOLS_MAKEVARS[@]}"
+    run make -C "$SRC/tools" -j"$JOBS" "${TOOLS_MAKEVARS[@]}" 2>&1 | tee "$BUILD/tools.out"
+    no_implicit_decls "$BUILD/tools.out"
 }
 
 tools_install() {
@@ -264,7 +287,7 @@ firmware() {
 
 # --- run them ---------------------------------------------------------------
 
-export -f run deps unpack patch_werror patch_hypervisor_flags patch_tools_subdirs patch_iasl \
+export -f run deps unpack patch_sysmacros no_implicit_decls patch_werror patch_hypervisor_flags patch_tools_subdirs patch_iasl \
     patch py_path hypervisor configure tools_env tools tools_install firmware
 if [[ ${XEN_SKIP_DEPS:-0} == 1 ]]; then deps() { echo "skipped (XEN_SKIP_DEPS=1)"; }; export -f deps; fi
 step deps 900 deps || fail deps
