@@ -4,7 +4,10 @@
 # PV guest (the same kernel, a busybox initramfs), `xl save` it and
 # `xl restore` it. The saved image, written by the old Xen itself, is kept.
 #
-#   e2e/oldhost/boot-smoke.sh VERSION [OUTDIR]     VERSION: 4.5.5 or 4.4.4
+#   e2e/oldhost/boot-smoke.sh [--xend] VERSION [OUTDIR]   VERSION: 4.5.5 or 4.4.4
+#
+# --xend (4.4.4 only): xend and xm instead of xl, with pyenv's Python 2.7
+#        (pruned) in dom0; the saved image is then in xend's format.
 #
 # OUTDIR (default: a new temporary directory) gets serial.log (Xen's and
 # dom0's console), results/ (dom0's log, `xl dmesg`, and guest.save, the
@@ -13,8 +16,12 @@
 # name with apt-get download into the build cache. BOOT_TIMEOUT bounds the
 # QEMU run (seconds, default 1200).
 set -euo pipefail
-[[ $# -ge 1 ]] || { echo "usage: $0 VERSION [OUTDIR]" >&2; exit 2; }
+XEND=0
+[[ ${1:-} == --xend ]] && { XEND=1; shift; }
+[[ $# -ge 1 ]] || { echo "usage: $0 [--xend] VERSION [OUTDIR]" >&2; exit 2; }
 VERSION=$1
+[[ $XEND == 0 || $VERSION == 4.4.* ]] || { echo "boot-smoke: --xend needs 4.4.x" >&2; exit 2; }
+PYROOT=/root/.pyenv/versions/2.7.18
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTDIR=${2:-$(mktemp -d "${TMPDIR:-/tmp}/oldhost-smoke.XXXXXX")}
 mkdir -p "$OUTDIR"
@@ -58,7 +65,7 @@ chmod 0755 "$g/init"
 # objects it needs (host-libs.sh, plus libgcc_s.so.1, which glibc dlopens),
 # busybox, the kernel modules, the guest.
 d=$work/dom0
-mkdir -p "$d"/{bin,smoke,lib64}
+mkdir -p "$d"/{bin,smoke,lib64,etc}
 tar -C "$ROOT" --exclude=./usr/include --exclude=./usr/share/man --exclude=./usr/share/doc \
     --exclude='*.a' --exclude=./boot --exclude=./usr/lib64 -cf - . | tar -C "$d" -xf -
 for f in $("$HERE/host-libs.sh" "$ROOT") /lib/x86_64-linux-gnu/libgcc_s.so.1; do
@@ -67,6 +74,8 @@ for f in $("$HERE/host-libs.sh" "$ROOT") /lib/x86_64-linux-gnu/libgcc_s.so.1; do
     cp -L "$f" "$d$f"
 done
 cp "$pkg/bin/busybox" "$d/bin/busybox"
+echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd" # xend looks root up
+echo "root:x:0:" >"$d/etc/group"
 for m in drivers/xen/xen-evtchn drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs \
     drivers/xen/xen-gntdev drivers/xen/xen-gntalloc drivers/virtio/virtio_ring \
     drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
@@ -85,6 +94,42 @@ extra = "console=hvc0 quiet"
 memory = 96
 vcpus = 1
 EOF
+# xend: the interpreter where it was built (its RUNPATH and sys.prefix say
+# so), its standard library less tests and GUI, the machine's libraries its
+# extension modules need, a .pth file for Xen's site-packages, and a
+# xend-config.sxp with no network script (busybox has no brctl).
+if ((XEND)); then
+    mkdir -p "$d$PYROOT/bin" "$d$PYROOT/lib"
+    cp "$PYROOT/bin/python2.7" "$d$PYROOT/bin/"
+    cp -L "$PYROOT/lib/libpython2.7.so.1.0" "$d$PYROOT/lib/"
+    tar -C "$PYROOT/lib" --exclude=python2.7/test --exclude=python2.7/site-packages \
+        --exclude=python2.7/lib-tk --exclude=python2.7/idlelib --exclude=python2.7/lib2to3 \
+        --exclude=python2.7/ensurepip --exclude='*.pyo' -cf - python2.7 | tar -C "$d$PYROOT/lib" -xf -
+    mkdir -p "$d$PYROOT/lib/python2.7/site-packages"
+    echo /usr/lib/python2.7/site-packages >"$d$PYROOT/lib/python2.7/site-packages/xen.pth"
+    for f in $(ldd "$PYROOT"/lib/python2.7/lib-dynload/*.so 2>/dev/null |
+        sed -n 's/.*=> \(\/[^ ]*\).*/\1/p' | sort -u); do
+        case $f in "$PYROOT"/*) continue ;; esac
+        mkdir -p "$d$(dirname "$f")"
+        cp -L "$f" "$d$f"
+    done
+    cat >"$d/etc/xen/xend-config.sxp" <<'EOF'
+(logfile /var/log/xen/xend.log)
+(loglevel DEBUG)
+(xend-unix-server yes)
+(xend-relocation-server no)
+(network-script /bin/true)
+(vif-script vif-bridge)
+(dom0-min-mem 196)
+(enable-dom0-ballooning no)
+(dom0-cpus 0)
+EOF
+    TOOL=xm
+    tool_start='xend start && i=0 && while ! xm list >/dev/null 2>&1 && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done && xm list && say xend up'
+else
+    TOOL=xl
+    tool_start=:
+fi
 if [[ $VERSION == 4.4.* ]]; then
     dom0_setup='xenstore-write /local/domain/0/name Domain-0 && xenstore-write /local/domain/0/domid 0'
 else
@@ -111,16 +156,17 @@ sleep 1
 pidof xenconsoled >/dev/null && say xenconsoled running
 xl info > /results/xl-info.txt 2>&1 && say "xl info: \$(grep -E '^xen_(major|minor|extra)' /results/xl-info.txt | awk '{printf "%s", \$3}')"
 {
-    xl create /smoke/guest.cfg && say guest created
+    $tool_start
+    $TOOL create /smoke/guest.cfg && say guest created
     sleep 20
-    xl list
-    xl save smoke /results/guest.save && say "guest saved: \$(wc -c < /results/guest.save) bytes"
-    xl list
-    xl restore /results/guest.save && say guest restored
+    $TOOL list
+    $TOOL save smoke /results/guest.save && say "$TOOL: guest saved: \$(wc -c < /results/guest.save) bytes"
+    $TOOL list
+    $TOOL restore /results/guest.save && say $TOOL: guest restored
     sleep 5
-    xl list
-    xl list | grep -q '^smoke ' && say guest running after restore
-    xl destroy smoke
+    $TOOL list
+    $TOOL list | grep -q '^smoke ' && say guest running after restore
+    $TOOL destroy smoke
 } > /results/dom0.log 2>&1
 pidof xenconsoled >/dev/null || say xenconsoled died
 cp /var/log/xen/*.log /results/ 2>/dev/null
