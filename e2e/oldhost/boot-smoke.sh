@@ -39,7 +39,7 @@ debs=$CACHE_ROOT/debs
 mkdir -p "$debs"
 kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
 for p in busybox-static "$kpkg"; do
-    compgen -G "$debs/${p}_*.deb" >/dev/null || (cd "$debs" && apt-get download "$p")
+    compgen -G "$debs/${p}_*.deb" >/dev/null || (cd "$debs" && apt-get -o APT::Sandbox::User=root download "$p")
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/oldhost-smoke-work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -125,6 +125,7 @@ if ((XEND)); then
 (dom0-cpus 0)
 EOF
     TOOL=xm
+    # shellcheck disable=SC2016 # expanded by dom0's shell, not here
     tool_start='xend start && i=0 && while ! xm list >/dev/null 2>&1 && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done && xm list && say xend up'
 else
     TOOL=xl
