@@ -91,3 +91,55 @@ compare() { # compare RC LAST-LINE PYTHON-OUT OUR-OUT
         echo "Xen's converter: output differs from ours --stream-version 3 ($(cmp "$3" "$4" 2>&1 | head -n 1 | sed 's|[^ ]*/||g'))"
     fi
 }
+
+# old_checks OLDDIR PKG BIN: the images the old hosts wrote (OLDDIR/ID.save
+# with ID.facts), checked on the host:
+#  - old-ID-report: our --report agrees with the guest as the old host made
+#    it: type, width, vCPUs online, and its pages: the pages sent, plus the
+#    pfns with no page (the unmapped list and invalid entries), fill the p2m,
+#    and the pages sent are the memory the guest had when saved;
+#  - old-ID-same-as-xen: run as libxl runs it, our output (--stream-version
+#    3) equals, byte for byte, that of Xen's own converter of this release
+#    (xl images; Xen's reads no xend image);
+#  - old-ID-verify: our verifier accepts what we wrote;
+#  - old-ID-python-hand (INFO): what Xen's converter does by hand with -x.
+old_checks() {
+    local old=$1 pkg=$2 bin=$3 out=$work/host-results.txt f id img t0 rc line skip
+    local py=$pkg/usr/lib/xen-$XEN_VERSION/bin pypath=$pkg/usr/lib/xen-$XEN_VERSION/lib/python
+    for f in "$old"/*.facts; do
+        [[ -e $f ]] || continue
+        id=$(basename "$f" .facts) img=${f%.facts}.save
+        t0=$(date +%s.%N)
+        if line=$(timeout 300 "$bin/convert-legacy-stream" --auto --dry-run --report "$work/$id.report" -i "$img" 2>&1 >/dev/null) &&
+            line=$(python3 "$here/oldhost/report-agrees.py" "$work/$id.report" "$f" 2>&1); then
+            echo "PASS old-$id-report $(since "$t0") $line" >> "$out"
+        else
+            echo "FAIL old-$id-report $(since "$t0") [report] $(echo "$line" | tail -n 3 | tr '\n' ' ')" >> "$out"
+        fi
+        grep -q '^tool=xend' "$f" && continue
+        skip=$(xl_header_size "$img")
+        t0=$(date +%s.%N)
+        tail -c +$((skip + 1)) "$img" | timeout 300 "$bin/convert-legacy-stream" --in 0 --out 1 --width 64 \
+            --guest pv --format libxl --stream-version 3 > "$work/$id.ours" 2> "$work/$id.ours.err" && rc=0 || rc=$?
+        line=$(tail -c +$((skip + 1)) "$img" | PYTHONPATH=$pypath timeout 300 python3 "$py/convert-legacy-stream" \
+            --in 0 --out 1 --width 64 --guest pv --format libxl 2>"$work/$id.py.err" > "$work/$id.py"; tail -n 1 "$work/$id.py.err")
+        if [[ $rc != 0 ]]; then
+            echo "FAIL old-$id-same-as-xen $(since "$t0") [convert] ours exits $rc: $(tail -n 1 "$work/$id.ours.err")" >> "$out"
+        elif cmp -s "$work/$id.ours" "$work/$id.py"; then
+            echo "PASS old-$id-same-as-xen $(since "$t0") the same $(wc -c < "$work/$id.ours") bytes as Xen $XEN_VERSION's converter, run as libxl runs it" >> "$out"
+        else
+            echo "FAIL old-$id-same-as-xen $(since "$t0") [differs] ours and Xen $XEN_VERSION's differ: $(cmp "$work/$id.ours" "$work/$id.py" 2>&1 | head -n 1 | sed 's|[^ ]*/||g') ${line:+(Xen said: $line)}" >> "$out"
+        fi
+        t0=$(date +%s.%N)
+        if line=$(timeout 300 "$bin/verify-stream-v2" -f libxl -q -i "$work/$id.ours" 2>&1); then
+            echo "PASS old-$id-verify $(since "$t0") verify-stream-v2 -f libxl accepts our output" >> "$out"
+        else
+            echo "FAIL old-$id-verify $(since "$t0") [verify] $(echo "$line" | tail -n 1)" >> "$out"
+        fi
+        t0=$(date +%s.%N)
+        line=$(PYTHONPATH=$pypath timeout 300 python3 "$py/convert-legacy-stream" -i "$img" -o "$work/$id.hand" \
+            -w 64 -g pv -x -f libxl 2>&1 | grep -v '^ *$' | tail -n 1) && rc=0 || rc=$?
+        echo "INFO old-$id-python-hand $(since "$t0") Xen $XEN_VERSION's converter by hand (-x -f libxl -w 64 -g pv) exits $rc${line:+: $line}" >> "$out"
+        rm -f "$work/$id.ours" "$work/$id.py" "$work/$id.hand" "$work/$id".*.err
+    done
+}

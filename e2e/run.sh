@@ -6,11 +6,19 @@
 # host: Debian 13's Xen 4.20 runs every scenario, Debian 12's Xen 4.17 the
 # short set (each guest through libxl with nothing set, and the xend image).
 #
-#   e2e/run.sh [--host XEN]... [--pv-only] [--keep] [--converter FILE]
-#              [--bindir DIR] [--repeat N] [--stress-hvm N]
+# Before them, the old hosts (Xen 4.5.5 and 4.4.4, built from
+# ../shared/xen-src by e2e/oldhost/build-xen.sh) boot once each and save
+# their own guests (e2e/oldhost/save-guests.sh); the first new host restores
+# those images too (old-* rows).
+#
+#   e2e/run.sh [--host XEN]... [--old-host XEN]... [--no-old-hosts]
+#              [--pv-only] [--keep] [--converter FILE] [--bindir DIR]
+#              [--repeat N] [--stress-hvm N]
 #
 # --host XEN       boot only these new hosts (4.20, 4.17; repeatable); the
 #                  first named runs every scenario, the others the short set
+# --old-host XEN   only these old hosts (4.5.5, 4.4.4; repeatable)
+# --no-old-hosts   no old host: only the images the generator makes
 # --pv-only        PV scenarios only
 # --keep           keep the work directory (dom0 tree, serial log, results)
 # --converter FILE put FILE in dom0 as convert-legacy-stream instead of the
@@ -29,13 +37,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-pv_only=0 keep=0 repeat=0 stress_hvm=0 hosts=()
+pv_only=0 keep=0 repeat=0 stress_hvm=0 hosts=() old_hosts=() no_old=0
 converter=${E2E_CONVERTER:-} bindir=${E2E_BINDIR:-}
 cache=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e}
 boot_timeout=${E2E_TIMEOUT:-1200}
 while (($#)); do
     case $1 in
         --host) hosts+=("$2"); shift ;;
+        --old-host) old_hosts+=("$2"); shift ;;
+        --no-old-hosts) no_old=1 ;;
         --pv-only) pv_only=1 ;;
         --keep) keep=1 ;;
         --converter) converter=$(realpath "$2"); shift ;;
@@ -48,6 +58,8 @@ while (($#)); do
     shift
 done
 ((${#hosts[@]})) || hosts=(4.20 4.17)
+((${#old_hosts[@]})) || old_hosts=(4.5.5 4.4.4)
+((no_old == 0)) || old_hosts=()
 
 # host_suite XEN: the Debian release that ships Xen XEN.
 host_suite() {
@@ -150,6 +162,10 @@ build_dom0_tree() {
 
 boot() {
     truncate -s 1G "$work/results.img"
+    local old_disk=()
+    if [[ $scenario_set == full && -s $top/old.tar ]]; then
+        old_disk=(-drive "file=$top/old.tar,format=raw,if=virtio,readonly=on")
+    fi
     local kernel
     kernel=$(compgen -G "$work/pkg/boot/vmlinuz-*" | head -n 1)
     qemu_status=0
@@ -159,11 +175,41 @@ boot() {
         -kernel "$work/xen" \
         -append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all conring_size=4M" \
         -initrd "$kernel console=hvc0 earlyprintk=xen,$work/dom0.cpio" \
-        -drive "file=$work/results.img,format=raw,if=virtio" || qemu_status=$?
+        -drive "file=$work/results.img,format=raw,if=virtio" "${old_disk[@]}" || qemu_status=$?
     ((qemu_status == 0)) || echo "e2e: qemu exited with status $qemu_status (124: timed out after $boot_timeout s)"
     mkdir -p "$work/results"
     tar -C "$work/results" -xf "$work/results.img" 2>/dev/null || true
     grep -a 'e2e:' "$work/serial.log" | sed 's/^/  serial: /' | tail -n 60 || true
+}
+
+# old_images: each old host built (cached), booted once, its guests saved
+# (cached); every image with its facts and config in one tar archive,
+# top/old.tar, the first new host's second disk. A failed old host is a
+# FAIL row; the other goes on.
+old_images() {
+    local v dir
+    mkdir -p "$top/old"
+    for v in "${old_hosts[@]}"; do
+        dir=$top/old/$v
+        if ! bash "$here/oldhost/build-xen.sh" "$v" > "$top/old-build-$v.log" 2>&1; then
+            echo "FAIL old-host-build@$v 0 [old-host] e2e/oldhost/build-xen.sh $v: $(tail -n 3 "$top/old-build-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
+            continue
+        fi
+        if ! bash "$here/oldhost/save-guests.sh" "$v" "$dir" > "$top/old-save-$v.log" 2>&1; then
+            echo "FAIL old-host-save@$v 0 [old-host] e2e/oldhost/save-guests.sh $v: $(tail -n 3 "$top/old-save-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
+            continue
+        fi
+        sed 's/^/  /' "$top/old-save-$v.log" | tail -n 12
+        local f id
+        for f in "$dir"/*.facts; do
+            [[ -e $f ]] || continue
+            id=$v-$(basename "$f" .facts)
+            cp "$f" "$top/old/$id.facts"
+            cp "${f%.facts}.cfg" "$top/old/$id.cfg"
+            ln -f "${f%.facts}.save" "$top/old/$id.save" 2>/dev/null || cp "${f%.facts}.save" "$top/old/$id.save"
+        done
+    done
+    (cd "$top/old" && tar -cf "$top/old.tar" --files-from=<(ls -- *.facts *.cfg *.save 2>/dev/null))
 }
 
 # rows: every row of one host's boot, dom0's then the host's, with a FAIL
@@ -184,6 +230,7 @@ rows() {
             echo "FAIL $name 0 [no-result] dom0 gave no row (qemu status ${qemu_status:-none}; dom0's last line: $(grep -a 'e2e:' "$work/serial.log" | tail -n 1 | tr -d '\r' | cut -c1-200))"
     done
     cat "$work/host-results.txt" 2>/dev/null || true
+    if [[ $scenario_set == full ]]; then cat "$top/old-rows.txt" 2>/dev/null || true; fi
 }
 
 # report: print one host's rows, each named NAME@XEN, a FAIL row followed by
@@ -207,6 +254,8 @@ report() {
 if ((repeat > 0)); then
     pass_on=()
     for h in "${hosts[@]}"; do pass_on+=(--host "$h"); done
+    for h in "${old_hosts[@]}"; do pass_on+=(--old-host "$h"); done
+    ((${#old_hosts[@]})) || pass_on+=(--no-old-hosts)
     ((pv_only)) && pass_on+=(--pv-only)
     ((keep)) && pass_on+=(--keep)
     [[ -n $converter ]] && pass_on+=(--converter "$converter")
@@ -217,6 +266,7 @@ fi
 
 step host-tools host_tools
 step build build
+if ((${#old_hosts[@]})) && ((stress_hvm == 0)); then step old-hosts old_images; fi
 fail=0 pass=0 retried=0
 scenario_set=full
 for XEN_VERSION in "${hosts[@]}"; do

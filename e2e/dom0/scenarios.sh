@@ -97,12 +97,13 @@ legacy() {
     result "$1-from-saved-$2" INFO "$t0" "$(wc -c < "$1-$2.legacy") bytes"
 }
 
-# by_hand KIND NAME LAST SUFFIX CONVERTER-ARGS...: convert, then xl restore.
+# by_hand ROW KIND NAME LAST INPUT CONVERTER-ARGS...: convert INPUT, then
+# xl restore; one row, ROW.
 by_hand() {
-    kind=$1 g=$2 last=$3 n=$1-hand-$4
-    shift 4
+    n=$1 kind=$2 g=$3 last=$4 input=$5
+    shift 5
     t0=$(now)
-    attempt "$n-convert" 120 "$CONV" -i "$kind-xl-json.legacy" -o "$n.save" "$@"
+    attempt "$n-convert" 120 "$CONV" -i "$input" -o "$n.save" "$@"
     if [ $RC -ne 0 ]; then
         fail "$n" "$t0" convert "convert-legacy-stream $*: $(last_lines "$OUT/$n-convert.log")"
         return
@@ -137,11 +138,13 @@ migrate() {
 
 # xend: the xm save image becomes an xl save image with the translated
 # configuration, which the real xl then parses to restore.
+# xend_restore [IMAGE ROW]: pv-xend.legacy by default.
 xend_restore() {
-    "$CONV" --auto -f libxl -i pv-xend.legacy -o pv-xend.save --config-out "$OUT/pv-xend.cfg" &&
-        xl restore pv-xend.save
+    xin=${1:-pv-xend.legacy} xrow=${2:-pv-xend}
+    "$CONV" --auto -f libxl -i "$xin" -o "$xrow.save" --config-out "$OUT/$xrow.cfg" &&
+        xl restore "$xrow.save"
     rc=$?
-    rm -f pv-xend.save
+    rm -f "$xrow.save"
     return $rc
 }
 
@@ -229,9 +232,10 @@ run_steps() {
     wanted "$kind-verify" && verify_saved "$kind"
     legacy "$kind" xl-json || return
     if wanted "$kind-hand-x"; then
-        by_hand "$kind" "$g" "$last" x -x -f libxl -w 64 -g "$kind"
-        by_hand "$kind" "$g" "$last" auto --auto -f libxl
-        by_hand "$kind" "$g" "$last" v3 -x -f libxl -w 64 -g "$kind" --stream-version 3
+        by_hand "$kind-hand-x" "$kind" "$g" "$last" "$kind-xl-json.legacy" -x -f libxl -w 64 -g "$kind"
+        by_hand "$kind-hand-auto" "$kind" "$g" "$last" "$kind-xl-json.legacy" --auto -f libxl
+        by_hand "$kind-hand-v3" "$kind" "$g" "$last" "$kind-xl-json.legacy" \
+            -x -f libxl -w 64 -g "$kind" --stream-version 3
     fi
     t0=$(now); restored "$kind-libxl-file" "$t0" "$kind" "$g" "$last" xl restore "$kind-xl-json.legacy"
     if wanted "$kind-libxl-pipe"; then
@@ -255,6 +259,68 @@ run_steps() {
     if wanted hvm-xend && legacy hvm xend; then
         xend_hvm_predicted
     fi
+}
+
+# The images the old hosts wrote themselves (e2e/oldhost/save-guests.sh:
+# Xen 4.5.5 and 4.4.4 with xl, 4.4.4 with xend), on the second disk as a
+# tar archive of ID.save, ID.facts (what the old host knew of the guest,
+# saved_count among it) and ID.cfg (the guest's config there). Taken out one
+# image at a time: dom0's memory holds one beside its own.
+OLD=/root/old
+old_ids() { [ -b /dev/vdb ] && tar -tf /dev/vdb 2>/dev/null | sed -n 's/\.facts$//p'; }
+
+# old_plan ID: the rows of one old image.
+old_plan() {
+    if grep -q '^tool=xend' "$OLD/$1.facts" 2>/dev/null; then
+        echo "old-$1-xend"
+    else
+        echo "old-$1-libxl-file old-$1-libxl-pipe old-$1-hand-auto old-$1-hand-x"
+    fi
+}
+
+old_setup() {
+    mkdir -p "$OLD"
+    for id in $(old_ids); do
+        tar -xf /dev/vdb -C "$OLD" "$id.facts" "$id.cfg" 2>/dev/null
+    done
+}
+
+# run_old: every old image restored every way a user or libxl would: libxl
+# from a file and a pipe (our converter at libxl's path, nothing set), by
+# hand with --auto and with -w 64 -g pv -x; an xm save image through the
+# converter's xend front. Each passes only when the guest counts on past the
+# count at which the old host saved it.
+run_old() {
+    for id in $(old_ids); do
+        saved_count="" tool="" name=""
+        . "$OLD/$id.facts"
+        kind=pv
+        g=$name
+        [ -n "$g" ] || g=$(sed -n 's/^ *name *= *["'"'"']\([^"'"'"']*\)["'"'"'].*/\1/p' "$OLD/$id.cfg" | head -n 1)
+        # The kernel and ramdisk the old host booted the guest from: a restore
+        # loads neither, but give their paths a file, as the old host had.
+        for f in $(sed -n 's/^ *\(kernel\|ramdisk\) *= *["'"'"']\([^"'"'"']*\)["'"'"'].*/\2/p' "$OLD/$id.cfg"); do
+            [ -e "$f" ] || { mkdir -p "$(dirname "$f")"; ln -s /e2e/vmlinuz "$f"; }
+        done
+        t0=$(now)
+        if [ -z "$g" ] || [ -z "$saved_count" ] ||
+            ! timeout 120 tar -xf /dev/vdb -C "$OLD" "$id.save" 2>"$OUT/old-$id-extract.log"; then
+            for r in $(old_plan "$id"); do
+                fail "$r" "$t0" setup "the old image $id: no name, no saved count or no image ($(last_lines "$OUT/old-$id-extract.log"))"
+            done
+            continue
+        fi
+        img=$OLD/$id.save
+        if [ "$tool" = xend ]; then
+            t0=$(now); restored "old-$id-xend" "$t0" pv "$g" "$saved_count" xend_restore "$img" "old-$id-xend"
+        else
+            t0=$(now); restored "old-$id-libxl-file" "$t0" pv "$g" "$saved_count" xl restore "$img"
+            t0=$(now); restored "old-$id-libxl-pipe" "$t0" pv "$g" "$saved_count" restore_pipe "$img"
+            by_hand "old-$id-hand-auto" pv "$g" "$saved_count" "$img" --auto -f libxl
+            by_hand "old-$id-hand-x" pv "$g" "$saved_count" "$img" -x -f libxl -w 64 -g pv
+        fi
+        rm -f "$img"
+    done
 }
 
 # The xl.cfg files from e2e/collect-xl-configs.sh: the real xl must accept each.
@@ -307,9 +373,12 @@ KINDS=pv
 # The whole plan first, so that run.sh can name what a dead dom0 never ran.
 PLANNED=""
 for k in $KINDS; do PLANNED="$PLANNED $(plan "$k")"; done
+old_setup
+for id in $(old_ids); do PLANNED="$PLANNED $(old_plan "$id")"; done
 [ -d /e2e/xl-configs ] && [ "${E2E_SET:-full}" = full ] && PLANNED="$PLANNED xl-configs"
 echo "PLAN$PLANNED" >> "$OUT/results.txt"
 echo "e2e: PLAN$PLANNED" > /dev/hvc0
 run_kind pv e2epv
 [ "$E2E_PV_ONLY" = 1 ] || run_kind hvm e2ehvm
+run_old
 [ "${E2E_SET:-full}" = full ] && xl_configs
