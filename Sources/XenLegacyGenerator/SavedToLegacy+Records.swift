@@ -5,12 +5,9 @@ import XenMigration
 extension SavedStreamRun {
     func convertLibxc() throws(StreamError) {
         let start = input.offset
-        let marker = try input.readU64BE("image header marker")
-        let ident = try input.readU32BE("image header id")
-        let version = try input.readU32BE("image header version")
-        let flags = try input.readU16BE("image header options")
-        let reserved1 = try input.readU16BE("image header reserved")
-        let reserved2 = try input.readU32BE("image header reserved")
+        let image = try Libxc.ImageHeader.read(from: input)
+        let (marker, ident, version) = (image.marker, image.id, image.version)
+        let (flags, reserved1, reserved2) = (image.options, image.reserved1, image.reserved2)
         guard marker == Libxc.imageMarker, ident == Libxc.imageID else {
             throw malformed("Bad libxc image header (marker 0x\(hex(marker)), id 0x\(hex(ident)))", at: start)
         }
@@ -23,11 +20,8 @@ extension SavedStreamRun {
         report.layers.append("libxc")
 
         let domainOffset = input.offset
-        let rawDomain = try input.readU32("domain header type")
-        let pageShift = try input.readU16("domain header page shift")
-        _ = try input.readU16("domain header reserved")
-        _ = try input.readU32("domain header xen major")
-        _ = try input.readU32("domain header xen minor")
+        let domain = try Libxc.DomainHeader.read(from: input)
+        let (rawDomain, pageShift) = (domain.type, domain.pageShift)
         switch Libxc.DomainType(rawValue: rawDomain) {
         case .x86PV: guest = .pv
         case .x86HVM: guest = .hvm
@@ -105,12 +99,12 @@ extension SavedStreamRun {
 
     private func convertPVInfo(_ body: RecordBodyReader) throws(StreamError) {
         try requirePV(.x86PVInfo, at: body.recordOffset)
-        guard body.length == 8, guestWordBytes == 0, !headerWritten else {
+        guard body.length == Libxc.PVInfo.length, guestWordBytes == 0, !headerWritten else {
             throw refuse(
                 "X86_PV_INFO of \(body.length) bytes, or not once before the p2m frames", at: body.recordOffset)
         }
-        let wordBytes = Int(try body.u8())
-        let levels = Int(try body.u8())
+        let pvInfo = try Libxc.PVInfo.read(from: body)
+        let (wordBytes, levels) = (Int(pvInfo.guestWidth), Int(pvInfo.levels))
         guard (wordBytes == 8 && levels == 4) || (wordBytes == 4 && levels == 3) else {
             throw refuse("a guest of width \(wordBytes) with \(levels) pagetable levels", at: body.recordOffset)
         }
@@ -129,8 +123,7 @@ extension SavedStreamRun {
         guard body.length >= 8, body.length % 8 == 0 else {
             throw malformed("X86_PV_P2M_FRAMES of \(body.length) bytes", at: offset)
         }
-        let startPFN = try body.u32()
-        let endPFN = try body.u32()
+        let (startPFN, endPFN) = try WordPair.read(from: body).pair
         guard startPFN == 0 else { throw refuse("p2m frames from pfn \(startPFN), not 0", at: offset) }
         let p2mSize = UInt64(endPFN) + 1
         let frameCount = UInt64(body.length - 8) / 8
@@ -193,8 +186,7 @@ extension SavedStreamRun {
         let offset = body.recordOffset
         guard headerWritten else { throw refuse("PAGE_DATA before the PV p2m frames", at: offset) }
         guard body.length >= 8 else { throw malformed("PAGE_DATA of \(body.length) bytes", at: offset) }
-        let count = try body.u32()
-        let reserved = try body.u32()
+        let (count, reserved) = try WordPair.read(from: body).pair
         guard reserved == 0 else { throw malformed("Reserved bits set in PAGE_DATA", at: offset) }
         guard count <= UInt32(Legacy.maxBatch) else {
             throw refuse("PAGE_DATA of \(count) pfns (legacy batches hold at most \(Legacy.maxBatch))", at: offset)
@@ -250,18 +242,16 @@ extension SavedStreamRun {
     }
 
     private func convertTSCInfo(_ body: RecordBodyReader) throws(StreamError) {
-        guard body.length == 24 else { throw malformed("X86_TSC_INFO of \(body.length) bytes", at: body.recordOffset) }
-        let mode = try body.u32()
-        let khz = try body.u32()
-        let nsec = try body.u64()
-        let incarnation = try body.u32()
-        _ = try body.u32()
+        guard body.length == Libxc.TSCInfo.length else {
+            throw malformed("X86_TSC_INFO of \(body.length) bytes", at: body.recordOffset)
+        }
+        let tsc = try Libxc.TSCInfo.read(from: body)
         try body.finish()
         try chunk(.tscInfo)
-        try output.u32(mode)
-        try output.u64(nsec)
-        try output.u32(khz)
-        try output.u32(incarnation)
+        try output.u32(tsc.mode)
+        try output.u64(tsc.nsec)
+        try output.u32(tsc.khz)
+        try output.u32(tsc.incarnation)
     }
 
     /// Magic pfns go to the tail; params with a legacy chunk become that
@@ -269,8 +259,7 @@ extension SavedStreamRun {
     private func convertHVMParams(_ body: RecordBodyReader) throws(StreamError) {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("HVM_PARAMS of \(body.length) bytes", at: offset) }
-        let count = try body.u32()
-        _ = try body.u32()
+        let count = try WordPair.read(from: body).first
         guard UInt64(body.length) == 8 + 16 * UInt64(count) else {
             throw malformed("HVM_PARAMS of \(body.length) bytes for \(count) params", at: offset)
         }

@@ -42,8 +42,7 @@ extension SavedStreamRun {
     func holdVCPUContext(_ type: Libxc.RecordType, _ body: RecordBodyReader) throws(StreamError) {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("\(type.specName) of \(body.length) bytes", at: offset) }
-        let id = Int(try body.u32())
-        _ = try body.u32()
+        let id = Int(try WordPair.read(from: body).first)
         guard id < options.limits.vcpus, id <= Int(Legacy.maxVCPUID) else {
             throw refuse("vcpu \(id) (legacy vcpu ids end at \(Legacy.maxVCPUID))", at: offset)
         }
@@ -196,8 +195,7 @@ extension SavedStreamRun {
     func convertXenstoreData(_ body: RecordBodyReader) throws(StreamError) {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("EMULATOR_XENSTORE_DATA of \(body.length) bytes", at: offset) }
-        _ = try body.u32()
-        let index = try body.u32()
+        let index = try WordPair.read(from: body).second
         guard index == 0, !sawXenstoreData else {
             throw refuse("EMULATOR_XENSTORE_DATA twice, or for emulator index \(index)", at: offset)
         }
@@ -227,8 +225,7 @@ extension SavedStreamRun {
     func convertEmulatorContext(_ body: RecordBodyReader) throws(StreamError) {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("EMULATOR_CONTEXT of \(body.length) bytes", at: offset) }
-        let id = try body.u32()
-        let index = try body.u32()
+        let (id, index) = try WordPair.read(from: body).pair
         guard index == 0, report.deviceModelBytes == nil else {
             throw refuse("EMULATOR_CONTEXT twice, or for emulator index \(index)", at: offset)
         }

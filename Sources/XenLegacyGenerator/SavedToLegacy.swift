@@ -52,6 +52,7 @@ final class SavedStreamRun {
     let input: StreamReader
     let output: StreamWriter
     let transfer: Transfer
+    let records: RecordReader
     /// nil while scanning.
     let facts: SavedStreamFacts?
     let verbose: ((String) -> Void)?
@@ -81,6 +82,7 @@ final class SavedStreamRun {
         input = reader
         output = writer
         transfer = Transfer(from: reader, to: writer)
+        records = RecordReader(transfer: transfer)
         self.facts = facts
         self.verbose = verbose
         batch.reserveCapacity(Int(Legacy.maxBatch))
@@ -105,16 +107,11 @@ final class SavedStreamRun {
     func nextRecord<T: StreamRecordType>(_: T.Type, layer: String, prefix: String) throws(StreamError) -> (
         type: T, offset: UInt64, body: RecordBodyReader
     ) {
-        let offset = input.offset
-        let rawType = try input.readU32(prefix + "record type")
-        let length = try input.readU32(prefix + "record length")
-        guard let type = T(rawValue: rawType) else {
-            throw refuse("unknown \(layer) record type 0x\(hex(rawType))", at: offset)
+        let frame = try records.nextFrame(prefix)
+        guard let type = T(rawValue: frame.rawType) else {
+            throw refuse("unknown \(layer) record type 0x\(hex(frame.rawType))", at: frame.offset)
         }
-        let body = RecordBodyReader(
-            transfer: transfer, type: prefix + type.specName, length: length, recordOffset: offset,
-            isLast: type == .end)
-        return (type, offset, body)
+        return (type, frame.offset, records.body(type, frame, prefix: prefix))
     }
 
     func dropped(_ name: String, at offset: UInt64) {
@@ -176,9 +173,8 @@ final class SavedStreamRun {
     private func convertLibxl() throws(StreamError) {
         report.layers.append("libxl")
         let start = input.offset
-        let ident = try input.readU64BE("libxl header ident")
-        let version = try input.readU32BE("libxl header version")
-        let flags = try input.readU32BE("libxl header options")
+        let header = try Libxl.Header.read(from: input)
+        let (ident, version, flags) = (header.ident, header.version, header.options)
         guard ident == Libxl.ident else { throw malformed("Bad libxl header ident 0x\(hex(ident))", at: start) }
         guard version == Libxl.version else {
             throw refuse("libxl stream version \(version) (only \(Libxl.version))", at: start + 8)

@@ -13,12 +13,9 @@ struct LibxcOutput {
     func end() throws(StreamError) { try records.write(Libxc.RecordType.end) }
 
     func x86PVInfo(guestWordBytes: Int, pagetableLevels: Int) throws(StreamError) {
-        var body = RecordBody()
-        body.u8(UInt8(truncatingIfNeeded: guestWordBytes))
-        body.u8(UInt8(truncatingIfNeeded: pagetableLevels))
-        body.u16(0)
-        body.u32(0)
-        try records.write(Libxc.RecordType.x86PVInfo, body.bytes)
+        let info = Libxc.PVInfo(
+            guestWidth: UInt8(truncatingIfNeeded: guestWordBytes), levels: UInt8(truncatingIfNeeded: pagetableLevels))
+        try records.write(Libxc.RecordType.x86PVInfo, info.bytes)
     }
 
     /// `X86_PV_P2M_FRAMES`: pfns 0 to `endPFN`, then `frameCount` frames
@@ -26,42 +23,31 @@ struct LibxcOutput {
     func x86PVP2MFrames(endPFN: UInt32, frameCount: UInt64, frame: @escaping () throws(StreamError) -> UInt64)
         throws(StreamError)
     {
-        try records.write(Libxc.RecordType.x86PVP2MFrames, fields: (0, endPFN), then: .words(frameCount, next: frame))
+        try records.write(
+            Libxc.RecordType.x86PVP2MFrames, fields: WordPair(0, endPFN), then: .words(frameCount, next: frame))
     }
 
     /// `PAGE_DATA`: the entries (already in the v2 layout), then the data
     /// of `pages` pages (at most a batch), copied from the input.
     func pageData(entries: [UInt64], pages: UInt64) throws(StreamError) {
         try records.write(
-            Libxc.RecordType.pageData, fields: (UInt32(entries.count), 0), entries: entries,
+            Libxc.RecordType.pageData, fields: WordPair(UInt32(entries.count), 0), entries: entries,
             then: .input(pages * UInt64(Legacy.pageSize), "page data"))
     }
 
     func x86TSCInfo(_ info: Legacy.TSCInfo) throws(StreamError) {
-        var body = RecordBody()
-        body.u32(info.mode)
-        body.u32(info.khz)
-        body.u64(info.nsec)
-        body.u32(info.incarnation)
-        body.u32(0)
-        try records.write(Libxc.RecordType.x86TSCInfo, body.bytes)
+        let record = Libxc.TSCInfo(mode: info.mode, khz: info.khz, nsec: info.nsec, incarnation: info.incarnation)
+        try records.write(Libxc.RecordType.x86TSCInfo, record.bytes)
     }
 
     func hvmParams(_ params: [(index: UInt64, value: UInt64)]) throws(StreamError) {
-        var body = RecordBody()
-        body.u32(UInt32(truncatingIfNeeded: params.count))
-        body.u32(0)
-        for (index, value) in params {
-            body.u64(index)
-            body.u64(value)
-        }
-        try records.write(Libxc.RecordType.hvmParams, body.bytes)
+        try records.write(Libxc.RecordType.hvmParams, Libxc.HVMParams.bytes(params))
     }
 
     /// A PV vcpu record: `uint32 vcpu_id; uint32 reserved;` then `size`
     /// bytes of context copied from the input (a uint32 size at most).
     func vcpuContext(_ type: Libxc.RecordType, vcpu: Int, size: UInt32, _ what: String) throws(StreamError) {
-        try records.write(type, fields: (UInt32(truncatingIfNeeded: vcpu), 0), then: .input(UInt64(size), what))
+        try records.write(type, fields: WordPair(UInt32(truncatingIfNeeded: vcpu), 0), then: .input(UInt64(size), what))
     }
 
     func sharedInfo() throws(StreamError) {

@@ -12,8 +12,7 @@ struct LibxlOutput {
     /// EMULATOR_XENSTORE_DATA: NUL-terminated key/value strings.
     func emulatorXenstoreData(_ data: [UInt8]) throws(StreamError) {
         var body = RecordBody()
-        body.u32(Libxl.EmulatorID.unknown.rawValue)
-        body.u32(0)
+        body.append(WordPair(Libxl.EmulatorID.unknown.rawValue, 0).bytes)
         body.append(data)
         try records.write(Libxl.RecordType.emulatorXenstoreData, body.bytes)
     }
@@ -21,7 +20,8 @@ struct LibxlOutput {
     /// EMULATOR_CONTEXT: the emulator header, then the device model state;
     /// the caller has checked that both fit in one record.
     func emulatorContext(_ state: RecordWriter.Run) throws(StreamError) {
-        try records.write(Libxl.RecordType.emulatorContext, fields: (Libxl.EmulatorID.unknown.rawValue, 0), then: state)
+        try records.write(
+            Libxl.RecordType.emulatorContext, fields: WordPair(Libxl.EmulatorID.unknown.rawValue, 0), then: state)
     }
 
     func end() throws(StreamError) { try records.write(Libxl.RecordType.end) }

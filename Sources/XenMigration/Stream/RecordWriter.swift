@@ -42,15 +42,13 @@ package final class RecordWriter {
         try frame(type, length: UInt64(body.count)) { () throws(StreamError) in try output.write(body) }
     }
 
-    /// A record whose body is `uint32 first; uint32 second;`, then
-    /// `entries` as uint64s, then `run`.
+    /// A record whose body is `fields`, then `entries` as uint64s, then `run`.
     func write(
-        _ type: some StreamRecordType, fields: (UInt32, UInt32), entries: [UInt64] = [], then run: Run
+        _ type: some StreamRecordType, fields: WordPair, entries: [UInt64] = [], then run: Run
     ) throws(StreamError) {
         let length = 8 + UInt64(entries.count) * 8 + run.length
         try frame(type, length: length) { () throws(StreamError) in
-            try output.u32(fields.0)
-            try output.u32(fields.1)
+            try fields.write(to: output)
             for entry in entries { try output.u64(entry) }
             try copy(run)
         }

@@ -76,11 +76,10 @@ package final class LibxcVerifier {
     }
 
     private func verifyRecord() throws(StreamError) -> Libxc.RecordType {
-        let offset = reader.offset
-        let rawType = try reader.readU32("record type")
-        let length = try reader.readU32("record length")
-        guard let type = Libxc.RecordType(rawValue: rawType) else {
-            throw streamError("Unrecognised record type 0x\(hex(rawType))", at: offset)
+        let frame = try context.records.nextFrame()
+        let length = frame.length
+        guard let type = Libxc.RecordType(rawValue: frame.rawType) else {
+            throw streamError("Unrecognised record type 0x\(hex(frame.rawType))", at: frame.offset)
         }
         if type == .pageData {
             squashedPageData += 1
@@ -91,7 +90,7 @@ package final class LibxcVerifier {
             }
             info(VerifierText.libxcRecord(type.name, length: length))
         }
-        let body = context.body(type.specName, length: length, recordOffset: offset, isLast: type == .end)
+        let body = context.records.body(type, frame)
         try check(type, body)
         try body.finish()
         context.boundary()
@@ -116,11 +115,12 @@ package final class LibxcVerifier {
             try requireStaticDataEnd(body)
             try checkPageData(body)
         case .x86PVInfo:
-            guard length == 8 else { throw body.error("x86_pv_info: expected length of 8, got \(length)") }
-            let width = try body.u8()
-            let levels = try body.u8()
-            let reserved1 = try body.u16()
-            let reserved2 = try body.u32()
+            guard length == Libxc.PVInfo.length else {
+                throw body.error("x86_pv_info: expected length of 8, got \(length)")
+            }
+            let pvInfo = try Libxc.PVInfo.read(from: body)
+            let (width, levels) = (pvInfo.guestWidth, pvInfo.levels)
+            let (reserved1, reserved2) = (pvInfo.reserved1, pvInfo.reserved2)
             guard width == 4 || width == 8 else { throw body.error("Expected width of 4 or 8, got \(width)") }
             guard levels == 3 || levels == 4 else { throw body.error("Expected levels of 3 or 4, got \(levels)") }
             guard reserved1 == 0 && reserved2 == 0 else {
@@ -134,9 +134,8 @@ package final class LibxcVerifier {
                 throw body.error("x86_pv_p2m_frames: record length must be at least 8 bytes long")
             }
             guard length % 8 == 0 else { throw body.error("Length expected to be a multiple of 8, not \(length)") }
-            let start = try body.u32()
-            let end = try body.u32()
-            info(VerifierText.p2mFrames(start: start, end: end))
+            let pfns = try WordPair.read(from: body)
+            info(VerifierText.p2mFrames(start: pfns.first, end: pfns.second))
         case .x86PVVCPUBasic, .x86PVVCPUExtended, .x86PVVCPUXsave, .x86PVVCPUMSRs:
             let name: String =
                 switch type {
@@ -149,8 +148,7 @@ package final class LibxcVerifier {
                 throw body.error("X86_PV_VCPU_\(name) record length must be at least 8 bytes long")
             }
             if length == 8 { info(VerifierText.emptyVCPU(name)) }
-            let vcpu = try body.u32()
-            let reserved = try body.u32()
+            let (vcpu, reserved) = try WordPair.read(from: body).pair
             guard reserved == 0 else {
                 throw body.error("Reserved bits set in x86_pv_vcpu_\(name) record 0x\(hex(reserved, width: 4))")
             }
@@ -160,20 +158,17 @@ package final class LibxcVerifier {
                 throw body.error("Length expected to be \(Legacy.sharedInfoSize) bytes, not \(length)")
             }
         case .x86TSCInfo:
-            guard length == 24 else { throw body.error("Length should be 24 bytes") }
-            let mode = try body.u32()
-            let khz = try body.u32()
-            let nsec = try body.u64()
-            let incarnation = try body.u32()
-            let reserved = try body.u32()
-            guard reserved == 0 else { throw body.error("Reserved bits set in TSC_INFO: 0x\(hex(reserved, width: 8))") }
-            info(VerifierText.tscInfo(mode: mode, khz: khz, nsec: nsec, incarnation: incarnation))
+            guard length == Libxc.TSCInfo.length else { throw body.error("Length should be 24 bytes") }
+            let tsc = try Libxc.TSCInfo.read(from: body)
+            guard tsc.reserved == 0 else {
+                throw body.error("Reserved bits set in TSC_INFO: 0x\(hex(tsc.reserved, width: 8))")
+            }
+            info(VerifierText.tscInfo(mode: tsc.mode, khz: tsc.khz, nsec: tsc.nsec, incarnation: tsc.incarnation))
         case .hvmContext:
             guard length > 0 else { throw body.error("Zero length HVM context") }
         case .hvmParams:
             guard length >= 8 else { throw body.error("Length should be at least 8 bytes") }
-            let count = try body.u32()
-            let reserved = try body.u32()
+            let (count, reserved) = try WordPair.read(from: body).pair
             guard reserved == 0 else { throw body.error("Reserved field not zero (0x\(hex(reserved, width: 4)))") }
             if count == 0 { info(VerifierText.emptyHVMParams) }
             let expected = 8 + UInt64(count) * 16
@@ -206,8 +201,7 @@ package final class LibxcVerifier {
     private func checkPageData(_ body: RecordBodyReader) throws(StreamError) {
         let length = UInt64(body.length)
         guard length > 8 else { throw body.error("PAGE_DATA record must be at least 8 bytes long") }
-        let count = try body.u32()
-        let reserved = try body.u32()
+        let (count, reserved) = try WordPair.read(from: body).pair
         guard reserved == 0 else {
             throw body.error("Reserved bits set in PAGE_DATA record 0x\(hex(reserved, width: 4))")
         }

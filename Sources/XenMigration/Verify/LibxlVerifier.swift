@@ -44,14 +44,13 @@ package final class LibxlVerifier {
     }
 
     private func verifyRecord() throws(StreamError) -> Libxl.RecordType {
-        let offset = reader.offset
-        let rawType = try reader.readU32("libxl record type")
-        let length = try reader.readU32("libxl record length")
-        guard let type = Libxl.RecordType(rawValue: rawType) else {
-            throw StreamError(.malformed, "Unrecognised record type \(hex(rawType))", offset: offset)
+        let frame = try context.records.nextFrame("libxl ")
+        let length = frame.length
+        guard let type = Libxl.RecordType(rawValue: frame.rawType) else {
+            throw StreamError(.malformed, "Unrecognised record type \(hex(frame.rawType))", offset: frame.offset)
         }
         info(VerifierText.libxlRecord(type.name, length: length))
-        let body = context.body("libxl " + type.specName, length: length, recordOffset: offset, isLast: type == .end)
+        let body = context.records.body(type, frame, prefix: "libxl ")
         switch type {
         case .end:
             guard length == 0 else { throw body.error("End record with non-zero length") }
@@ -102,8 +101,7 @@ package final class LibxlVerifier {
         guard body.length >= 8 else {
             throw body.error("Length must be at least 8 bytes, got \(body.length)")
         }
-        let id = try body.u32()
-        let index = try body.u32()
+        let (id, index) = try WordPair.read(from: body).pair
         guard let emulator = Libxl.EmulatorID(rawValue: id) else {
             throw body.error("Unrecognised emulator id 0x\(hex(id))")
         }

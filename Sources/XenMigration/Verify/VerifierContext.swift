@@ -2,7 +2,8 @@
 /// check, and where verbose lines go. Shared by the libxl verifier and the
 /// libxc verifier it runs inside.
 struct VerifierContext {
-    let transfer: Transfer
+    let records: RecordReader
+    var transfer: Transfer { records.transfer }
     let verbose: ((String) -> Void)?
     /// Told the input offset after each header and record.
     let boundaries: ((UInt64) -> Void)?
@@ -12,7 +13,7 @@ struct VerifierContext {
         reader: StreamReader, allowZeroCopy: Bool, verbose: ((String) -> Void)?,
         boundaries: ((UInt64) -> Void)? = nil
     ) {
-        transfer = Transfer(discardingFrom: reader, allowZeroCopy: allowZeroCopy)
+        records = RecordReader(transfer: Transfer(discardingFrom: reader, allowZeroCopy: allowZeroCopy))
         self.verbose = verbose
         self.boundaries = boundaries
     }
@@ -23,10 +24,5 @@ struct VerifierContext {
     @inline(__always)
     func info(_ line: @autoclosure () -> String) {
         if let verbose { verbose(line()) }
-    }
-
-    /// The body of the record whose header was just read.
-    func body(_ type: String, length: UInt32, recordOffset: UInt64, isLast: Bool) -> RecordBodyReader {
-        RecordBodyReader(transfer: transfer, type: type, length: length, recordOffset: recordOffset, isLast: isLast)
     }
 }

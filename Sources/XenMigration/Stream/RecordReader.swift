@@ -1,7 +1,42 @@
+/// Reads records as libxc and libxl both frame them (`uint32 type; uint32
+/// length;`, the body, zeros to a multiple of 8): the reading side of
+/// `RecordWriter`, and the one place that parses a record's frame. The
+/// verifiers and the generator's `--from-saved` read every record with it.
+package final class RecordReader {
+    /// Drops what a check does not read; copies a run to its writer, if any.
+    package let transfer: Transfer
+    package var input: StreamReader { transfer.reader }
+
+    package init(transfer: Transfer) { self.transfer = transfer }
+
+    /// A record's frame as read: where it starts, its raw type and its
+    /// body length.
+    package struct Frame: Sendable {
+        package var offset: UInt64
+        package var rawType: UInt32
+        package var length: UInt32
+    }
+
+    /// The next frame. `prefix` goes before the fields' names in messages
+    /// ("libxl " for libxl records).
+    package func nextFrame(_ prefix: String = "") throws(StreamError) -> Frame {
+        let offset = input.offset
+        let rawType = try input.readU32(prefix + "record type")
+        let length = try input.readU32(prefix + "record length")
+        return Frame(offset: offset, rawType: rawType, length: length)
+    }
+
+    /// The body of `frame`, whose type the caller has recognised as `type`.
+    package func body<T: StreamRecordType>(_ type: T, _ frame: Frame, prefix: String = "") -> RecordBodyReader {
+        RecordBodyReader(
+            transfer: transfer, type: prefix + type.specName, length: frame.length, recordOffset: frame.offset,
+            isLast: type == .end)
+    }
+}
+
 /// Reads one record's body: small fields on demand, the rest skipped, then
-/// the padding checked. Knows the record for error messages. Package
-/// access: the generator's saved-stream reader (`--from-saved`) reads
-/// records with it too.
+/// the padding checked; no field is read past the body's length. Knows the
+/// record for error messages.
 package final class RecordBodyReader {
     package let transfer: Transfer
     package var reader: StreamReader { transfer.reader }
@@ -12,7 +47,7 @@ package final class RecordBodyReader {
 
     /// Announces the body, its padding and (unless `isLast`) the next
     /// record's header to the reader.
-    package init(transfer: Transfer, type: String, length: UInt32, recordOffset: UInt64, isLast: Bool) {
+    init(transfer: Transfer, type: String, length: UInt32, recordOffset: UInt64, isLast: Bool) {
         self.transfer = transfer
         self.type = type
         self.length = length
