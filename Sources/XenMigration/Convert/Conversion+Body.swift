@@ -77,7 +77,7 @@ extension Conversion {
         legacy.expectPages(pages)
         try libxc.pageData(entries: scratch.batch, pages: pages)
         summary.pagesConverted += pages
-        progress?(input.offset, summary.pagesConverted)
+        progress?(legacy.offset, summary.pagesConverted)
     }
 
     /// Handles one chunk; true at the end of the body.
@@ -119,7 +119,7 @@ extension Conversion {
             info(VerboseText.lastCheckpoint)
         case .compressedData:
             let size = try legacy.chunkSize("compressed_data size")
-            try transfer.discard(UInt64(size), "compressed data")
+            try legacy.skip(UInt64(size), "compressed data")
             info(VerboseText.compressedData(size: size))
             throw StreamError(.unsupported, "compressed_data chunk: Remus compression is not supported", offset: offset)
         case .enableCompression:
@@ -152,7 +152,7 @@ extension Conversion {
         let size = try legacy.chunkSize("toolstack size")
         guard size > 0 else { return }
         guard isLibxl else {
-            try transfer.discard(UInt64(size), "toolstack data")
+            try legacy.skip(UInt64(size), "toolstack data")
             info(VerboseText.toolstackData(size: size))
             info(VerboseText.discarding)
             return
@@ -161,8 +161,7 @@ extension Conversion {
         guard size <= limit else {
             throw malformed("Toolstack chunk of \(size) bytes exceeds the \(limit)-byte limit", at: offset)
         }
-        let dataOffset = input.offset
-        let data = try input.readBytes(Int(size), "toolstack data")
+        let (data, dataOffset) = try legacy.toolstackData(size)
         info(VerboseText.toolstackData(size: size))
         var toolstack = try LibxlToolstack(data, at: dataOffset, width: image.width)
         info(VerboseText.toolstackHeader(version: toolstack.version, count: toolstack.count))

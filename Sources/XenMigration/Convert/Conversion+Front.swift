@@ -39,9 +39,9 @@ struct ImageKind {
 extension Conversion {
     /// Reads the front: InputKind sniffs the stream's first bytes once, and
     /// they decide between xend, xl and bare (unless `-x` is given).
-    func readFront(head: [UInt8]) throws(StreamError) -> Front {
+    func readFront(_ reader: FrontReader, head: [UInt8]) throws(StreamError) -> Front {
         let sniffed = InputKind.identify(head)
-        if sniffed == .xendImage { return try readXendFront() }
+        if sniffed == .xendImage { return try readXendFront(reader) }
         if options.replacementConfig != nil {
             throw StreamError(
                 .malformed, "Input is not an xend `xm save` image: only those take a replacement config",
@@ -55,10 +55,10 @@ extension Conversion {
             info(VerboseText.detectedXLHeader(hasXL))
         }
         guard hasXL else { return .bare }
-        var header = try XL.Header.read(from: input)
+        var header = try reader.xlHeader()
         if isLibxl { header.mandatoryFlags |= XL.mandatoryFlagStreamV2 }
         try records.writeUnframed(header.bytes)
-        let config = try copyXLOptionalData(header)
+        let config = try copyXLOptionalData(reader, header)
         info(VerboseText.processedXLHeader)
         return .xl(header, config: config)
     }
@@ -67,13 +67,13 @@ extension Conversion {
     /// (a uint32 length, then the config: xl.cfg text, or libxl JSON when
     /// the JSON flag is set) for the result. Optional data over the config
     /// bound streams through and is not kept.
-    private func copyXLOptionalData(_ header: XL.Header) throws(StreamError) -> DomainConfig? {
+    private func copyXLOptionalData(_ reader: FrontReader, _ header: XL.Header) throws(StreamError) -> DomainConfig? {
         let length = UInt64(header.optionalDataLength)
         guard length > 0, length <= UInt64(Xend.maxConfigLength) + 4 else {
             try records.copyUnframed(length, "xl header optional data")
             return nil
         }
-        let data = try input.readBytes(Int(length), "xl header optional data")
+        let data = try reader.xlOptionalData(Int(length))
         try records.writeUnframed(data)
         guard let configLength = ByteCursor(data).peek(UInt32.self, at: 0).map(UInt64.init) else {
             return DomainConfig(bytes: data, isJSON: false)
@@ -86,9 +86,9 @@ extension Conversion {
 
     /// The image kind: given, fixed by the front, or detected from the
     /// image's first bytes, which are kept for a diagnosis either way.
-    func imageKind(after front: Front) throws(StreamError) -> ImageKind {
-        let offset = input.offset
-        let head = try input.peek(LegacyDetection.prefixLength)
+    func imageKind(_ reader: FrontReader, after front: Front) throws(StreamError) -> ImageKind {
+        let offset = reader.offset
+        let head = try reader.imageHead()
         let givenGuest = front.guest ?? options.guest
         if let w = options.width, let g = givenGuest {
             return ImageKind(width: w, guest: g, detected: [], head: head)

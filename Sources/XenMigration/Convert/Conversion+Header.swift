@@ -42,10 +42,10 @@ extension Conversion {
             info(VerboseText.extendedBlock(block))
             var firstWord: UInt32?
             if block.id == Array("xcnt".utf8) && block.size >= 4 {
-                firstWord = try input.readU32("xcnt block")
-                try transfer.discard(UInt64(block.size) - 4, "xcnt block")
+                firstWord = try legacy.xcntLength()
+                try legacy.skip(UInt64(block.size) - 4, "xcnt block")
             } else {
-                try transfer.discard(UInt64(block.size), "extended info block '\(block.name)'")
+                try legacy.skip(UInt64(block.size), "extended info block '\(block.name)'")
             }
             consumed += UInt64(block.size)
             try useExtendedBlock(block, firstWord: firstWord, &layout)
@@ -95,7 +95,7 @@ extension Conversion {
         let framesPerPage = UInt64(Legacy.pageSize / guestWordBytes)
         let frameCount = (p2mSize - 1) / framesPerPage + 1
         info(VerboseText.p2mFrames(framesPerPage: framesPerPage, frameCount: frameCount))
-        input.expect(frameCount * UInt64(image.width.ulongSize) + 4)
+        legacy.expectP2MFrames(frameCount)
         try libxc.x86PVP2MFrames(endPFN: UInt32(p2mSize - 1), frameCount: frameCount) { () throws(StreamError) in
             try legacy.p2mFrame()
         }

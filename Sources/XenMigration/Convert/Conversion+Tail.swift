@@ -14,20 +14,20 @@ extension Conversion {
     {
         let unmapped = try legacy.unmappedPFNCount()
         if unmapped != 0 {
-            try transfer.discard(UInt64(unmapped) * UInt64(image.width.ulongSize), "unmapped pfn list")
+            try legacy.skip(UInt64(unmapped) * UInt64(image.width.ulongSize), "unmapped pfn list")
             info(VerboseText.unmappedPFNs(unmapped))
         }
         for vcpu in onlineVCPUs {
-            try vcpuContext(.x86PVVCPUBasic, vcpu: vcpu, size: pv.basicContextSize, "vcpu basic context")
+            try vcpuContext(legacy, .x86PVVCPUBasic, vcpu: vcpu, size: pv.basicContextSize, "vcpu basic context")
             info(VerboseText.vcpuBasic(size: pv.basicContextSize))
             if pv.hasExtendedContext {
                 try vcpuContext(
-                    .x86PVVCPUExtended, vcpu: vcpu, size: UInt32(Legacy.extendedContextSize),
+                    legacy, .x86PVVCPUExtended, vcpu: vcpu, size: UInt32(Legacy.extendedContextSize),
                     "vcpu extended context")
                 info(VerboseText.vcpuExtended(size: Legacy.extendedContextSize))
             }
             if pv.xsaveLength != 0 {
-                let headerOffset = input.offset
+                let headerOffset = legacy.offset
                 let (mask, size) = try legacy.xsaveHeader()
                 let xsaveLength = pv.xsaveLength
                 guard xsaveLength >= Legacy.xsaveHeaderSize, size == UInt64(xsaveLength - Legacy.xsaveHeaderSize) else {
@@ -36,18 +36,21 @@ extension Conversion {
                         at: headerOffset)
                 }
                 try vcpuContext(
-                    .x86PVVCPUXsave, vcpu: vcpu, size: xsaveLength - Legacy.xsaveHeaderSize, "vcpu xsave context")
+                    legacy, .x86PVVCPUXsave, vcpu: vcpu, size: xsaveLength - Legacy.xsaveHeaderSize,
+                    "vcpu xsave context")
                 info(VerboseText.vcpuXsave(mask: mask, size: size))
             }
         }
-        input.expect(UInt64(Legacy.sharedInfoSize))
+        legacy.expectSharedInfo()
         try libxc.sharedInfo()
         info(VerboseText.sharedInfo)
         try libxc.end()
     }
 
-    private func vcpuContext(_ type: Libxc.RecordType, vcpu: Int, size: UInt32, _ what: String) throws(StreamError) {
-        input.expect(UInt64(size))
+    private func vcpuContext(
+        _ legacy: LegacyReader, _ type: Libxc.RecordType, vcpu: Int, size: UInt32, _ what: String
+    ) throws(StreamError) {
+        legacy.expectContext(size)
         try libxc.vcpuContext(type, vcpu: vcpu, size: size, what)
     }
 
@@ -69,7 +72,7 @@ extension Conversion {
 
     /// The device model record: its signature and size.
     func convertDeviceModel(_ legacy: LegacyReader) throws(StreamError) -> (signature: String, bytes: UInt64) {
-        let offset = input.offset
+        let offset = legacy.offset
         let signature = try legacy.deviceModelSignature()
         let name = String(decoding: signature, as: UTF8.self)
         info(VerboseText.qemuSignature(name))
@@ -79,25 +82,20 @@ extension Conversion {
         case Legacy.deviceModelRecord0002, Legacy.remusDeviceModelState:
             let size = try legacy.deviceModelSize()
             if isLibxl {
-                try Libxc.checkRecordLength(Libxl.RecordType.emulatorContext, header + UInt64(size), at: input.offset)
+                try Libxc.checkRecordLength(Libxl.RecordType.emulatorContext, header + UInt64(size), at: legacy.offset)
                 try libxl.emulatorContext(.input(UInt64(size), "device model data"))
             } else {
-                try records.writeUnframed(signature)
-                var length: [UInt8] = []
-                size.append(to: &length)
-                try records.writeUnframed(length)
-                try records.copyUnframed(UInt64(size), "device model data")
+                try libxc.rawDeviceModel(signature: signature, size: size)
             }
             return (name, UInt64(size))
         case Legacy.qemuDeviceModelRecord:
             // xend-era layout: the data runs to the end of the stream.
             guard isLibxl else {
-                try records.writeUnframed(signature)
-                return (name, try records.copyUnframedToEnd())
+                return (name, try libxc.rawDeviceModelToEnd(signature: signature))
             }
-            let spool = try Spool(restOf: transfer)
+            let spool = try records.spoolRestOfInput()
             try Libxc.checkRecordLength(
-                Libxl.RecordType.emulatorContext, header &+ spool.size, at: input.offset)
+                Libxl.RecordType.emulatorContext, header &+ spool.size, at: legacy.offset)
             try libxl.emulatorContext(.spool(spool))
             return (name, spool.size)
         default:

@@ -6,14 +6,14 @@ extension Conversion {
     /// type comes from its config, and libxl output gets an `xl save`
     /// header holding the xl.cfg translation (or the config given in
     /// `options.replacementConfig`).
-    func readXendFront() throws(StreamError) -> Front {
+    func readXendFront(_ reader: FrontReader) throws(StreamError) -> Front {
         // An explicit -x says there is an xl header: an xend image has none.
         if options.xlHeader == true {
             throw StreamError(
                 .malformed, "Input is an xend `xm save` image, which has no xl header: drop `-x`",
                 offset: 0)
         }
-        let domain = try Xend.readDomain(from: input)
+        let domain = try reader.xendDomain()
         // With a replacement config the translation is only for -v: what xl
         // cannot take (a blktap driver it lacks) does not stop the conversion.
         let xl: XLConfig?
@@ -34,7 +34,7 @@ extension Conversion {
                     + (guest == .pv ? "linux" : "hvm") + "), but the guest type given is "
                     + "\(given.rawValue): use `-g \(guest.rawValue)` or `--auto`", offset: domain.offset)
         }
-        info(VerboseText.xendImage(configBytes: input.offset &- UInt64(Xend.magic.count + 4)))
+        info(VerboseText.xendImage(configBytes: reader.offset &- UInt64(Xend.magic.count + 4)))
         info(xl?.summary ?? XLConfig.summary(domain))
         for note in xl?.untranslated ?? [] { info(VerboseText.xendUntranslated(note.description)) }
         if isLibxl { try records.writeUnframed(Xend.xlSaveHeader(config: config)) }

@@ -160,11 +160,6 @@ public struct ConversionFailure: Error, Sendable {
     /// The legacy image's first bytes, after any front; empty when the
     /// failure came before the image.
     public let imageHead: [UInt8]
-    let options: ConversionOptions
-
-    /// The error to show: the diagnosis when the input is not what the
-    /// options say, else the stream's own error.
-    public var diagnosed: StreamError {
-        Diagnosis.conversion(error, head: head, imageHead: imageHead, options: options) ?? error
-    }
+    /// The options the conversion ran with, for `diagnosed`.
+    package let options: ConversionOptions
 }

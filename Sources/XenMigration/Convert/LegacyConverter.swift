@@ -53,7 +53,7 @@ final class Conversion {
     let libxl: LibxlOutput
     let verbose: ((String) -> Void)?
     let progress: ((UInt64, UInt64) -> Void)?
-    var transfer: Transfer { records.transfer }
+    let allowZeroCopy: Bool
     var isLibxl: Bool { options.format == .libxl }
 
     init(
@@ -67,6 +67,7 @@ final class Conversion {
         libxl = LibxlOutput(records: records)
         self.verbose = verbose
         self.progress = progress
+        self.allowZeroCopy = allowZeroCopy
     }
 
     @inline(__always)
@@ -82,11 +83,12 @@ final class Conversion {
         var head: [UInt8] = []
         var imageHead: [UInt8] = []
         do {
-            head = try InputKind.head(of: input)
-            let front = try readFront(head: head)
-            let image = try imageKind(after: front)
+            let frontReader = FrontReader(input: input)
+            head = try frontReader.head()
+            let front = try readFront(frontReader, head: head)
+            let image = try imageKind(frontReader, after: front)
             imageHead = image.head
-            let legacy = LegacyReader(input: input, width: image.width)
+            let legacy = LegacyReader(input: input, width: image.width, allowZeroCopy: allowZeroCopy)
             let layout = try convertHeader(image, legacy)
             let body = try convertBody(image, legacy)
             var tail = TailSummary()

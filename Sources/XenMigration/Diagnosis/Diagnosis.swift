@@ -1,3 +1,11 @@
+extension ConversionFailure {
+    /// The error to show: the diagnosis when the input is not what the
+    /// options say, else the stream's own error.
+    public var diagnosed: StreamError {
+        Diagnosis.conversion(error, head: head, imageHead: imageHead, options: options) ?? error
+    }
+}
+
 /// Turns a failure into a message that says what the input really is and
 /// which option fixes it, when the input's first bytes tell.
 public enum Diagnosis {

@@ -16,16 +16,7 @@ public enum InputKind: Sendable, Equatable {
     case unknown
 
     /// The bytes `identify` reads: enough for an xl header's flags.
-    static let headLength = XL.magic.count + 8
-
-    /// Peeks at the stream's first bytes, as many as `identify` needs and
-    /// the stream certainly holds: `LegacyDetection.prefixLength` (every
-    /// stream and image is longer), and the xl header's fixed part when
-    /// they begin like one.
-    public static func head(of reader: StreamReader) throws(StreamError) -> [UInt8] {
-        let head = try reader.peek(LegacyDetection.prefixLength)
-        return XL.magic.starts(with: head) ? try reader.peek(headLength) : head
-    }
+    package static let headLength = XL.magic.count + 8
 
     /// The one sniffer of magic numbers.
     public static func identify(_ head: [UInt8]) -> InputKind {

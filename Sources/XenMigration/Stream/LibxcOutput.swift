@@ -54,6 +54,23 @@ struct LibxcOutput {
         try records.write(Libxc.RecordType.sharedInfo, run: .input(UInt64(Legacy.sharedInfoSize), "shared info"))
     }
 
+    /// The device model record after the libxc stream, unframed as the
+    /// legacy image had it: the signature, a `uint32` size, then the state
+    /// copied from the input.
+    func rawDeviceModel(signature: [UInt8], size: UInt32) throws(StreamError) {
+        var length = RecordBody()
+        length.u32(size)
+        try records.writeUnframed(signature + length.bytes)
+        try records.copyUnframed(UInt64(size), "device model data")
+    }
+
+    /// xend's device model record: the signature, then the state up to the
+    /// end of the input; returns the state's length.
+    func rawDeviceModelToEnd(signature: [UInt8]) throws(StreamError) -> UInt64 {
+        try records.writeUnframed(signature)
+        return try records.copyUnframedToEnd()
+    }
+
     func hvmContext(size: UInt32) throws(StreamError) {
         try records.write(Libxc.RecordType.hvmContext, run: .input(UInt64(size), "HVM context"))
     }

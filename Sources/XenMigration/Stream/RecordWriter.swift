@@ -6,9 +6,8 @@
 /// against `Libxc.maxRecordLength` where they read them.
 package final class RecordWriter {
     let output: StreamWriter
-    /// Moves runs from the input to `output`; the converter also skips
-    /// input through it.
-    let transfer: Transfer
+    /// Moves runs from the input to `output`.
+    private let transfer: Transfer
     /// Records written so far.
     private(set) var counts: [RecordKey: UInt64] = [:]
 
@@ -67,6 +66,10 @@ package final class RecordWriter {
 
     /// The rest of the input, outside any record; how many bytes it was.
     func copyUnframedToEnd() throws(StreamError) -> UInt64 { try transfer.copyToEnd() }
+
+    /// The rest of the input, parked until its length is known (a record
+    /// whose body runs to the end of the input).
+    func spoolRestOfInput() throws(StreamError) -> Spool { try Spool(restOf: transfer) }
 
     func flush() throws(StreamError) { try output.flush() }
 
