@@ -26,10 +26,33 @@ let package = Package(
         // translation: no streams, no I/O. The converter uses it; it uses
         // nothing of the converter.
         .target(name: "XendConfig"),
+        // The library, one target per layer (CONTRIBUTING's layer table).
+        // Each depends only on the layers below it; the build checks that
+        // no file imports a module its target does not declare.
+        // Formats: constants, record types, the integer codec, the sniffers
+        // of first bytes, `StreamError`. No I/O.
+        .target(
+            name: "XenMigrationFormat",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
+        // Bytes in and out, and each layer's readers and writers.
+        .target(
+            name: "XenMigrationIO",
+            dependencies: [
+                "XenMigrationFormat", "CXenPlatform", "XendConfig",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(name: "XenMigrationConvert", dependencies: ["XenMigrationFormat", "XenMigrationIO", "XendConfig"]),
+        .target(name: "XenMigrationVerify", dependencies: ["XenMigrationFormat", "XenMigrationIO"]),
+        // What an input really is, for a failed conversion or verification.
+        .target(name: "XenMigrationDiagnosis", dependencies: ["XenMigrationFormat", "XenMigrationConvert"]),
+        // The umbrella: re-exports the layers, so `import XenMigration` keeps working.
         .target(
             name: "XenMigration",
             dependencies: [
-                "CXenPlatform", "XendConfig", .product(name: "SystemPackage", package: "swift-system"),
+                "XenMigrationFormat", "XenMigrationIO", "XenMigrationConvert", "XenMigrationVerify",
+                "XenMigrationDiagnosis",
             ]
         ),
         .target(
@@ -46,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "generate-legacy-stream",
             dependencies: [
-                "XenLegacyGenerator",
+                "XenLegacyGenerator", "XenMigration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -68,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "XenMigrationTests",
             dependencies: [
-                "XenMigration", "XendConfig", "XenLegacyGenerator", "FuzzSupport", "TestSupport",
+                "XenMigration", "XendConfig", "XenLegacyGenerator", "FuzzSupport", "TestSupport", "XenMigrationCLI",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
