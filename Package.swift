@@ -22,6 +22,12 @@ let package = Package(
         // splice(2) and F_SETPIPE_SZ, which need _GNU_SOURCE; argv as the
         // kernel passed it; the tools' seccomp sandbox.
         .target(name: "CXenPlatform"),
+        // The package's one libc layer: every system call the library and
+        // the tools make beyond swift-system's, with one EINTR and EAGAIN policy.
+        .target(
+            name: "XenHost",
+            dependencies: ["CXenPlatform", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         // xend's domain configuration (S-expressions) and its xl.cfg
         // translation: no streams, no I/O. The converter uses it; it uses
         // nothing of the converter.
@@ -39,7 +45,7 @@ let package = Package(
         .target(
             name: "XenMigrationIO",
             dependencies: [
-                "XenMigrationFormat", "CXenPlatform", "XendConfig",
+                "XenMigrationFormat", "XenHost", "XendConfig",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -60,7 +66,7 @@ let package = Package(
             // No ArgumentParser and no Foundation: the installed program
             // stays small (the README's install section says how small).
             dependencies: [
-                "XenMigration", "CXenPlatform",
+                "XenMigration", "XenHost", "CXenPlatform",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -69,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "generate-legacy-stream",
             dependencies: [
-                "XenLegacyGenerator", "XenMigration",
+                "XenLegacyGenerator", "XenMigration", "XenHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

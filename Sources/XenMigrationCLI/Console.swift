@@ -1,4 +1,5 @@
 import SystemPackage
+import XenHost
 import XenMigration
 
 /// Where a tool's messages go: verbose lines to standard output (one write
@@ -31,7 +32,9 @@ package final class Console {
                 Host.syslog(.info, Array(part))
             }
         } else {
-            _ = try? FileDescriptor.standardOutput.writeAll(bytes + [0x0a])
+            // Through the library's sink: one EINTR and EAGAIN policy (Host.whenReady).
+            let sink = FileDescriptorSink(.standardOutput)
+            try? (bytes + [0x0a]).withUnsafeBytes { try sink.write($0) }
         }
     }
 

@@ -18,7 +18,8 @@ public enum InputKind: Sendable, Equatable {
     /// The bytes `identify` reads: enough for an xl header's flags.
     package static let headLength = XL.magic.count + 8
 
-    /// The one sniffer of magic numbers.
+    /// What the first bytes say, from the magic numbers of every layer the
+    /// tools read (the converter and the diagnoses sniff through it).
     public static func identify(_ head: [UInt8]) -> InputKind {
         if head.starts(with: XL.magic) {
             let flags = ByteCursor(head).peek(UInt32.self, at: XL.magic.count + 4) ?? 0

@@ -1,4 +1,5 @@
 import SystemPackage
+import XenHost
 import XenMigrationFormat
 
 /// A source backed by an open descriptor: the transfer path may move its
@@ -14,7 +15,7 @@ public protocol DescriptorSink: ByteSink {
 }
 
 /// An open descriptor, read until end of file. EINTR is retried; a
-/// non-blocking descriptor is waited for (`Platform.whenReady`).
+/// non-blocking descriptor is waited for (`Host.whenReady`).
 public struct FileDescriptorSource: DescriptorSource {
     public let descriptor: FileDescriptor
 
@@ -22,7 +23,7 @@ public struct FileDescriptorSource: DescriptorSource {
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
         do {
-            return try Platform.read(descriptor, into: buffer)
+            return try Host.read(descriptor, into: buffer)
         } catch {
             throw StreamError(io: "Read error", error)
         }
@@ -40,7 +41,7 @@ public struct FileDescriptorSink: DescriptorSink {
         var done = 0
         while done < buffer.count {
             do {
-                done += try Platform.write(descriptor, UnsafeRawBufferPointer(rebasing: buffer[done...]))
+                done += try Host.write(descriptor, UnsafeRawBufferPointer(rebasing: buffer[done...]))
             } catch {
                 throw StreamError(io: "Write error", error)
             }

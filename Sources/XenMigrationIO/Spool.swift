@@ -1,4 +1,5 @@
 import SystemPackage
+import XenHost
 import XenMigrationFormat
 
 /// The rest of an input, parked in a temporary file without a name so its
@@ -10,9 +11,9 @@ package final class Spool {
 
     /// A temporary file without a name, in `TMPDIR` (or /tmp): gone when closed.
     package static func anonymousFile() throws(StreamError) -> FileDescriptor {
-        let directory = Platform.environment("TMPDIR") ?? "/tmp"
+        let directory = Host.environment("TMPDIR") ?? "/tmp"
         do {
-            return try Platform.makeAnonymousFile(in: directory)
+            return try Host.makeAnonymousFile(in: directory)
         } catch {
             throw StreamError(io: "Cannot create a temporary file in \(directory)", error)
         }

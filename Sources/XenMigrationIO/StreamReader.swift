@@ -1,4 +1,5 @@
 import SystemPackage
+import XenHost
 import XenMigrationFormat
 
 /// Buffered, offset-tracking reader of little-endian fields over any

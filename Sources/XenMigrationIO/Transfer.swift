@@ -1,4 +1,5 @@
 import SystemPackage
+import XenHost
 import XenMigrationFormat
 
 /// Moves runs of stream bytes from a reader to a writer, or drops them: the
@@ -152,8 +153,8 @@ package final class Transfer {
             let chunk = Int(min(count - moved, 1 << 30))
             let outcome =
                 method == .sendfile
-                ? Platform.sendfile(from: input, to: output, count: chunk)
-                : Platform.splice(from: input, to: output, count: chunk)
+                ? Host.sendfile(from: input, to: output, count: chunk)
+                : Host.splice(from: input, to: output, count: chunk)
             switch outcome {
             case .moved(let n):
                 moved += UInt64(n)
@@ -169,8 +170,10 @@ package final class Transfer {
         return moved
     }
 
-    /// What the kernel answers when it cannot copy between these descriptors.
-    private static let unsupported: [Errno] = [
-        .invalidArgument, .noFunction, .improperLink, .illegalSeek, .badFileDescriptor,
-    ]
+    /// What the kernel answers when it cannot copy between these
+    /// descriptors. Not EBADF: a descriptor open for reading (input) or
+    /// writing (output) never gets it from sendfile(2) or splice(2); one
+    /// open the other way has already failed its first read or write, so
+    /// EBADF here would be a bug, reported as it is.
+    private static let unsupported: [Errno] = [.invalidArgument, .noFunction, .improperLink, .illegalSeek]
 }

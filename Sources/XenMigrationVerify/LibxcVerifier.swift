@@ -11,10 +11,6 @@ package final class LibxcVerifier {
     private var squashedPageData = 0
     private var sawStaticDataEnd = false
 
-    package convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
-        self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
-    }
-
     init(context: VerifierContext) { self.context = context }
 
     private func info(_ line: @autoclosure () -> String) { context.info(line()) }

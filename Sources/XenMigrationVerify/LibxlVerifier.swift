@@ -9,10 +9,6 @@ package final class LibxlVerifier {
     /// Largest EMULATOR_XENSTORE_DATA body parsed in memory.
     package static let xenstoreDataLimit: UInt32 = 16 << 20
 
-    package convenience init(reader: StreamReader, allowZeroCopy: Bool = true, verbose: ((String) -> Void)? = nil) {
-        self.init(context: VerifierContext(reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose))
-    }
-
     init(context: VerifierContext) { self.context = context }
 
     private func info(_ line: @autoclosure () -> String) { context.info(line()) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SystemPackage
+import XenHost
 import XenLegacyGenerator
 import XenMigration
 
@@ -24,7 +25,7 @@ extension GenerateLegacyStream {
         }
 
         let fail = { (error: StreamError) -> ExitCode in
-            FileHandleErr.write("generate-legacy-stream: \(error.description)\n")
+            StandardError.write("generate-legacy-stream: \(error.description)\n")
             return ExitCode(error.kind == .unsupported ? 2 : 1)
         }
         let facts: SavedStreamFacts
@@ -43,11 +44,11 @@ extension GenerateLegacyStream {
         do {
             let report = try SavedToLegacy.convert(
                 reader: StreamReader(FileDescriptorSource(input.fd)), writer: writer, options: options,
-                facts: facts, verbose: verbose ? { FileHandleErr.write($0 + "\n") } : nil)
+                facts: facts, verbose: verbose ? { StandardError.write($0 + "\n") } : nil)
             if outFD != .standardOutput { try? outFD.close() }
-            for line in report.lines { FileHandleErr.write("generate-legacy-stream: \(line)\n") }
+            for line in report.lines { StandardError.write("generate-legacy-stream: \(line)\n") }
             if summary {
-                FileHandleErr.write(
+                StandardError.write(
                     "guest=\(report.guest.rawValue) layers=\(report.layers.joined(separator: "+"))"
                         + " stream_version=\(report.streamVersion) pages=\(report.pages)"
                         + " device_model_bytes=\(report.deviceModelBytes.map(String.init) ?? "none")"
@@ -57,7 +58,7 @@ extension GenerateLegacyStream {
             // No half-written image is left behind.
             if outFD != .standardOutput {
                 try? outFD.close()
-                FileSystem.remove(FilePath(output))
+                Host.remove(FilePath(output))
             }
             throw fail(error)
         }

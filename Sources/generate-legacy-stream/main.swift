@@ -169,7 +169,7 @@ struct GenerateLegacyStream: ParsableCommand {
             try image.write(to: counter)
             if fd != .standardOutput { try? fd.close() }
             if summary {
-                FileHandleErr.write(
+                StandardError.write(
                     "width=\(width) guest=\(preset.guest.rawValue) xend=\(preset.rawValue)"
                         + " config_bytes=\(image.config.count) legacy_bytes=\(counter.count)\n")
             }
@@ -227,7 +227,7 @@ struct GenerateLegacyStream: ParsableCommand {
             if expected != nil { line += " expected_bytes=\(expectedBytes)" }
             if let failure { line += " reason=\"\(failure)\"" }
             if !image.convertedOutputVerifies(format: settings.format) { line += " verifies=0" }
-            FileHandleErr.write(line + "\n")
+            StandardError.write(line + "\n")
         }
     }
 
@@ -254,7 +254,7 @@ final class CountingSink: ByteSink {
     }
 }
 
-enum FileHandleErr {
+enum StandardError {
     static func write(_ text: String) {
         try? Array(text.utf8).withUnsafeBytes { try FileDescriptorSink(.standardError).write($0) }
     }

@@ -1,25 +1,18 @@
-// The only file of the library that imports the C library: every system
-// call the streams make beyond swift-system's is wrapped here.
+// The package's one import of the C library: every system call the
+// library and the tools make beyond swift-system's is wrapped here, with
+// one policy for EINTR and EAGAIN (`whenReady`).
 
 import CXenPlatform
+import Glibc  // Linux only, as the package says
 import SystemPackage
-import XenMigrationFormat
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// What kind of file a descriptor refers to, as far as moving bytes cares.
-enum FileKind {
+package enum FileKind {
     case regular, pipe, socket, directory, other
 
     /// From fstat(2) on the descriptor alone (no path), which a confined
     /// tool may still call.
-    init(_ descriptor: FileDescriptor) {
+    package init(_ descriptor: FileDescriptor) {
         let type = cxen_file_type(descriptor.rawValue)
         switch mode_t(bitPattern: type) {
         case _ where type < 0: self = .other
@@ -32,35 +25,18 @@ enum FileKind {
     }
 }
 
-/// File-system calls the package's tools share beyond swift-system's.
-package enum FileSystem {
-    /// unlink(2), best effort: for a tool's failed output.
-    package static func remove(_ path: FilePath) {
-        Platform.unlink(path.string)
-    }
-}
-
-/// Pipe tuning for the tools.
-package enum Pipes {
-    /// Asks for a bigger pipe buffer when `descriptor` is a pipe, so the
-    /// process at the other end hands over (or takes) more per wake-up.
-    /// Best effort: a pipe the kernel will not enlarge works as before.
-    package static func enlarge(_ descriptor: FileDescriptor, toBytes bytes: Int32 = 1 << 20) {
-        guard FileKind(descriptor) == .pipe else { return }
-        Platform.setPipeSize(descriptor, bytes: bytes)
-    }
-}
-
-enum Platform {
+package enum Host {
     /// Outcome of one kernel-side copy call.
-    enum KernelCopy {
+    package enum KernelCopy {
         case moved(Int)
         case endOfInput
         case failed(Errno)
     }
 
     /// One `read(2)`, as many bytes as the descriptor has ready (0 at end of input).
-    static func read(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+    package static func read(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno)
+        -> Int
+    {
         let result = whenReady(input: descriptor, output: nil) {
             Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count)
         }
@@ -69,7 +45,7 @@ enum Platform {
     }
 
     /// One `write(2)`; may take fewer bytes than given.
-    static func write(_ descriptor: FileDescriptor, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+    package static func write(_ descriptor: FileDescriptor, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
         let result = whenReady(input: nil, output: descriptor) {
             Glibc.write(descriptor.rawValue, buffer.baseAddress, buffer.count)
         }
@@ -78,17 +54,12 @@ enum Platform {
     }
 
     /// One `sendfile(2)` from the input's current offset.
-    static func sendfile(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
-        #if os(Linux)
-            return outcome(
-                whenReady(input: input, output: output) { Glibc.sendfile(output.rawValue, input.rawValue, nil, count) })
-        #else
-            return .failed(.noFunction)
-        #endif
+    package static func sendfile(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
+        outcome(whenReady(input: input, output: output) { Glibc.sendfile(output.rawValue, input.rawValue, nil, count) })
     }
 
     /// One `splice(2)`; one end must be a pipe.
-    static func splice(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
+    package static func splice(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
         outcome(whenReady(input: input, output: output) { cxen_splice(input.rawValue, output.rawValue, count) })
     }
 
@@ -139,18 +110,18 @@ enum Platform {
 
     /// Asks for a pipe of `bytes` capacity; false where the kernel says no.
     @discardableResult
-    static func setPipeSize(_ descriptor: FileDescriptor, bytes: Int32) -> Bool {
+    package static func setPipeSize(_ descriptor: FileDescriptor, bytes: Int32) -> Bool {
         cxen_set_pipe_size(descriptor.rawValue, bytes) >= 0
     }
 
-    /// Whether `descriptor` is open in this process.
-    static func isOpen(_ descriptor: FileDescriptor) -> Bool {
-        fcntl(descriptor.rawValue, F_GETFD) != -1
+    /// Whether descriptor `number` is open in this process.
+    package static func isOpen(_ number: Int32) -> Bool {
+        fcntl(number, F_GETFD) != -1
     }
 
     /// A new file, mode 0600, made from `template` (ending in XXXXXX),
     /// close-on-exec. Returns the descriptor and the path chosen.
-    static func makeTemporaryFile(template: String) throws(Errno) -> (FileDescriptor, String) {
+    package static func makeTemporaryFile(template: String) throws(Errno) -> (FileDescriptor, String) {
         var bytes = Array(template.utf8CString)
         let fd = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return -1 }
@@ -167,24 +138,82 @@ enum Platform {
     /// one without a name (O_TMPFILE, which a confined tool may still
     /// create), or where the file system cannot, a temporary file removed
     /// at once.
-    static func makeAnonymousFile(in directory: String) throws(Errno) -> FileDescriptor {
+    package static func makeAnonymousFile(in directory: String) throws(Errno) -> FileDescriptor {
         let fd = directory.withCString { cxen_open_anonymous($0) }
         if fd >= 0 { return FileDescriptor(rawValue: fd) }
         let error = Errno(rawValue: errno)
         guard [.notSupported, .isDirectory, .invalidArgument, .noFunction].contains(error) else { throw error }
         let (descriptor, path) = try makeTemporaryFile(template: directory + "/convert-legacy-stream.XXXXXX")
-        unlink(path)
+        remove(FilePath(path))
         return descriptor
     }
 
-    static func unlink(_ path: String) {
-        _ = path.withCString { cUnlink($0) }
+    /// unlink(2), best effort: for files being dropped.
+    package static func remove(_ path: FilePath) {
+        _ = unlink(path.string)
     }
 
-    static func environment(_ name: String) -> String? {
+    /// A variable of the environment.
+    package static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
-}
 
-/// The C library's unlink(2), named apart from `Platform.unlink`.
-private func cUnlink(_ path: UnsafePointer<CChar>) -> Int32 { unlink(path) }
+    /// A closed reader becomes a write error (EPIPE), not a death by SIGPIPE.
+    package static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// fsync(2).
+    package static func sync(_ descriptor: FileDescriptor) throws(Errno) {
+        guard fsync(descriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
+    }
+
+    /// rename(2): replaces `target` in one step.
+    package static func rename(_ source: FilePath, to target: FilePath) throws(Errno) {
+        guard Glibc.rename(source.string, target.string) == 0 else { throw Errno(rawValue: errno) }
+    }
+
+    /// The process's umask (read without changing it).
+    package static var creationMask: FilePermissions {
+        let mask = umask(0)
+        umask(mask)
+        return FilePermissions(rawValue: mask)
+    }
+
+    /// fchmod(2), best effort.
+    package static func setPermissions(_ descriptor: FileDescriptor, _ permissions: FilePermissions) {
+        _ = fchmod(descriptor.rawValue, permissions.rawValue)
+    }
+
+    /// Reads the time zone now: glibc opens its file on the first local
+    /// time (syslog's timestamps), which the sandbox would refuse later.
+    package static func loadTimeZone() {
+        tzset()
+    }
+
+    package static func exit(_ status: Int32) -> Never {
+        Glibc.exit(status)
+    }
+
+    package enum LogPriority {
+        case info, error
+    }
+
+    /// Connects to syslog now (LOG_NDELAY), before the sandbox forbids
+    /// making sockets.
+    package static func openSyslog(_ ident: String) {
+        // openlog keeps the pointer: storage that lives as long as the process.
+        openlog(strdup(ident), LOG_PID | LOG_NDELAY, LOG_USER)
+    }
+
+    /// One message's bytes, up to a NUL (syslog takes a C string).
+    package static func syslog(_ priority: LogPriority, _ message: [UInt8]) {
+        let level = priority == .info ? LOG_INFO : LOG_ERR
+        (Array(message.prefix { $0 != 0 }) + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                guard let cstr = chars.baseAddress else { return }
+                withVaList([cstr]) { vsyslog(level, "%s", $0) }
+            }
+        }
+    }
+}

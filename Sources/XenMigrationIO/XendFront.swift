@@ -4,15 +4,6 @@ import XendConfig
 /// Reads and writes the front of an xend image (`Xend`) and the `xl save`
 /// header a converted one gets.
 extension Xend {
-    /// Said on standard error after an HVM `xm save` image converts: its
-    /// device model state is qemu-dm's, which only qemu-traditional loads,
-    /// and xl fails late (`device model .../qemu-dm is not executable`)
-    /// on a Xen built without it (Debian 12's 4.17 is one).
-    public static let hvmRestoreNote =
-        "Note: this HVM guest's device model state is qemu-dm's: restoring it needs a Xen built with "
-        + "qemu-traditional (Xen 4.6 to 4.20, qemu-dm beside libxl-save-helper); without it xl restore "
-        + "fails with \"device model .../qemu-dm is not executable\""
-
     /// The front of an xend image.
     package struct Header: Sendable, Equatable {
         /// The configuration bytes (an S-expression).
@@ -46,17 +37,6 @@ extension Xend {
         return Header(config: config, configOffset: configOffset)
     }
 
-    /// Reads the header and translates the configuration: what the
-    /// converter needs before the legacy stream (guest type from the
-    /// image, the xl configuration for an `xl save` header). The one place
-    /// where an `XendConfigError` becomes a `StreamError`.
-    public static func readConfiguration(
-        from reader: StreamReader
-    ) throws(StreamError) -> (domain: XendDomainConfig, xl: XLConfig) {
-        let domain = try readDomain(from: reader)
-        return (domain, try translate(domain))
-    }
-
     /// Reads the header and the domain configuration in it.
     package static func readDomain(from reader: StreamReader) throws(StreamError) -> XendDomainConfig {
         let header = try readHeader(from: reader)
@@ -76,7 +56,9 @@ extension Xend {
         }
     }
 
-    /// The converter's error for what `XendConfig` refused (same kind, message, offset).
+    /// The converter's error for what `XendConfig` refused (same kind,
+    /// message, offset): the one place where an `XendConfigError` becomes
+    /// a `StreamError`.
     static func streamError(_ error: XendConfigError) -> StreamError {
         StreamError(error.kind == .unsupported ? .unsupported : .malformed, error.message, offset: error.offset)
     }
