@@ -139,35 +139,44 @@ final class SavedStreamRun {
 
     /// Reads an xl header if there is one; true when a libxl stream follows.
     private func readFrontOfInput() throws(StreamError) -> Bool {
-        let head = try input.peek(XL.magic.count)
-        if head == XL.magic {
-            let header = try XL.Header.read(from: input)
-            report.layers.append("xl")
-            guard header.byteOrder == XL.byteOrderMark else {
-                throw malformed("xl header byte-order mark 0x\(hex(header.byteOrder)) is not 0x01020304", at: 32)
-            }
-            let known = XL.mandatoryFlagJSON | XL.mandatoryFlagStreamV2
-            guard header.mandatoryFlags & ~known == 0 else {
-                throw refuse("xl header mandatory flags 0x\(hex(header.mandatoryFlags))", at: 36)
-            }
-            guard header.optionalDataLength <= UInt32(options.limits.configBytes) else {
-                throw refuse(
-                    "xl header optional data of \(header.optionalDataLength) bytes (over the "
-                        + "\(options.limits.configBytes)-byte limit)", at: 44)
-            }
-            let data = try input.readBytes(Int(header.optionalDataLength), "xl header optional data")
-            inputConfig = (header.mandatoryFlags, header.optionalFlags, data)
-            return header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0
-        }
-        let first = try input.peek(16)
-        if first.count >= 8 && first.prefix(8).allSatisfy({ $0 == 0xff }) { return false }
-        if first.count >= 8 && first.prefix(8).elementsEqual(bigEndianBytes(Libxl.ident)) { return true }
-        if first.count >= 16 && Array(first.prefix(16)) == Xend.magic {
+        let head = try input.peek(InputKind.headLength)
+        switch InputKind.identify(head) {
+        case .xlSave:
+            return try readXLHeader()
+        case .libxlStream:
+            return true
+        case .libxcStream:
+            return false
+        case .xendImage:
             throw malformed("Input is an xend image (already legacy), not a saved v2/v3 stream", at: 0)
+        case .legacy, .unknown:
+            // A libxc image header with a bad id or version: its reader says which.
+            if ByteCursor(head).peek(UInt64.self, at: 0, .big) == Libxc.imageMarker { return false }
+            throw malformed(
+                "Input is not a saved stream: no xl header, libxl header or libxc image header "
+                    + "(first bytes '\(escapedASCII(head.prefix(8)))')", at: 0)
         }
-        throw malformed(
-            "Input is not a saved stream: no xl header, libxl header or libxc image header "
-                + "(first bytes '\(escapedASCII(first.prefix(8)))')", at: 0)
+    }
+
+    /// The xl header, its config held for the front; true when a libxl stream follows.
+    private func readXLHeader() throws(StreamError) -> Bool {
+        let header = try XL.Header.read(from: input)
+        report.layers.append("xl")
+        guard header.byteOrder == XL.byteOrderMark else {
+            throw malformed("xl header byte-order mark 0x\(hex(header.byteOrder)) is not 0x01020304", at: 32)
+        }
+        let known = XL.mandatoryFlagJSON | XL.mandatoryFlagStreamV2
+        guard header.mandatoryFlags & ~known == 0 else {
+            throw refuse("xl header mandatory flags 0x\(hex(header.mandatoryFlags))", at: 36)
+        }
+        guard header.optionalDataLength <= UInt32(options.limits.configBytes) else {
+            throw refuse(
+                "xl header optional data of \(header.optionalDataLength) bytes (over the "
+                    + "\(options.limits.configBytes)-byte limit)", at: 44)
+        }
+        let data = try input.readBytes(Int(header.optionalDataLength), "xl header optional data")
+        inputConfig = (header.mandatoryFlags, header.optionalFlags, data)
+        return header.mandatoryFlags & XL.mandatoryFlagStreamV2 != 0
     }
 
     private func convertLibxl() throws(StreamError) {
@@ -230,7 +239,9 @@ final class SavedStreamRun {
                 guard given.count <= options.limits.configBytes else {
                     throw malformed("--config of \(given.count) bytes is over the limit", at: 0)
                 }
-                data = littleEndianBytes(UInt32(given.count)) + given
+                var length: [UInt8] = []
+                UInt32(given.count).append(to: &length)
+                data = length + given
             } else if let (flags, inputOptionalFlags, optional) = inputConfig,
                 (flags & XL.mandatoryFlagJSON != 0) == json
             {
@@ -262,7 +273,3 @@ final class SavedStreamRun {
         }
     }
 }
-
-func bigEndianBytes(_ v: UInt64) -> [UInt8] { (0..<8).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
-func littleEndianBytes(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
-func hex<T: BinaryInteger>(_ value: T) -> String { String(value, radix: 16) }

@@ -2,9 +2,10 @@ import SystemPackage
 import XenHost
 import XenMigrationFormat
 
-/// The rest of an input, parked in a temporary file without a name so its
-/// length is known before it is written out. Used only where the format puts a
-/// length in front of data whose end is the end of the input.
+/// The rest of an input, parked in a temporary file without a name: so its
+/// length is known before it is written out (where the format puts a length
+/// in front of data whose end is the end of the input), or so an input that
+/// cannot seek (a pipe) can be read twice (the generator's `--from-saved`).
 package final class Spool {
     private let descriptor: FileDescriptor
     package let size: UInt64
@@ -19,11 +20,12 @@ package final class Spool {
         }
     }
 
-    init(restOf transfer: Transfer) throws(StreamError) {
+    /// The rest of `reader`, up to its end.
+    package init(restOf reader: StreamReader, allowZeroCopy: Bool = true) throws(StreamError) {
         descriptor = try Spool.anonymousFile()
         do {
             let writer = StreamWriter(FileDescriptorSink(descriptor))
-            size = try Transfer(from: transfer.reader, to: writer, allowZeroCopy: transfer.allowZeroCopy).copyToEnd()
+            size = try Transfer(from: reader, to: writer, allowZeroCopy: allowZeroCopy).copyToEnd()
             try writer.flush()
         } catch {
             try? descriptor.close()
@@ -31,16 +33,26 @@ package final class Spool {
         }
     }
 
+    convenience init(restOf transfer: Transfer) throws(StreamError) {
+        try self.init(restOf: transfer.reader, allowZeroCopy: transfer.allowZeroCopy)
+    }
+
     deinit { try? descriptor.close() }
 
-    /// Writes the spooled bytes to `writer`.
-    func copy(to writer: StreamWriter, allowZeroCopy: Bool) throws(StreamError) {
+    /// A reader of the spooled bytes from their start; the spool can be
+    /// read again, so each call rewinds.
+    package func rewound(readAhead: StreamReader.ReadAhead? = nil) throws(StreamError) -> StreamReader {
         do {
             _ = try descriptor.seek(offset: 0, from: .start)
         } catch {
             throw StreamError(io: "Cannot rewind the temporary file", error)
         }
-        let reader = StreamReader(FileDescriptorSource(descriptor))
-        try Transfer(from: reader, to: writer, allowZeroCopy: allowZeroCopy).copy(size, "spooled device model data")
+        return StreamReader(FileDescriptorSource(descriptor), readAhead: readAhead)
+    }
+
+    /// Writes the spooled bytes to `writer`.
+    func copy(to writer: StreamWriter, allowZeroCopy: Bool) throws(StreamError) {
+        try Transfer(from: try rewound(), to: writer, allowZeroCopy: allowZeroCopy).copy(
+            size, "spooled device model data")
     }
 }
