@@ -101,6 +101,10 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // xend's configuration and its xl.cfg translation, on their own (the
+        // fixtures and the xl.cfg grammar come from TestSupport, the records
+        // are built with the generator's Python values).
+        .testTarget(name: "XendConfigTests", dependencies: ["XendConfig", "XenLegacyGenerator", "TestSupport"]),
         // The built tools, spawned as users and libxl run them.
         .testTarget(
             name: "ToolTests",

@@ -1,7 +1,6 @@
 import TestSupport
 import Testing
 import XenLegacyGenerator
-import XenMigration
 import XendConfig
 
 /// xend's `(domain ...)` record to xl.cfg: every translated file is read

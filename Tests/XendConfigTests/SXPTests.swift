@@ -1,6 +1,5 @@
 import Testing
 import XenLegacyGenerator
-import XenMigration
 import XendConfig
 
 /// xend's S-expression parser: what it accepts, what it refuses and where.

@@ -1,7 +1,6 @@
 import TestSupport
 import Testing
 import XenLegacyGenerator
-import XenMigration
 import XendConfig
 
 /// xend devices to xl's disk, vif, vfb and pci specs; errors; escaping;
