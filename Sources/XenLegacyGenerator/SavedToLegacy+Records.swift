@@ -323,7 +323,7 @@ extension SavedStreamRun {
     static let chunkForParam: [UInt64: Legacy.Chunk] = {
         var map: [UInt64: Legacy.Chunk] = [:]
         for raw in Int32(-20)...Int32(-1) {
-            if let chunk = Legacy.Chunk(rawValue: raw), let param = chunk.hvmParam { map[param.index] = chunk }
+            if let chunk = Legacy.Chunk(rawValue: raw), let index = chunk.hvmParam { map[index] = chunk }
         }
         return map
     }()

@@ -138,13 +138,13 @@ extension Conversion {
         _ chunk: Legacy.Chunk, at offset: UInt64, _ legacy: LegacyReader,
         _ hvmParams: inout [(index: UInt64, value: UInt64)]
     ) throws(StreamError) {
-        guard let param = chunk.hvmParam else { return }
+        guard let index = chunk.hvmParam else { return }
         let value = try legacy.hvmParamValue(chunk)
-        info(VerboseText.hvmParam(param.label, value, decimal: param.decimal))
+        info(VerboseText.hvmParam(chunk, value))
         guard hvmParams.count < options.limits.hvmParams else {
             throw malformed("More than \(options.limits.hvmParams) HVM params in the body", at: offset)
         }
-        hvmParams.append((param.index, value))
+        hvmParams.append((index, value))
     }
 
     /// libxl output keeps libxl's physmap as xenstore data; libxc output

@@ -21,7 +21,7 @@ public struct LegacyConverter: ~Copyable {
     ///     the pages converted so far.
     public init(
         options: ConversionOptions, reader: StreamReader, writer: StreamWriter, allowZeroCopy: Bool = true,
-        verbose: ((String) -> Void)? = nil,
+        verbose: ((VerboseLine) -> Void)? = nil,
         progress: ((_ bytesRead: UInt64, _ pages: UInt64) -> Void)? = nil
     ) {
         conversion = Conversion(
@@ -54,14 +54,14 @@ final class Conversion {
     let records: RecordWriter
     let libxc: LibxcOutput
     let libxl: LibxlOutput
-    let verbose: ((String) -> Void)?
+    let verbose: ((VerboseLine) -> Void)?
     let progress: ((UInt64, UInt64) -> Void)?
     let allowZeroCopy: Bool
     var isLibxl: Bool { options.format == .libxl }
 
     init(
         options: ConversionOptions, reader: StreamReader, writer: StreamWriter, allowZeroCopy: Bool,
-        verbose: ((String) -> Void)?, progress: ((UInt64, UInt64) -> Void)?
+        verbose: ((VerboseLine) -> Void)?, progress: ((UInt64, UInt64) -> Void)?
     ) {
         self.options = options
         input = reader
@@ -75,6 +75,11 @@ final class Conversion {
 
     @inline(__always)
     func info(_ line: @autoclosure () -> String) {
+        if let verbose { verbose(VerboseLine(line())) }
+    }
+
+    @inline(__always)
+    func info(_ line: @autoclosure () -> VerboseLine) {
         if let verbose { verbose(line()) }
     }
 

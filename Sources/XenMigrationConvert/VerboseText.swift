@@ -40,8 +40,24 @@ enum VerboseText {
         "Chunk: \(marker) - \(chunk?.name ?? "unknown")"
     }
 
-    static func hvmParam(_ label: String, _ value: UInt64, decimal: Bool) -> String {
-        "  \(label): " + (decimal ? "\(value)" : "0x\(hex(value))")
+    /// A chunk that carries one HVM param, labelled as Xen's converter
+    /// labels it (the count of IOREQ server pages in decimal).
+    static func hvmParam(_ chunk: Legacy.Chunk, _ value: UInt64) -> String {
+        let hexValue = "0x\(hex(value))"
+        return switch chunk {
+        case .hvmIdentPT: "  EPT Identity Pagetable: \(hexValue)"
+        case .hvmVM86TSS: "  VM86 TSS: \(hexValue)"
+        case .hvmConsolePFN: "  Console pfn: \(hexValue)"
+        case .hvmACPIIOPortsLocation: "  ACPI ioport location: \(hexValue)"
+        case .hvmViridian: "  Viridian location: \(hexValue)"
+        case .hvmGenerationIDAddr: "  Generation ID Address: \(hexValue)"
+        case .hvmPagingRingPFN: "  Paging ring pfn: \(hexValue)"
+        case .hvmMonitorRingPFN: "  Monitor ring pfn: \(hexValue)"
+        case .hvmSharingRingPFN: "  Sharing ring pfn: \(hexValue)"
+        case .hvmIOReqServerPFN: "  IOREQ server pfn: \(hexValue)"
+        case .hvmNrIOReqServerPages: "  IOREQ server pages: \(value)"
+        default: "  \(chunk.name): \(hexValue)"  // not an HVM param chunk: never asked
+        }
     }
 
     static let end = "  End"
@@ -61,9 +77,9 @@ enum VerboseText {
     static let discarding = "    Discarding"
     static func toolstackHeader(version: UInt32, count: UInt32) -> String { "    Version \(version), count \(count)" }
 
-    /// The value as Xen's converter prints it: its bytes, raw (see `VerboseLine`).
-    static func xenstorePair(_ key: String, _ value: [UInt8]) -> String {
-        "    '\(key)' = '" + VerboseLine.carrying(value) + "'"
+    /// The value as Xen's converter prints it: its bytes, raw.
+    static func xenstorePair(_ key: String, _ value: [UInt8]) -> VerboseLine {
+        VerboseLine(bytes: Array("    '\(key)' = '".utf8) + value + Array("'".utf8))
     }
 
     static func unmappedPFNs(_ count: UInt32) -> String { "discarding \(count) bogus 'unmapped pfns'" }

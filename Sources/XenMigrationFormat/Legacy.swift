@@ -100,20 +100,20 @@ package enum Legacy {
         }
 
         /// For chunks that carry one HVM param (`uint32 pad; uint64 value`):
-        /// the param index and the verbose label.
-        package var hvmParam: (index: UInt64, label: String, decimal: Bool)? {
+        /// the param's index.
+        package var hvmParam: UInt64? {
             switch self {
-            case .hvmIdentPT: (HVMParam.identPT, "EPT Identity Pagetable", false)
-            case .hvmVM86TSS: (HVMParam.vm86TSS, "VM86 TSS", false)
-            case .hvmConsolePFN: (HVMParam.consolePFN, "Console pfn", false)
-            case .hvmACPIIOPortsLocation: (HVMParam.acpiIOPortsLocation, "ACPI ioport location", false)
-            case .hvmViridian: (HVMParam.viridian, "Viridian location", false)
-            case .hvmGenerationIDAddr: (HVMParam.vmGenerationIDAddr, "Generation ID Address", false)
-            case .hvmPagingRingPFN: (HVMParam.pagingRingPFN, "Paging ring pfn", false)
-            case .hvmMonitorRingPFN: (HVMParam.monitorRingPFN, "Monitor ring pfn", false)
-            case .hvmSharingRingPFN: (HVMParam.sharingRingPFN, "Sharing ring pfn", false)
-            case .hvmIOReqServerPFN: (HVMParam.ioreqServerPFN, "IOREQ server pfn", false)
-            case .hvmNrIOReqServerPages: (HVMParam.nrIOReqServerPages, "IOREQ server pages", true)
+            case .hvmIdentPT: HVMParam.identPT
+            case .hvmVM86TSS: HVMParam.vm86TSS
+            case .hvmConsolePFN: HVMParam.consolePFN
+            case .hvmACPIIOPortsLocation: HVMParam.acpiIOPortsLocation
+            case .hvmViridian: HVMParam.viridian
+            case .hvmGenerationIDAddr: HVMParam.vmGenerationIDAddr
+            case .hvmPagingRingPFN: HVMParam.pagingRingPFN
+            case .hvmMonitorRingPFN: HVMParam.monitorRingPFN
+            case .hvmSharingRingPFN: HVMParam.sharingRingPFN
+            case .hvmIOReqServerPFN: HVMParam.ioreqServerPFN
+            case .hvmNrIOReqServerPages: HVMParam.nrIOReqServerPages
             default: nil
             }
         }

@@ -8,7 +8,7 @@ public enum StreamVerifier {
     /// each header and record ends, as the verifier reaches them.
     public static func verify(
         reader: StreamReader, format: VerifyFormat, allowZeroCopy: Bool = true,
-        verbose: ((String) -> Void)? = nil, boundaries: ((_ offset: UInt64) -> Void)? = nil
+        verbose: ((VerboseLine) -> Void)? = nil, boundaries: ((_ offset: UInt64) -> Void)? = nil
     ) throws(StreamError) {
         let context = VerifierContext(
             reader: reader, allowZeroCopy: allowZeroCopy, verbose: verbose, boundaries: boundaries)

@@ -7,13 +7,13 @@ import XenMigrationIO
 struct VerifierContext {
     let records: RecordReader
     var transfer: Transfer { records.transfer }
-    let verbose: ((String) -> Void)?
+    let verbose: ((VerboseLine) -> Void)?
     /// Told the input offset after each header and record.
     let boundaries: ((UInt64) -> Void)?
     var reader: StreamReader { transfer.reader }
 
     init(
-        reader: StreamReader, allowZeroCopy: Bool, verbose: ((String) -> Void)?,
+        reader: StreamReader, allowZeroCopy: Bool, verbose: ((VerboseLine) -> Void)?,
         boundaries: ((UInt64) -> Void)? = nil
     ) {
         records = RecordReader(transfer: Transfer(discardingFrom: reader, allowZeroCopy: allowZeroCopy))
@@ -26,6 +26,6 @@ struct VerifierContext {
 
     @inline(__always)
     func info(_ line: @autoclosure () -> String) {
-        if let verbose { verbose(line()) }
+        if let verbose { verbose(VerboseLine(line())) }
     }
 }
