@@ -7,13 +7,17 @@ struct TailSummary {
     var hvmParams: [(index: UInt64, value: UInt64)] = []
     var deviceModelSignature: String?
     var deviceModelBytes: UInt64 = 0
+    /// PV: the pfns the tail's unmapped list names, which have no page.
+    var unmappedPFNs: UInt64 = 0
 }
 
 /// The image tail (PV: vcpu contexts and shared info; HVM: magic pfns and
 /// the HVM context), then the device model record.
 extension Conversion {
+    /// Returns how many pfns the unmapped list named (a ballooned guest's
+    /// pfns with no page): dropped from the output, counted in the report.
     func convertPVTail(_ image: ImageKind, _ legacy: LegacyReader, _ pv: PVLayout, onlineVCPUs: [Int])
-        throws(StreamError)
+        throws(StreamError) -> UInt64
     {
         let unmapped = try legacy.unmappedPFNCount()
         if unmapped != 0 {
@@ -48,6 +52,7 @@ extension Conversion {
         try libxc.sharedInfo()
         info(VerboseText.sharedInfo)
         try libxc.end()
+        return UInt64(unmapped)
     }
 
     private func vcpuContext(

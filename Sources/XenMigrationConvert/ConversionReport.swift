@@ -21,6 +21,10 @@ public struct ConversionReport: Codable, Sendable, Equatable {
     /// Page batch entries by legacy page type; `.dropped` counts the padding
     /// entries the converter removes.
     public var pagesByType: [PageType: UInt64] = [:]
+    /// PV: the pfns the image's unmapped list names, pfns with no page (a
+    /// ballooned guest's); they are not written. `pagesByType.invalid`
+    /// counts the batch entries that say the same of a pfn.
+    public var unmappedPFNs: UInt64 = 0
     public var pageBatches: UInt64 = 0
     /// Output records written, by layer and type (in JSON: by spec name,
     /// "PAGE_DATA", "libxl EMULATOR_CONTEXT", ...).
@@ -49,7 +53,8 @@ public struct ConversionReport: Codable, Sendable, Equatable {
         case guestType, toolstackWidth
         case guestWidthBits = "guestWidth"
         case pagetableLevels, p2mSize, xlHeader
-        case outputFormat, streamVersion, vcpusOnline, pagesByType, pageBatches, recordsWritten, hvmParams
+        case outputFormat, streamVersion, vcpusOnline, pagesByType, unmappedPFNs, pageBatches, recordsWritten
+        case hvmParams
         case deviceModelSignature, deviceModelBytes, debugStream, bytesRead, bytesWritten, detected, source, xlConfig
     }
 
@@ -116,6 +121,7 @@ public struct ConversionReport: Codable, Sendable, Equatable {
         hvmParams = (body.hvmParams + tail.hvmParams).map { HVMParamEntry(index: $0.index, value: $0.value) }
         deviceModelSignature = tail.deviceModelSignature
         deviceModelBytes = tail.deviceModelBytes
+        unmappedPFNs = tail.unmappedPFNs
         self.recordsWritten = recordsWritten
         self.bytesRead = bytesRead
         self.bytesWritten = bytesWritten

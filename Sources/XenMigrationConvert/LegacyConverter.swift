@@ -101,7 +101,7 @@ final class Conversion {
             let body = try convertBody(image, legacy)
             var tail = TailSummary()
             if let pv = layout.pv {
-                try convertPVTail(image, legacy, pv, onlineVCPUs: body.onlineVCPUs)
+                tail.unmappedPFNs = try convertPVTail(image, legacy, pv, onlineVCPUs: body.onlineVCPUs)
             } else {
                 tail.hvmParams = try convertHVMTail(legacy)
             }
