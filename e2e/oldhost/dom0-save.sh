@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC1091,SC2046,SC2317 # busybox sh in dom0; the functions wait_for runs; pids split on purpose
 # dom0's part of save-guests.sh (busybox sh, run by oldhost_init's /init as
 # /oldhost/run OUT): create each guest /oldhost/guests names, let the counter
 # guest count, save it with the old host's own toolstack, and write
@@ -117,16 +118,16 @@ save_guest() {
         return
     fi
     t=$(now)
-    if ! bounded 120 $xtool create /oldhost/$name.cfg > "$OUT/$name.create.log" 2>&1; then
+    if ! bounded 120 $xtool create "/oldhost/$name.cfg" > "$OUT/$name.create.log" 2>&1; then
         failed "$name" "$xtool create failed: $(tail -n 2 "$OUT/$name.create.log" | tr '\n' ' ')"
         return
     fi
-    create_s=$(secs $t)
+    create_s=$(secs "$t")
     if ! wait_for 120 has_counts "$name" 1; then
         failed "$name" "no count on the console within 120 s of the create; $(why)"
         return
     fi
-    first_s=$(secs $t)
+    first_s=$(secs "$t")
     if ! wait_for 60 vcpus_are "$name" "$vcpus"; then
         failed "$name" "not $vcpus vCPUs online after 60 s; $(why)"
         return
@@ -147,7 +148,7 @@ save_guest() {
             failed "$name" "the balloon did not come down to $target MiB within 120 s; $(why)"
             return
         fi
-        balloon_s=$(secs $tb)
+        balloon_s=$(secs "$tb")
     fi
     # Counting for a while (at least 8 counts), so that the guest is busy.
     if ! wait_for 60 has_counts "$name" 8; then
@@ -163,7 +164,7 @@ save_guest() {
         rm -f "$OUT/$name.save"
         return
     fi
-    save_s=$(secs $ts)
+    save_s=$(secs "$ts")
     # xenconsoled logs what the guest wrote before it was suspended.
     sleep 1
     last=$(counts "$name" | tail -n 1)
@@ -172,7 +173,7 @@ save_guest() {
         return
     fi
     bytes=$(wc -c < "$OUT/$name.save")
-    cp /oldhost/$name.cfg "$OUT/$name.cfg"
+    cp "/oldhost/$name.cfg" "$OUT/$name.cfg"
     cp "$LOGDIR/guest-$name.log" "$OUT/$name.console.log" 2>/dev/null
     cat > "$OUT/$name.facts" << EOF
 host=$VERSION

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by boot-smoke.sh and save-guests.sh (bash): boot a tree built by
 # build-xen.sh in QEMU (TCG) as a busybox dom0 with Debian 12's kernel.
 #

@@ -43,7 +43,9 @@ GUEST_INIT=$REPO/e2e/guest/init
 mkdir -p "$2"
 OUTDIR=$(cd "$2" && pwd)
 CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-oldhost
+# shellcheck disable=SC2034 # read by qemu-host.sh
 OLDHOST_TAG=save-guests
+# shellcheck source=e2e/oldhost/qemu-host.sh
 source "$HERE/qemu-host.sh"
 T0=$(date +%s)
 
@@ -61,7 +63,9 @@ guest_lines() {
     for n in $NAMES; do
         if [[ -f $1/$n.facts ]]; then
             (
+                # shellcheck disable=SC1090 # the facts dom0-save.sh wrote
                 source "$1/$n.facts"
+                # shellcheck disable=SC2154 # set by the facts
                 printf 'save-guests %s: %-9s %-4s %d vCPU %3d MiB%s  saved in %6s s at count %-3s %9d bytes  (create %s s, counting after %s s%s)\n' \
                     "$host" "$n" "$tool" "$vcpus" "$memory_mib" \
                     "$([[ $target_mib != "$memory_mib" ]] && echo " -> $listed_mib")" "$save_seconds" \
