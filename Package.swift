@@ -22,14 +22,43 @@ let package = Package(
         // splice(2) and F_SETPIPE_SZ, which need _GNU_SOURCE; argv as the
         // kernel passed it; the tools' seccomp sandbox.
         .target(name: "CXenPlatform"),
+        // The package's one libc layer: every system call the library and
+        // the tools make beyond swift-system's, with one EINTR and EAGAIN policy.
+        .target(
+            name: "XenHost",
+            dependencies: ["CXenPlatform", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         // xend's domain configuration (S-expressions) and its xl.cfg
         // translation: no streams, no I/O. The converter uses it; it uses
         // nothing of the converter.
         .target(name: "XendConfig"),
+        // The library, one target per layer (CONTRIBUTING's layer table).
+        // Each depends only on the layers below it; the build checks that
+        // no file imports a module its target does not declare.
+        // Formats: constants, record types, the integer codec, the sniffers
+        // of first bytes, `StreamError`. No I/O.
+        .target(
+            name: "XenMigrationFormat",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
+        // Bytes in and out, and each layer's readers and writers.
+        .target(
+            name: "XenMigrationIO",
+            dependencies: [
+                "XenMigrationFormat", "XenHost", "XendConfig",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(name: "XenMigrationConvert", dependencies: ["XenMigrationFormat", "XenMigrationIO", "XendConfig"]),
+        .target(name: "XenMigrationVerify", dependencies: ["XenMigrationFormat", "XenMigrationIO"]),
+        // What an input really is, for a failed conversion or verification.
+        .target(name: "XenMigrationDiagnosis", dependencies: ["XenMigrationFormat", "XenMigrationConvert"]),
+        // The umbrella: re-exports the layers, so `import XenMigration` keeps working.
         .target(
             name: "XenMigration",
             dependencies: [
-                "CXenPlatform", "XendConfig", .product(name: "SystemPackage", package: "swift-system"),
+                "XenMigrationFormat", "XenMigrationIO", "XenMigrationConvert", "XenMigrationVerify",
+                "XenMigrationDiagnosis",
             ]
         ),
         .target(
@@ -37,7 +66,7 @@ let package = Package(
             // No ArgumentParser and no Foundation: the installed program
             // stays small (the README's install section says how small).
             dependencies: [
-                "XenMigration", "CXenPlatform",
+                "XenMigration", "XenHost", "CXenPlatform",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
@@ -46,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "generate-legacy-stream",
             dependencies: [
-                "XenLegacyGenerator",
+                "XenLegacyGenerator", "XenMigration", "XenHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -68,10 +97,14 @@ let package = Package(
         .testTarget(
             name: "XenMigrationTests",
             dependencies: [
-                "XenMigration", "XendConfig", "XenLegacyGenerator", "FuzzSupport", "TestSupport",
+                "XenMigration", "XendConfig", "XenLegacyGenerator", "FuzzSupport", "TestSupport", "XenMigrationCLI",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // xend's configuration and its xl.cfg translation, on their own (the
+        // fixtures and the xl.cfg grammar come from TestSupport, the records
+        // are built with the generator's Python values).
+        .testTarget(name: "XendConfigTests", dependencies: ["XendConfig", "XenLegacyGenerator", "TestSupport"]),
         // The built tools, spawned as users and libxl run them.
         .testTarget(
             name: "ToolTests",

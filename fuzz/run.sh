@@ -50,7 +50,7 @@ for target in "${targets[@]}"; do
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -package-name "$package_name" "$entry" \
         -I "$bin/Modules" -Xcc -fmodule-map-file="$modulemap" \
         -Xcc -fmodule-map-file="$platform_modulemap" -Xcc -I -Xcc Sources/CXenPlatform/include \
-        "$bin"/FuzzSupport.build/*.o "$bin"/XenMigration.build/*.o "$bin"/XendConfig.build/*.o "$bin"/CXenPlatform.build/*.o \
+        "$bin"/FuzzSupport.build/*.o "$bin"/XenMigration{,Format,IO,Convert,Verify,Diagnosis}.build/*.o "$bin"/XendConfig.build/*.o "$bin"/XenHost.build/*.o "$bin"/CXenPlatform.build/*.o \
         "$bin"/SystemPackage.build/*.o "$bin"/CSystem.build/*.o \
         -o "fuzz/work/bin/$target" 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
 done

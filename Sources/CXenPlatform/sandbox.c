@@ -86,11 +86,13 @@ static const struct rule rules[] = {
     ALLOW(mremap),
     ALLOW(madvise), // malloc returning memory
     ALLOW(brk),
-    // The process has one thread (the signal handlers run on it) and makes
-    // no new one: no clone. These are what the runtime and libc still use.
+    // The process has one thread and makes no new one: no clone. Signal
+    // handlers run on it: cleanup.c's end in _exit (the kernel masks
+    // signals for them from sa_mask, with no call), and the Swift runtime's
+    // crash handlers. These are what the runtime and libc still use.
     ALLOW(futex),          // the runtime's locks and once-initialisation, if ever contended
-    ALLOW(rt_sigprocmask), // abort() and the signal handlers mask signals
-    ALLOW(rt_sigreturn),   // return from a signal handler
+    ALLOW(rt_sigprocmask), // abort() unblocking SIGABRT
+    ALLOW(rt_sigreturn),   // a handler that returns: the runtime's crash handlers may
     ALLOW(getpid),         // syslog's [pid]; abort()
     ALLOW(gettid),         // abort()
     ALLOW_OWN(tgkill, 0),  // abort() signals this process, no other
@@ -177,9 +179,10 @@ int cxen_sandbox_confine(int *step) {
     if (build(&program) != 0) return E2BIG;
     struct sock_fprog fprog = { .len = program.length, .filter = program.code };
 #ifdef __NR_seccomp
-    // TSYNC: every thread of the process, libdispatch's included, gets the
-    // filter, or none does (the call then returns the id of a thread that
-    // could not take it).
+    // TSYNC: the tools start no thread (libdispatch is linked, but never
+    // used), so this is a guard: were there another thread, it would get
+    // the filter too, or none would (the call then returns the id of a
+    // thread that could not take it).
     long result = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog);
     if (result < 0) return errno;
     if (result > 0) return ESRCH;

@@ -31,7 +31,7 @@ package struct ConvertMode: Sendable {
     }
 
     /// Builds every verbose line (their formatting is code too) and drops it.
-    package var verboseSink: ((String) -> Void)? { slow ? { line in _ = line.utf8.count } : nil }
+    package var verboseSink: ((VerboseLine) -> Void)? { slow ? { line in _ = line.bytes.count } : nil }
 }
 
 /// Verifier options from one byte: bits 0-1 the format (0 libxc, 1 libxl,
@@ -49,5 +49,5 @@ package struct VerifyMode: Sendable {
         slow ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64) : StreamReader(MemorySource(bytes))
     }
 
-    package var verboseSink: ((String) -> Void)? { slow ? { line in _ = line.utf8.count } : nil }
+    package var verboseSink: ((VerboseLine) -> Void)? { slow ? { line in _ = line.bytes.count } : nil }
 }

@@ -1,13 +1,5 @@
 import XenMigration
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Buffered byte writer for generated streams: to a `ByteSink` in 1 MiB
 /// pieces (constant memory, for big images) or into memory. Kept separate
 /// from the library's `StreamWriter` so the expected output of a conversion

@@ -226,9 +226,11 @@ struct ExpectedWriter {
     /// libxl's toolstack blob as `key\0value\0` pairs (libxl's physmap
     /// keys, as Xen's converter writes them).
     func decodePhysmap(_ data: [UInt8]) throws -> [UInt8] {
-        func u32(_ at: Int) -> UInt64 { (0..<4).reduce(0) { $0 | UInt64(data[at + $1]) << (8 * UInt64($1)) } }
-        func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(data[at + $1]) << (8 * UInt64($1)) } }
-        func hexString(_ v: UInt64) -> [UInt8] { Array(String(v, radix: 16).utf8) }
+        // Every field read here is within `data`: each is checked before.
+        let fields = ByteCursor(data)
+        func u32(_ at: Int) -> UInt64 { UInt64(fields.peek(UInt32.self, at: at) ?? 0) }
+        func u64(_ at: Int) -> UInt64 { fields.peek(UInt64.self, at: at) ?? 0 }
+        func hexString(_ v: UInt64) -> [UInt8] { Array(hex(v).utf8) }
         guard data.count >= 8 else { throw fail(.malformed, "toolstack data shorter than 8 bytes") }
         guard u32(0) == 1 else { throw fail(.malformed, "toolstack version \(u32(0))") }
         let count = u32(4)

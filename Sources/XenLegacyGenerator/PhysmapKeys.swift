@@ -31,8 +31,8 @@ struct PhysmapKeys {
             guard pieces.count == 3, Array(pieces[0]) == Array("physmap".utf8),
                 let phys = PhysmapKeys.number(Array(pieces[1]))
             else { throw refuse("xenstore key '\(escapedASCII(key))' (legacy libxl kept only physmap keys)") }
-            if String(phys, radix: 16) != String(decoding: pieces[1], as: UTF8.self) && notes.count < 8 {
-                notes.append("physmap key '\(escapedASCII(key))' comes back as \(String(phys, radix: 16))")
+            if hex(phys) != String(decoding: pieces[1], as: UTF8.self) && notes.count < 8 {
+                notes.append("physmap key '\(escapedASCII(key))' comes back as \(hex(phys))")
             }
             let slot: Int
             if let found = entries.firstIndex(where: { $0.physOffset == phys }) {
@@ -57,7 +57,7 @@ struct PhysmapKeys {
             }
         }
         for entry in entries where entry.startAddress == nil || entry.size == nil || entry.name == nil {
-            throw refuse("physmap entry \(String(entry.physOffset, radix: 16)) without start_addr, size and name")
+            throw refuse("physmap entry \(hex(entry.physOffset)) without start_addr, size and name")
         }
     }
 

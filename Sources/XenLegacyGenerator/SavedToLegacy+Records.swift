@@ -1,16 +1,40 @@
 import XenMigration
 
+/// The libxc body as its records are read: what they share, and what the
+/// tail, the facts and the report need from it once it ends.
+struct LibxcBody {
+    let header: LibxcHeader
+    /// The guest's word size in bytes, from X86_PV_INFO (PV); 0 before it.
+    var guestWordBytes = 0
+    /// The legacy header (p2m_size and, PV, extended info and p2m frames) is out.
+    var headerWritten = false
+    var tail = HeldTail()
+    var pageRecords: UInt64 = 0
+    /// Pages with data in PAGE_DATA records.
+    var pages: UInt64 = 0
+    /// Highest pfn in PAGE_DATA records and the magic HVM pfns.
+    var highestPFN: UInt64?
+    /// One PAGE_DATA record's entries, and sorted; kept for the next record.
+    var batch: [UInt64] = []
+    var sortedBatch: [UInt64] = []
+
+    var isPV: Bool { header.isPV }
+
+    init(_ header: LibxcHeader) {
+        self.header = header
+        batch.reserveCapacity(Int(Legacy.maxBatch))
+        sortedBatch.reserveCapacity(Int(Legacy.maxBatch))
+    }
+}
+
 /// The libxc stream: its headers, then each record, written as the legacy
 /// body has it (page batches and chunks) or held for the legacy tail.
 extension SavedStreamRun {
-    func convertLibxc() throws(StreamError) {
+    func readLibxcHeader() throws(StreamError) -> LibxcHeader {
         let start = input.offset
-        let marker = try input.readU64BE("image header marker")
-        let ident = try input.readU32BE("image header id")
-        let version = try input.readU32BE("image header version")
-        let flags = try input.readU16BE("image header options")
-        let reserved1 = try input.readU16BE("image header reserved")
-        let reserved2 = try input.readU32BE("image header reserved")
+        let image = try Libxc.ImageHeader.read(from: input)
+        let (marker, ident, version) = (image.marker, image.id, image.version)
+        let (flags, reserved1, reserved2) = (image.options, image.reserved1, image.reserved2)
         guard marker == Libxc.imageMarker, ident == Libxc.imageID else {
             throw malformed("Bad libxc image header (marker 0x\(hex(marker)), id 0x\(hex(ident)))", at: start)
         }
@@ -19,15 +43,11 @@ extension SavedStreamRun {
         guard flags == 0, reserved1 == 0, reserved2 == 0 else {
             throw malformed("Reserved bits set in the libxc image header", at: start + 16)
         }
-        report.streamVersion = version
-        report.layers.append("libxc")
 
         let domainOffset = input.offset
-        let rawDomain = try input.readU32("domain header type")
-        let pageShift = try input.readU16("domain header page shift")
-        _ = try input.readU16("domain header reserved")
-        _ = try input.readU32("domain header xen major")
-        _ = try input.readU32("domain header xen minor")
+        let domain = try Libxc.DomainHeader.read(from: input)
+        let (rawDomain, pageShift) = (domain.type, domain.pageShift)
+        let guest: GuestType
         switch Libxc.DomainType(rawValue: rawDomain) {
         case .x86PV: guest = .pv
         case .x86HVM: guest = .hvm
@@ -37,36 +57,42 @@ extension SavedStreamRun {
                 at: domainOffset)
         }
         guard pageShift == Libxc.pageShift else { throw refuse("page shift \(pageShift)", at: domainOffset + 4) }
-        report.guest = guest
-        learnt.hvm = !isPV
-        info("libxc stream v\(version), \(isPV ? "x86 PV" : "x86 HVM") guest")
-        if !isPV { try writeHVMHeader() }
-        while try convertRecord() {}
+        info("libxc stream v\(version), \(guest == .pv ? "x86 PV" : "x86 HVM") guest")
+        return LibxcHeader(version: version, guest: guest)
+    }
+
+    /// The records up to END; the body is then open for libxl's records
+    /// and the tail.
+    func convertLibxcBody(_ header: LibxcHeader) throws(StreamError) -> LibxcBody {
+        var libxc = LibxcBody(header)
+        if !header.isPV { try writeHVMHeader(&libxc) }
+        while try convertRecord(&libxc) {}
+        return libxc
     }
 
     /// One record; false after END.
-    private func convertRecord() throws(StreamError) -> Bool {
+    private func convertRecord(_ libxc: inout LibxcBody) throws(StreamError) -> Bool {
         let (type, offset, body) = try nextRecord(Libxc.RecordType.self, layer: "libxc", prefix: "")
         switch type {
         case .end:
             try body.finish()
             return false
-        case .pageData: try convertPageData(body)
-        case .x86PVInfo: try convertPVInfo(body)
-        case .x86PVP2MFrames: try convertP2MFrames(body)
+        case .pageData: try convertPageData(body, &libxc)
+        case .x86PVInfo: try convertPVInfo(body, &libxc)
+        case .x86PVP2MFrames: try convertP2MFrames(body, &libxc)
         case .x86PVVCPUBasic, .x86PVVCPUExtended, .x86PVVCPUXsave:
-            try requirePV(type, at: offset)
-            try holdVCPUContext(type, body)
+            try requirePV(type, at: offset, libxc)
+            try holdVCPUContext(type, body, &libxc)
         case .sharedInfo:
-            try requirePV(type, at: offset)
-            try holdSharedInfo(body)
+            try requirePV(type, at: offset, libxc)
+            try holdSharedInfo(body, &libxc.tail)
         case .x86TSCInfo: try convertTSCInfo(body)
         case .hvmContext:
-            guard !isPV else { throw refuse("HVM_CONTEXT in a PV stream", at: offset) }
-            try holdHVMContext(body)
+            guard !libxc.isPV else { throw refuse("HVM_CONTEXT in a PV stream", at: offset) }
+            try holdHVMContext(body, &libxc.tail)
         case .hvmParams:
-            guard !isPV else { throw refuse("HVM_PARAMS in a PV stream", at: offset) }
-            try convertHVMParams(body)
+            guard !libxc.isPV else { throw refuse("HVM_PARAMS in a PV stream", at: offset) }
+            try convertHVMParams(body, &libxc)
         case .toolstack:
             // Xen 4.6's libxc carried libxl's toolstack blob here; legacy had it as a chunk.
             guard body.length <= options.limits.xenstoreBytes else {
@@ -77,7 +103,7 @@ extension SavedStreamRun {
         case .verify:
             try body.finish()
             try chunk(.enableVerifyMode)
-            report.note("VERIFY record written as enable_verify_mode (converters write no record for it)")
+            findings.note("VERIFY record written as enable_verify_mode (converters write no record for it)")
         case .x86PVVCPUMSRs, .staticDataEnd, .x86CPUIDPolicy, .x86MSRPolicy:
             try body.finish()
             dropped(type.specName, at: offset)
@@ -87,54 +113,53 @@ extension SavedStreamRun {
         return true
     }
 
-    private func requirePV(_ type: Libxc.RecordType, at offset: UInt64) throws(StreamError) {
-        guard isPV else { throw refuse("\(type.specName) in an HVM stream", at: offset) }
+    private func requirePV(_ type: Libxc.RecordType, at offset: UInt64, _ libxc: LibxcBody) throws(StreamError) {
+        guard libxc.isPV else { throw refuse("\(type.specName) in an HVM stream", at: offset) }
     }
 
     // MARK: legacy header
 
-    private func writeHVMHeader() throws(StreamError) {
+    private func writeHVMHeader(_ libxc: inout LibxcBody) throws(StreamError) {
         let p2mSize =
             options.hvmP2MSize ?? facts?.highestPFN.map { $0 &+ 1 } ?? FromSavedOptions.defaultHVMP2MSize
         guard width == .bits64 || p2mSize <= UInt64(UInt32.max) else {
             throw refuse("p2m_size 0x\(hex(p2mSize)) in a 32-bit toolstack's unsigned long")
         }
         try ulong(p2mSize)
-        headerWritten = true
+        libxc.headerWritten = true
     }
 
-    private func convertPVInfo(_ body: RecordBodyReader) throws(StreamError) {
-        try requirePV(.x86PVInfo, at: body.recordOffset)
-        guard body.length == 8, guestWordBytes == 0, !headerWritten else {
+    private func convertPVInfo(_ body: RecordBodyReader, _ libxc: inout LibxcBody) throws(StreamError) {
+        try requirePV(.x86PVInfo, at: body.recordOffset, libxc)
+        guard body.length == Libxc.PVInfo.length, libxc.guestWordBytes == 0, !libxc.headerWritten else {
             throw refuse(
                 "X86_PV_INFO of \(body.length) bytes, or not once before the p2m frames", at: body.recordOffset)
         }
-        let wordBytes = Int(try body.u8())
-        let levels = Int(try body.u8())
+        let pvInfo = try Libxc.PVInfo.read(from: body)
+        let (wordBytes, levels) = (Int(pvInfo.guestWidth), Int(pvInfo.levels))
         guard (wordBytes == 8 && levels == 4) || (wordBytes == 4 && levels == 3) else {
             throw refuse("a guest of width \(wordBytes) with \(levels) pagetable levels", at: body.recordOffset)
         }
         try body.finish()
-        guestWordBytes = wordBytes
+        libxc.guestWordBytes = wordBytes
     }
 
     /// The legacy header comes here, where the saved stream first has
     /// p2m_size: p2m_size, extended info, then the frame list.
-    private func convertP2MFrames(_ body: RecordBodyReader) throws(StreamError) {
+    private func convertP2MFrames(_ body: RecordBodyReader, _ libxc: inout LibxcBody) throws(StreamError) {
         let offset = body.recordOffset
-        try requirePV(.x86PVP2MFrames, at: offset)
-        guard guestWordBytes != 0, !headerWritten else {
+        try requirePV(.x86PVP2MFrames, at: offset, libxc)
+        guard libxc.guestWordBytes != 0, !libxc.headerWritten else {
             throw refuse("X86_PV_P2M_FRAMES without X86_PV_INFO before it, or twice", at: offset)
         }
         guard body.length >= 8, body.length % 8 == 0 else {
             throw malformed("X86_PV_P2M_FRAMES of \(body.length) bytes", at: offset)
         }
-        let startPFN = try body.u32()
-        let endPFN = try body.u32()
+        let (startPFN, endPFN) = try WordPair.read(from: body).pair
         guard startPFN == 0 else { throw refuse("p2m frames from pfn \(startPFN), not 0", at: offset) }
         let p2mSize = UInt64(endPFN) + 1
         let frameCount = UInt64(body.length - 8) / 8
-        let perFrame = UInt64(Legacy.pageSize / guestWordBytes)
+        let perFrame = UInt64(Legacy.pageSize / libxc.guestWordBytes)
         guard frameCount == (p2mSize - 1) / perFrame + 1 else {
             throw refuse("\(frameCount) p2m frames for pfns 0 to 0x\(hex(endPFN))", at: offset)
         }
@@ -142,7 +167,7 @@ extension SavedStreamRun {
             throw refuse("p2m_size 0x\(hex(p2mSize)) in a 32-bit toolstack's unsigned long", at: offset)
         }
         try ulong(p2mSize)
-        try writeExtendedInfo()
+        try writeExtendedInfo(guestWordBytes: libxc.guestWordBytes)
         for _ in 0..<frameCount {
             let frame = try body.u64()
             guard width == .bits64 || frame <= UInt64(UInt32.max) else {
@@ -151,14 +176,13 @@ extension SavedStreamRun {
             try ulong(frame)
         }
         try body.finish()
-        headerWritten = true
+        libxc.headerWritten = true
     }
 
-    private func writeExtendedInfo() throws(StreamError) {
-        guard let facts else {
-            if !scanning { throw refuse("a PV stream that was not scanned first") }
-            return
-        }
+    /// PV: the extended info block, laid out from the scan's facts (a scan
+    /// writes nothing, so it needs none).
+    private func writeExtendedInfo(guestWordBytes: Int) throws(StreamError) {
+        guard let facts else { return }
         let basic = guestWordBytes == 8 ? Legacy.vcpuContextSize64 : Legacy.vcpuContextSize32
         var total = 8 + basic
         if facts.extendedContext { total += 8 }
@@ -189,12 +213,11 @@ extension SavedStreamRun {
 
     // MARK: body
 
-    private func convertPageData(_ body: RecordBodyReader) throws(StreamError) {
+    private func convertPageData(_ body: RecordBodyReader, _ libxc: inout LibxcBody) throws(StreamError) {
         let offset = body.recordOffset
-        guard headerWritten else { throw refuse("PAGE_DATA before the PV p2m frames", at: offset) }
+        guard libxc.headerWritten else { throw refuse("PAGE_DATA before the PV p2m frames", at: offset) }
         guard body.length >= 8 else { throw malformed("PAGE_DATA of \(body.length) bytes", at: offset) }
-        let count = try body.u32()
-        let reserved = try body.u32()
+        let (count, reserved) = try WordPair.read(from: body).pair
         guard reserved == 0 else { throw malformed("Reserved bits set in PAGE_DATA", at: offset) }
         guard count <= UInt32(Legacy.maxBatch) else {
             throw refuse("PAGE_DATA of \(count) pfns (legacy batches hold at most \(Legacy.maxBatch))", at: offset)
@@ -202,7 +225,7 @@ extension SavedStreamRun {
         guard UInt64(body.length) >= 8 + 8 * UInt64(count) else {
             throw malformed("PAGE_DATA of \(body.length) bytes for \(count) pfns", at: offset)
         }
-        batch.removeAll(keepingCapacity: true)
+        libxc.batch.removeAll(keepingCapacity: true)
         var pages: UInt64 = 0
         for index in 0..<count {
             let pfn = try body.u64()
@@ -217,60 +240,57 @@ extension SavedStreamRun {
             guard frame <= Legacy.pfnMask else {
                 throw refuse("pfn 0x\(hex(frame)) (the legacy pfn field has 28 bits)", at: offset)
             }
-            learnt.highestPFN = max(learnt.highestPFN ?? 0, frame)
+            libxc.highestPFN = max(libxc.highestPFN ?? 0, frame)
             let entry = (type << 28) | frame
             if type & 7 <= 4 { pages += 1 }
             if entry == Legacy.xtabPadding {
                 // Legacy readers take XTAB pfn 0 for padding; it carries nothing.
-                report.note("an XTAB entry for pfn 0 dropped (legacy padding)")
+                findings.note("an XTAB entry for pfn 0 dropped (legacy padding)")
                 continue
             }
-            batch.append(entry)
+            libxc.batch.append(entry)
         }
         guard UInt64(body.length) == 8 + 8 * UInt64(count) + pages * UInt64(Legacy.pageSize) else {
             throw malformed("PAGE_DATA of \(body.length) bytes for \(count) pfns and \(pages) pages", at: offset)
         }
-        if batch.count > 1 {
-            sortedBatch.removeAll(keepingCapacity: true)
-            sortedBatch.append(contentsOf: batch)
-            sortedBatch.sort()
-            for i in 1..<sortedBatch.count where sortedBatch[i] == sortedBatch[i - 1] {
-                throw refuse("pfn 0x\(hex(sortedBatch[i] & Legacy.pfnMask)) twice in one PAGE_DATA", at: offset)
+        if libxc.batch.count > 1 {
+            libxc.sortedBatch.removeAll(keepingCapacity: true)
+            libxc.sortedBatch.append(contentsOf: libxc.batch)
+            libxc.sortedBatch.sort()
+            let sorted = libxc.sortedBatch
+            for i in 1..<sorted.count where sorted[i] == sorted[i - 1] {
+                throw refuse("pfn 0x\(hex(sorted[i] & Legacy.pfnMask)) twice in one PAGE_DATA", at: offset)
             }
         }
-        if !batch.isEmpty {
-            try output.u32(UInt32(batch.count))
-            for entry in batch { try ulong(entry) }
+        if !libxc.batch.isEmpty {
+            try output.u32(UInt32(libxc.batch.count))
+            for entry in libxc.batch { try ulong(entry) }
         }
         try body.copy(pages * UInt64(Legacy.pageSize), "page data")
         try body.finish()
-        report.pageRecords += 1
-        report.pages += pages
-        learnt.pages &+= pages
+        libxc.pageRecords &+= 1
+        libxc.pages &+= pages
     }
 
     private func convertTSCInfo(_ body: RecordBodyReader) throws(StreamError) {
-        guard body.length == 24 else { throw malformed("X86_TSC_INFO of \(body.length) bytes", at: body.recordOffset) }
-        let mode = try body.u32()
-        let khz = try body.u32()
-        let nsec = try body.u64()
-        let incarnation = try body.u32()
-        _ = try body.u32()
+        guard body.length == Libxc.TSCInfo.length else {
+            throw malformed("X86_TSC_INFO of \(body.length) bytes", at: body.recordOffset)
+        }
+        let tsc = try Libxc.TSCInfo.read(from: body)
         try body.finish()
         try chunk(.tscInfo)
-        try output.u32(mode)
-        try output.u64(nsec)
-        try output.u32(khz)
-        try output.u32(incarnation)
+        try output.u32(tsc.mode)
+        try output.u64(tsc.nsec)
+        try output.u32(tsc.khz)
+        try output.u32(tsc.incarnation)
     }
 
     /// Magic pfns go to the tail; params with a legacy chunk become that
     /// chunk here; the rest are dropped and named.
-    private func convertHVMParams(_ body: RecordBodyReader) throws(StreamError) {
+    private func convertHVMParams(_ body: RecordBodyReader, _ libxc: inout LibxcBody) throws(StreamError) {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("HVM_PARAMS of \(body.length) bytes", at: offset) }
-        let count = try body.u32()
-        _ = try body.u32()
+        let count = try WordPair.read(from: body).first
         guard UInt64(body.length) == 8 + 16 * UInt64(count) else {
             throw malformed("HVM_PARAMS of \(body.length) bytes for \(count) params", at: offset)
         }
@@ -279,19 +299,19 @@ extension SavedStreamRun {
             let value = try body.u64()
             switch index {
             case HVMParam.ioreqPFN, HVMParam.bufioreqPFN, HVMParam.storePFN:
-                try tail.holdMagicPFN(index, value, at: offset)
-                if value <= Legacy.pfnMask { learnt.highestPFN = max(learnt.highestPFN ?? 0, value) }
+                try libxc.tail.holdMagicPFN(index, value, at: offset)
+                if value <= Legacy.pfnMask { libxc.highestPFN = max(libxc.highestPFN ?? 0, value) }
             default:
                 if let marker = SavedStreamRun.chunkForParam[index] {
                     try chunk(marker)
                     try output.u32(0)
                     try output.u64(value)
                 } else {
-                    guard report.droppedHVMParams.count < options.limits.hvmParams else {
+                    guard findings.droppedHVMParams.count < options.limits.hvmParams else {
                         throw refuse(
                             "more than \(options.limits.hvmParams) HVM params without a legacy chunk", at: offset)
                     }
-                    report.droppedHVMParams.append(index)
+                    findings.droppedHVMParams.append(index)
                     info("dropped HVM param \(index) = 0x\(hex(value)): no legacy chunk")
                 }
             }
@@ -303,7 +323,7 @@ extension SavedStreamRun {
     static let chunkForParam: [UInt64: Legacy.Chunk] = {
         var map: [UInt64: Legacy.Chunk] = [:]
         for raw in Int32(-20)...Int32(-1) {
-            if let chunk = Legacy.Chunk(rawValue: raw), let param = chunk.hvmParam { map[param.index] = chunk }
+            if let chunk = Legacy.Chunk(rawValue: raw), let index = chunk.hvmParam { map[index] = chunk }
         }
         return map
     }()

@@ -25,9 +25,16 @@ struct HeldTail {
     }
 }
 
+/// What the tail held: how many vcpus, and which contexts they have.
+struct TailSummary {
+    var vcpus = 0
+    var extendedContext = false
+    var xsaveSize: UInt64?
+}
+
 extension SavedStreamRun {
     /// Reads the rest of a body that is held for the tail, within the limit.
-    private func heldBody(_ body: RecordBodyReader) throws(StreamError) -> [UInt8] {
+    private func heldBody(_ body: RecordBodyReader, _ tail: inout HeldTail) throws(StreamError) -> [UInt8] {
         let size = body.remaining
         guard tail.bytes &+ size <= options.limits.tailBytes else {
             throw refuse(
@@ -39,11 +46,12 @@ extension SavedStreamRun {
         return bytes
     }
 
-    func holdVCPUContext(_ type: Libxc.RecordType, _ body: RecordBodyReader) throws(StreamError) {
+    func holdVCPUContext(_ type: Libxc.RecordType, _ body: RecordBodyReader, _ libxc: inout LibxcBody)
+        throws(StreamError)
+    {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("\(type.specName) of \(body.length) bytes", at: offset) }
-        let id = Int(try body.u32())
-        _ = try body.u32()
+        let id = Int(try WordPair.read(from: body).first)
         guard id < options.limits.vcpus, id <= Int(Legacy.maxVCPUID) else {
             throw refuse("vcpu \(id) (legacy vcpu ids end at \(Legacy.maxVCPUID))", at: offset)
         }
@@ -51,13 +59,13 @@ extension SavedStreamRun {
         if size == 0 && type != .x86PVVCPUXsave {
             // libxc's restore skips empty vcpu records (old senders wrote them).
             try body.finish()
-            report.note("empty \(type.specName) records skipped")
+            findings.note("empty \(type.specName) records skipped")
             return
         }
         var padding = 0
         switch type {
         case .x86PVVCPUBasic:
-            let expected = UInt64(guestWordBytes == 4 ? Legacy.vcpuContextSize32 : Legacy.vcpuContextSize64)
+            let expected = UInt64(libxc.guestWordBytes == 4 ? Legacy.vcpuContextSize32 : Legacy.vcpuContextSize64)
             guard size == expected else {
                 throw refuse("vcpu\(id) basic context of \(size) bytes, not 0x\(hex(expected))", at: offset)
             }
@@ -68,74 +76,72 @@ extension SavedStreamRun {
                 throw refuse("vcpu\(id) extended context of \(size) bytes, over 128", at: offset)
             }
             padding = Legacy.extendedContextSize - Int(size)
-            if padding > 0 && !report.notes.contains(where: { $0.hasPrefix("vcpu extended") }) {
-                report.note(
+            if padding > 0 && !findings.notes.contains(where: { $0.hasPrefix("vcpu extended") }) {
+                findings.note(
                     "vcpu extended contexts of \(size) bytes padded with zeros to the legacy 128 "
                         + "(converted back: 128-byte X86_PV_VCPU_EXTENDED records)")
             }
         default:
-            guard scanning || size == facts?.xsaveSize else {
+            // A scan learns the size; the writing pass laid the header out for it.
+            guard facts.map({ size == $0.xsaveSize }) ?? true else {
                 throw refuse("vcpu\(id) xsave context of \(size) bytes unlike the others", at: offset)
             }
         }
-        let bytes = try heldBody(body) + [UInt8](repeating: 0, count: padding)
+        let bytes = try heldBody(body, &libxc.tail) + [UInt8](repeating: 0, count: padding)
         if type == .x86PVVCPUBasic {
-            guard tail.vcpus.count < options.limits.vcpus else {
+            guard libxc.tail.vcpus.count < options.limits.vcpus else {
                 throw refuse("more than \(options.limits.vcpus) vcpu contexts", at: offset)
             }
-            tail.vcpus.append(HeldTail.VCPU(id: id, basic: bytes))
+            libxc.tail.vcpus.append(HeldTail.VCPU(id: id, basic: bytes))
             return
         }
         // The legacy tail has a vcpu's contexts together, after its basic one.
-        guard let last = tail.vcpus.indices.last, tail.vcpus[last].id == id else {
+        guard let last = libxc.tail.vcpus.indices.last, libxc.tail.vcpus[last].id == id else {
             throw refuse("\(type.specName) for vcpu\(id) not after its X86_PV_VCPU_BASIC", at: offset)
         }
         if type == .x86PVVCPUExtended {
-            guard tail.vcpus[last].extended == nil, tail.vcpus[last].xsave == nil else {
+            guard libxc.tail.vcpus[last].extended == nil, libxc.tail.vcpus[last].xsave == nil else {
                 throw refuse("a second or late X86_PV_VCPU_EXTENDED for vcpu\(id)", at: offset)
             }
-            tail.vcpus[last].extended = bytes
+            libxc.tail.vcpus[last].extended = bytes
         } else {
-            guard tail.vcpus[last].xsave == nil else {
+            guard libxc.tail.vcpus[last].xsave == nil else {
                 throw refuse("a second X86_PV_VCPU_XSAVE for vcpu\(id)", at: offset)
             }
-            tail.vcpus[last].xsave = bytes
+            libxc.tail.vcpus[last].xsave = bytes
         }
     }
 
-    func holdSharedInfo(_ body: RecordBodyReader) throws(StreamError) {
+    func holdSharedInfo(_ body: RecordBodyReader, _ tail: inout HeldTail) throws(StreamError) {
         guard body.length == UInt32(Legacy.sharedInfoSize), tail.sharedInfo == nil else {
             throw refuse("SHARED_INFO of \(body.length) bytes, or twice", at: body.recordOffset)
         }
-        tail.sharedInfo = try heldBody(body)
+        tail.sharedInfo = try heldBody(body, &tail)
     }
 
-    func holdHVMContext(_ body: RecordBodyReader) throws(StreamError) {
+    func holdHVMContext(_ body: RecordBodyReader, _ tail: inout HeldTail) throws(StreamError) {
         guard tail.hvmContext == nil else { throw refuse("a second HVM_CONTEXT", at: body.recordOffset) }
-        tail.hvmContext = try heldBody(body)
+        tail.hvmContext = try heldBody(body, &tail)
     }
 
     // MARK: end of the body, and the tail
 
-    /// The body's last chunks, its end marker, then the tail.
-    func closeBody() throws(StreamError) {
-        guard !bodyClosed else { return }
-        bodyClosed = true
-        guard headerWritten else { throw refuse("a stream that ends before its p2m frames") }
-        if isPV { try writePVTail() } else { try writeHVMTail() }
+    /// The body's last chunks, its end marker, then the tail; once.
+    func closeBody(_ libxc: LibxcBody) throws(StreamError) -> TailSummary {
+        guard libxc.headerWritten else { throw refuse("a stream that ends before its p2m frames") }
+        return libxc.isPV ? try writePVTail(libxc.tail) : try writeHVMTail(libxc.tail)
     }
 
-    private func writePVTail() throws(StreamError) {
-        if tail.vcpus.isEmpty { report.note("no vcpu contexts: no vcpu_info chunk") }
+    private func writePVTail(_ tail: HeldTail) throws(StreamError) -> TailSummary {
+        if tail.vcpus.isEmpty { findings.note("no vcpu contexts: no vcpu_info chunk") }
         let extended = tail.vcpus.allSatisfy { $0.extended != nil }
         let xsaveSizes = Set(tail.vcpus.map { $0.xsave.map { UInt64($0.count) } })
         guard tail.vcpus.allSatisfy({ ($0.extended != nil) == extended }), xsaveSizes.count == 1 else {
             throw refuse("vcpus with different sets of contexts (extended, xsave)")
         }
-        learnt.extendedContext = extended
-        learnt.xsaveSize = xsaveSizes.first ?? nil
-        learnt.vcpus = tail.vcpus.count
-        if let facts, facts.extendedContext != learnt.extendedContext || facts.xsaveSize != learnt.xsaveSize {
+        let summary = TailSummary(
+            vcpus: tail.vcpus.count, extendedContext: extended, xsaveSize: xsaveSizes.first ?? nil)
+        if let facts, facts.extendedContext != summary.extendedContext || facts.xsaveSize != summary.xsaveSize {
             throw refuse("vcpu contexts unlike those the scan found")
         }
         guard let sharedInfo = tail.sharedInfo else { throw refuse("a PV stream without SHARED_INFO") }
@@ -165,6 +171,7 @@ extension SavedStreamRun {
             }
         }
         try output.write(sharedInfo)
+        return summary
     }
 
     private func writeVCPUInfo(_ ids: [Int]) throws(StreamError) {
@@ -176,32 +183,30 @@ extension SavedStreamRun {
         for word in bitmap { try output.u64(word) }
     }
 
-    private func writeHVMTail() throws(StreamError) {
+    private func writeHVMTail(_ tail: HeldTail) throws(StreamError) -> TailSummary {
         try output.u32(0)
         for (index, name) in [
             (HVMParam.ioreqPFN, "ioreq"), (HVMParam.bufioreqPFN, "bufioreq"), (HVMParam.storePFN, "store"),
         ] {
-            if tail.magicPFNs[index] == nil { report.note("no HVM param \(index) (\(name) pfn): written as 0") }
+            if tail.magicPFNs[index] == nil { findings.note("no HVM param \(index) (\(name) pfn): written as 0") }
             try output.u64(tail.magicPFNs[index] ?? 0)
         }
         guard let context = tail.hvmContext else { throw refuse("an HVM stream without HVM_CONTEXT") }
-        learnt.vcpus = HVMContextCPUs.count(context)
         try output.u32(UInt32(context.count))
         try output.write(context)
+        return TailSummary(vcpus: HVMContextCPUs.count(context))
     }
 
     // MARK: libxl's records after the libxc stream
 
     /// libxl's physmap keys become the toolstack chunk legacy libxl wrote.
-    func convertXenstoreData(_ body: RecordBodyReader) throws(StreamError) {
+    func convertXenstoreData(_ body: RecordBodyReader, seenBefore: Bool) throws(StreamError) {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("EMULATOR_XENSTORE_DATA of \(body.length) bytes", at: offset) }
-        _ = try body.u32()
-        let index = try body.u32()
-        guard index == 0, !sawXenstoreData else {
+        let index = try WordPair.read(from: body).second
+        guard index == 0, !seenBefore else {
             throw refuse("EMULATOR_XENSTORE_DATA twice, or for emulator index \(index)", at: offset)
         }
-        sawXenstoreData = true
         guard body.length <= options.limits.xenstoreBytes else {
             throw refuse("EMULATOR_XENSTORE_DATA of \(body.length) bytes (over the limit)", at: offset)
         }
@@ -212,7 +217,7 @@ extension SavedStreamRun {
             return dropped("libxl EMULATOR_XENSTORE_DATA", at: offset)
         }
         let physmap = try PhysmapKeys(data, at: offset &+ 16)
-        for line in physmap.notes { report.note(line) }
+        for line in physmap.notes { findings.note(line) }
         if !physmap.entries.isEmpty { try writeToolstackChunk(physmap.toolstackChunk(width: width)) }
     }
 
@@ -222,20 +227,27 @@ extension SavedStreamRun {
         try output.write(data)
     }
 
-    /// The device model state: a DeviceModelRecord0002 record (xl), or
-    /// xend's QemuDeviceModelRecord running to the end.
-    func convertEmulatorContext(_ body: RecordBodyReader) throws(StreamError) {
+    /// EMULATOR_CONTEXT's emulator id, refused unless the record is the
+    /// first for emulator index 0.
+    func emulatorContextID(_ body: RecordBodyReader, seenBefore: Bool) throws(StreamError) -> UInt32 {
         let offset = body.recordOffset
         guard body.length >= 8 else { throw malformed("EMULATOR_CONTEXT of \(body.length) bytes", at: offset) }
-        let id = try body.u32()
-        let index = try body.u32()
-        guard index == 0, report.deviceModelBytes == nil else {
+        let (id, index) = try WordPair.read(from: body).pair
+        guard index == 0, !seenBefore else {
             throw refuse("EMULATOR_CONTEXT twice, or for emulator index \(index)", at: offset)
         }
-        try closeBody()
+        return id
+    }
+
+    /// The device model state, after the tail: a DeviceModelRecord0002
+    /// record (xl), or xend's QemuDeviceModelRecord running to the end.
+    /// Its size; nil for a PV guest's, dropped.
+    func convertEmulatorContext(_ body: RecordBodyReader, id: UInt32, isPV: Bool) throws(StreamError) -> UInt64? {
+        let offset = body.recordOffset
         guard !isPV else {
             try body.finish()
-            return dropped("libxl EMULATOR_CONTEXT", at: offset)
+            dropped("libxl EMULATOR_CONTEXT", at: offset)
+            return nil
         }
         let size = body.remaining
         let name = Libxl.EmulatorID(rawValue: id)?.name ?? "emulator 0x\(hex(id))"
@@ -243,7 +255,7 @@ extension SavedStreamRun {
         try writeDeviceModelHeader(size: size)
         try body.copy(size, "device model data")
         try body.finish()
-        report.deviceModelBytes = size
+        return size
     }
 
     /// xl's DeviceModelRecord0002 (or Remus's record of the same layout,
@@ -261,8 +273,9 @@ extension SavedStreamRun {
     }
 
     /// A bare libxc HVM stream from `convert-legacy-stream -f libxc` has the
-    /// legacy device model record after END: carried over.
-    func copyRawDeviceModel() throws(StreamError) {
+    /// legacy device model record after END: carried over. Its size; nil
+    /// when there is none.
+    func copyRawDeviceModel() throws(StreamError) -> UInt64? {
         let signature = try input.peek(Legacy.qemuSignatureLength)
         switch signature {
         case Legacy.deviceModelRecord0002, Legacy.remusDeviceModelState:
@@ -271,14 +284,15 @@ extension SavedStreamRun {
             input.expect(size)
             try writeDeviceModelHeader(size: size, signature: signature)
             try transfer.copy(size, "device model data")
-            report.deviceModelBytes = size
+            return size
         case Legacy.qemuDeviceModelRecord:
             // xend's layout: the data runs to the end of the input.
             _ = try input.readBytes(signature.count, "device model signature")
             try output.write(Legacy.qemuDeviceModelRecord)
-            report.deviceModelBytes = try transfer.copyToEnd()
+            return try transfer.copyToEnd()
         default:
-            report.note("no device model record after the libxc stream")
+            findings.note("no device model record after the libxc stream")
+            return nil
         }
     }
 }

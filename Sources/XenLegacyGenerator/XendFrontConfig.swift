@@ -5,12 +5,14 @@ import XenMigration
 /// and memory come from the input's libxl JSON config when it has them;
 /// the vcpus and otherwise the memory from what the scan saw.
 enum XendFrontConfig {
-    static func minimal(_ run: SavedStreamRun) -> [UInt8] {
+    static func minimal(
+        xlConfig: (flags: UInt32, optionalFlags: UInt32, data: [UInt8])?, facts: SavedStreamFacts?
+    ) -> [UInt8] {
         var json: [UInt8] = []
-        if let (flags, _, data) = run.inputConfig, flags & XL.mandatoryFlagJSON != 0, data.count > 4 {
+        if let (flags, _, data) = xlConfig, flags & XL.mandatoryFlagJSON != 0, data.count > 4 {
             json = Array(data.dropFirst(4))
         }
-        let facts = run.facts ?? SavedStreamFacts()
+        let facts = facts ?? SavedStreamFacts()
         let name = JSONPeek.string("name", in: json) ?? Array("guest".utf8)
         let memoryMiB: Int64 =
             JSONPeek.number("max_memkb", in: json).map { Int64(max(1, ($0 + 1023) / 1024)) }

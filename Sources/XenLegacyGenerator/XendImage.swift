@@ -113,7 +113,7 @@ enum XendRecords {
     static func uuid(_ seed: UInt64, _ salt: UInt64) -> String {
         let a = SplitMix64.derive(seed, salt)
         let b = SplitMix64.derive(seed, salt &+ 1)
-        let hex = String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16)
+        let hex = hex(a, width: 16) + hex(b, width: 16)
         let c = Array(hex)
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
             + String(c[20..<32])
@@ -122,7 +122,7 @@ enum XendRecords {
     static func mac(_ seed: UInt64, _ salt: UInt64) -> String {
         let r = SplitMix64.derive(seed, salt)
         let bytes = [0x00, 0x16, 0x3e, UInt8(r & 0x7f), UInt8(r >> 8 & 0xff), UInt8(r >> 16 & 0xff)]
-        return bytes.map { String($0, radix: 16).leftPadded(2) }.joined(separator: ":")
+        return bytes.map { hex($0, width: 2) }.joined(separator: ":")
     }
 
     /// The keys every running domain's record starts with.
@@ -177,8 +177,4 @@ enum XendRecords {
         case .hvmLinux: hvmLinux(seed)
         }
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -1,5 +1,6 @@
 import CXenPlatform
 import SystemPackage
+import XenHost
 import XenMigration
 
 /// A file written whole or not at all: a temporary file beside the target,

@@ -1,3 +1,4 @@
+import XenHost
 import XenMigration
 
 /// A command of this package, declared once: its options (an enum whose

@@ -1,4 +1,5 @@
 import SystemPackage
+import XenHost
 import XenMigration
 
 /// Where a tool's messages go: verbose lines to standard output (one write
@@ -17,21 +18,23 @@ package final class Console {
     }
 
     /// The converter's and verifier's verbose sink, or nil when not verbose.
-    var infoSink: ((String) -> Void)? {
+    var infoSink: ((VerboseLine) -> Void)? {
         guard verbose && !quiet else { return nil }
         return { [self] line in self.info(line) }
     }
 
-    func info(_ line: String) {
+    func info(_ line: VerboseLine) {
         guard verbose && !quiet else { return }
-        // Bytes quoted from the input go out as they came (VerboseLine).
-        let bytes = VerboseLine.bytes(line)
+        // Bytes quoted from the input go out as they came.
+        let bytes = line.bytes
         if syslogIdent != nil {
             for part in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
                 Host.syslog(.info, Array(part))
             }
         } else {
-            _ = try? FileDescriptor.standardOutput.writeAll(bytes + [0x0a])
+            // Through the library's sink: one EINTR and EAGAIN policy (Host.whenReady).
+            let sink = FileDescriptorSink(.standardOutput)
+            try? (bytes + [0x0a]).withUnsafeBytes { try sink.write($0) }
         }
     }
 

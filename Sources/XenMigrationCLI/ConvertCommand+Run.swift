@@ -136,3 +136,14 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
+
+extension Xend {
+    /// Said on standard error after an HVM `xm save` image converts: its
+    /// device model state is qemu-dm's, which only qemu-traditional loads,
+    /// and xl fails late (`device model .../qemu-dm is not executable`)
+    /// on a Xen built without it (Debian 12's 4.17 is one).
+    package static let hvmRestoreNote =
+        "Note: this HVM guest's device model state is qemu-dm's: restoring it needs a Xen built with "
+        + "qemu-traditional (Xen 4.6 to 4.20, qemu-dm beside libxl-save-helper); without it xl restore "
+        + "fails with \"device model .../qemu-dm is not executable\""
+}

@@ -1,5 +1,17 @@
 import SystemPackage
+import XenHost
 import XenMigration
+
+/// Pipe tuning for the tool's input and output.
+enum Pipes {
+    /// Asks for a bigger pipe buffer when `descriptor` is a pipe, so the
+    /// process at the other end hands over (or takes) more per wake-up.
+    /// Best effort: a pipe the kernel will not enlarge works as before.
+    static func enlarge(_ descriptor: FileDescriptor, toBytes bytes: Int32 = 1 << 20) {
+        guard FileKind(descriptor) == .pipe else { return }
+        Host.setPipeSize(descriptor, bytes: bytes)
+    }
+}
 
 /// Opens what `-i`/`-o` name: `-` for standard input/output, a value made
 /// only of decimal digits for an inherited descriptor, anything else a path.

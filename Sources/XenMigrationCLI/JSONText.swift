@@ -164,3 +164,68 @@ private struct ScalarContainer: SingleValueEncodingContainer {
         try value.encode(to: NodeEncoder(node, codingPath: codingPath))
     }
 }
+
+/// A JSON value, pretty-printed as JSONEncoder does.
+indirect enum JSONValue {
+    case null
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    /// Pretty-printed as JSONEncoder does: two-space indent, `"key" : value`,
+    /// keys sorted, an empty container as its brackets around an empty line.
+    func write(to out: inout String, indent: String) {
+        switch self {
+        case .null: out += "null"
+        case .string(let text): JSONValue.quote(text, to: &out)
+        case .number(let text): out += text
+        case .bool(let value): out += value ? "true" : "false"
+        case .array(let items):
+            let inner = indent + "  "
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += inner
+                item.write(to: &out, indent: inner)
+                out += i + 1 < items.count ? ",\n" : "\n"
+            }
+            if items.isEmpty { out += "\n" }
+            out += indent + "]"
+        case .object(let fields):
+            let inner = indent + "  "
+            let sorted = fields.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+            out += "{\n"
+            for (i, (key, value)) in sorted.enumerated() {
+                out += inner
+                JSONValue.quote(key, to: &out)
+                out += " : "
+                value.write(to: &out, indent: inner)
+                out += i + 1 < sorted.count ? ",\n" : "\n"
+            }
+            if sorted.isEmpty { out += "\n" }
+            out += indent + "}"
+        }
+    }
+
+    static func quote(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "/": out += "\\/"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}

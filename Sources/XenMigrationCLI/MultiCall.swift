@@ -1,3 +1,5 @@
+import XenHost
+
 /// One program for both commands: `verify-stream-v2` is a link to
 /// `convert-legacy-stream`, and the name it is run by picks the command.
 /// One Swift runtime and one copy of the library instead of two halves the

@@ -1,5 +1,6 @@
 import CXenPlatform
 import SystemPackage
+import XenHost
 
 /// The tools' confinement: once every file and descriptor a run needs is
 /// open, and before the first byte of the stream is read, the process sets
@@ -68,16 +69,5 @@ enum Sandbox {
             }
             Host.exit(0)
         #endif
-    }
-}
-
-/// The program's arguments as the kernel passed them (captured in
-/// CXenPlatform before main), so that they do not depend on /proc being
-/// mounted, as `CommandLine.arguments` does on Linux.
-package enum ProcessArguments {
-    package static var current: [String] {
-        let count = cxen_argc()
-        guard count > 0 else { return CommandLine.arguments }
-        return (0..<count).map { index in cxen_argv(index).map { String(cString: $0) } ?? "" }
     }
 }

@@ -34,15 +34,12 @@ package struct ToolFailure: Error, Equatable, CustomStringConvertible {
 
     package var description: String { message }
 
-    /// Usage errors are followed by the usage line.
-    var showsUsage: Bool { kind == .usage || kind == .missingOption }
-
     package static func usage(_ message: String) -> ToolFailure { ToolFailure(.usage, message) }
 
     /// A stream error, as the tools print it: a feature that is not
     /// converted is a "Script Error" (Xen's wording), anything else a
     /// "Stream Error".
-    static func stream(_ error: StreamError) -> ToolFailure {
+    package static func stream(_ error: StreamError) -> ToolFailure {
         error.kind == .unsupported
             ? ToolFailure(.unsupported, "Script Error: \(error)") : ToolFailure(.stream, "Stream Error: \(error)")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SystemPackage
+import XenHost
 import XenLegacyGenerator
 import XenMigration
 
@@ -9,31 +10,29 @@ import XenMigration
 extension GenerateLegacyStream {
     func runFromSaved(_ path: String) throws {
         var options = FromSavedOptions(
-            front: LegacyFront(rawValue: front) ?? .xlJSON, width: width == 32 ? .bits32 : .bits64,
-            hvmP2MSize: hvmP2MSize)
+            front: front, width: width, hvmP2MSize: hvmP2MSize)
         if let config {
             options.config = try readConfig(config, limit: options.limits.configBytes)
         }
         let input = try openSeekableInput(path)
-        defer { if input.owned { try? input.fd.close() } }
+        defer { input.close() }
         // Opening the output truncates it: it must not be the input.
-        if output != "-", let inputStat = try? input.fd.stat(), let outputStat = try? FilePath(output).stat(),
+        if output != "-", case .file(let fd, _, _) = input, let inputStat = try? fd.stat(),
+            let outputStat = try? FilePath(output).stat(),
             inputStat.deviceID == outputStat.deviceID && inputStat.inode == outputStat.inode
         {
             throw ValidationError("the output '\(output)' is the input")
         }
 
         let fail = { (error: StreamError) -> ExitCode in
-            FileHandleErr.write("generate-legacy-stream: \(error.description)\n")
+            StandardError.write("generate-legacy-stream: \(error.description)\n")
             return ExitCode(error.kind == .unsupported ? 2 : 1)
         }
         let facts: SavedStreamFacts
         do {
             facts = try SavedToLegacy.scan(
-                reader: StreamReader(FileDescriptorSource(input.fd), readAhead: .free(seekBack: false)),
-                options: options)
-            _ = try input.fd.seek(offset: input.start, from: .start)
-        } catch let error as StreamError {
+                reader: try input.reader(readAhead: .free(seekBack: false)), options: options)
+        } catch {
             throw fail(error)
         }
 
@@ -42,12 +41,12 @@ extension GenerateLegacyStream {
         let verbose = self.verbose
         do {
             let report = try SavedToLegacy.convert(
-                reader: StreamReader(FileDescriptorSource(input.fd)), writer: writer, options: options,
-                facts: facts, verbose: verbose ? { FileHandleErr.write($0 + "\n") } : nil)
+                reader: try input.reader(), writer: writer, options: options,
+                facts: facts, verbose: verbose ? { StandardError.write($0 + "\n") } : nil)
             if outFD != .standardOutput { try? outFD.close() }
-            for line in report.lines { FileHandleErr.write("generate-legacy-stream: \(line)\n") }
+            for line in report.lines { StandardError.write("generate-legacy-stream: \(line)\n") }
             if summary {
-                FileHandleErr.write(
+                StandardError.write(
                     "guest=\(report.guest.rawValue) layers=\(report.layers.joined(separator: "+"))"
                         + " stream_version=\(report.streamVersion) pages=\(report.pages)"
                         + " device_model_bytes=\(report.deviceModelBytes.map(String.init) ?? "none")"
@@ -57,7 +56,7 @@ extension GenerateLegacyStream {
             // No half-written image is left behind.
             if outFD != .standardOutput {
                 try? outFD.close()
-                FileSystem.remove(FilePath(output))
+                Host.remove(FilePath(output))
             }
             throw fail(error)
         }
@@ -79,8 +78,33 @@ extension GenerateLegacyStream {
         return bytes
     }
 
-    /// The input as a descriptor that can be read twice, and where it starts.
-    private func openSeekableInput(_ path: String) throws -> (fd: FileDescriptor, start: Int64, owned: Bool) {
+    /// The input as something that can be read twice: a regular file from
+    /// where its descriptor stood, or anything else parked in a `Spool`.
+    enum SavedInput {
+        case file(FileDescriptor, start: Int64, owned: Bool)
+        case spooled(Spool)
+
+        /// A reader from the input's start.
+        func reader(readAhead: StreamReader.ReadAhead? = nil) throws(StreamError) -> StreamReader {
+            switch self {
+            case .file(let fd, let start, _):
+                do {
+                    _ = try fd.seek(offset: start, from: .start)
+                } catch {
+                    throw StreamError(io: "Cannot rewind the input", error)
+                }
+                return StreamReader(FileDescriptorSource(fd), readAhead: readAhead)
+            case .spooled(let spool):
+                return try spool.rewound(readAhead: readAhead)
+            }
+        }
+
+        func close() {
+            if case .file(let fd, _, true) = self { try? fd.close() }
+        }
+    }
+
+    private func openSeekableInput(_ path: String) throws -> SavedInput {
         let fd: FileDescriptor
         let owned: Bool
         if path == "-" {
@@ -95,28 +119,14 @@ extension GenerateLegacyStream {
             owned = true
         }
         if let kind = try? fd.stat().type, kind == .regular, let start = try? fd.seek(offset: 0, from: .current) {
-            return (fd, start, owned)
+            return .file(fd, start: start, owned: owned)
         }
-        // A pipe or socket: park it in a temporary file (constant memory).
-        let spool: FileDescriptor
+        // A pipe or socket: parked in a temporary file (constant memory).
+        defer { if owned { try? fd.close() } }
         do {
-            spool = try Spool.anonymousFile()
+            return .spooled(try Spool(restOf: StreamReader(FileDescriptorSource(fd))))
         } catch {
-            throw ValidationError("\(error)")
-        }
-        do {
-            let writer = StreamWriter(FileDescriptorSink(spool))
-            _ = try Transfer(from: StreamReader(FileDescriptorSource(fd)), to: writer).copyToEnd()
-            try writer.flush()
-        } catch {
-            try? spool.close()
             throw ValidationError("cannot spool the input: \(error)")
         }
-        guard (try? spool.seek(offset: 0, from: .start)) != nil else {
-            try? spool.close()
-            throw ValidationError("cannot rewind the spooled input")
-        }
-        if owned { try? fd.close() }
-        return (spool, 0, true)
     }
 }

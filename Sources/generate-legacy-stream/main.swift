@@ -40,10 +40,10 @@ struct GenerateLegacyStream: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp("Toolstack width: 32 or 64.", valueName: "32|64"))
-    var width: Int = 64
+    var width: ToolstackWidth = .bits64
 
     @Option(help: ArgumentHelp("Guest type.", valueName: "pv|hvm"))
-    var guest: String = "hvm"
+    var guest: GuestType = .hvm
 
     @Option(help: "Number of pages (4 KiB each).")
     var pages: UInt64 = 256
@@ -61,7 +61,7 @@ struct GenerateLegacyStream: ParsableCommand {
     var vcpus: Int = 1
 
     @Option(name: .customLong("guest-width"), help: ArgumentHelp("PV guest width.", valueName: "32|64"))
-    var guestWidth: Int = 64
+    var guestWidth: ToolstackWidth = .bits64
 
     @Flag(help: "PV: add extended (128-byte) and xsave (0x340-byte) contexts to every vcpu.")
     var xsave = false
@@ -70,7 +70,7 @@ struct GenerateLegacyStream: ParsableCommand {
         help: ArgumentHelp(
             "Page contents: random bytes, or a cheap stamp (pfn and seed, then zeros).",
             valueName: "random|stamp"))
-    var fill: String = "random"
+    var fill: PageFill = .random
 
     @Option(
         name: [.short, .customLong("output")], help: ArgumentHelp("Where the legacy image goes.", valueName: "FILE|-"))
@@ -83,7 +83,7 @@ struct GenerateLegacyStream: ParsableCommand {
         help: ArgumentHelp(
             "Write an xend (xm save) image of this preset domain instead.",
             valueName: "pv-kernel|pv-pygrub|hvm-windows|hvm-linux"))
-    var xend: String?
+    var xend: XendPreset?
 
     @Option(name: .customLong("fault-rate"), help: "With --random: probability of planting one fault.")
     var faultRate: Double = 0.15
@@ -92,11 +92,11 @@ struct GenerateLegacyStream: ParsableCommand {
     var expected: String?
 
     @Option(help: ArgumentHelp("Format of the expected stream.", valueName: "libxc|libxl"))
-    var format: String = "libxc"
+    var format: OutputFormat = .libxc
 
     @Option(
         name: .customLong("stream-version"), help: ArgumentHelp("Version of the expected stream.", valueName: "2|3"))
-    var streamVersion: UInt32 = 2
+    var streamVersion: Libxc.StreamVersion = .v2
 
     @Flag(name: .customLong("skip-qemu"), help: "The expected stream is for --skip-qemu.")
     var skipQemu = false
@@ -112,7 +112,7 @@ struct GenerateLegacyStream: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "With --from-saved: what precedes the legacy stream.", valueName: "xl-json|xl-text|none|xend"))
-    var front: String = "xl-json"
+    var front: LegacyFront = .xlJSON
 
     @Option(
         help: ArgumentHelp(
@@ -128,27 +128,14 @@ struct GenerateLegacyStream: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard width == 32 || width == 64 else { throw ValidationError("--width must be 32 or 64") }
-        guard guest == "pv" || guest == "hvm" else { throw ValidationError("--guest must be pv or hvm") }
         guard (1...1024).contains(batch) else { throw ValidationError("--batch must be 1 to 1024") }
         guard (0...4096).contains(vcpus) else { throw ValidationError("--vcpus must be 0 to 4096") }
-        guard guestWidth == 32 || guestWidth == 64 else { throw ValidationError("--guest-width must be 32 or 64") }
-        guard PageFill(rawValue: fill) != nil else { throw ValidationError("--fill must be random or stamp") }
-        guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format must be libxc or libxl") }
-        guard streamVersion == 2 || streamVersion == 3 else { throw ValidationError("--stream-version must be 2 or 3") }
         if fromSaved != nil {
-            guard LegacyFront(rawValue: front) != nil else {
-                throw ValidationError("--front must be xl-json, xl-text, none or xend")
-            }
             guard random == nil && xend == nil && expected == nil else {
                 throw ValidationError("--from-saved cannot be combined with --random, --xend or --expected")
             }
         }
-        if let xend {
-            guard XendPreset(rawValue: xend) != nil else {
-                throw ValidationError(
-                    "--xend must be one of " + XendPreset.allCases.map(\.rawValue).joined(separator: ", "))
-            }
+        if xend != nil {
             guard random == nil && !xl && expected == nil else {
                 throw ValidationError("--xend cannot be combined with --random, --xl or --expected")
             }
@@ -162,15 +149,15 @@ struct GenerateLegacyStream: ParsableCommand {
         if let fromSaved {
             return try runFromSaved(fromSaved)
         }
-        if let xend, let preset = XendPreset(rawValue: xend) {
-            let image = XendImage.preset(preset, width: width == 32 ? .bits32 : .bits64, seed: seed, pages: pages)
+        if let preset = xend {
+            let image = XendImage.preset(preset, width: width, seed: seed, pages: pages)
             let fd = try openOutput(output)
             let counter = CountingSink(FileDescriptorSink(fd))
             try image.write(to: counter)
             if fd != .standardOutput { try? fd.close() }
             if summary {
-                FileHandleErr.write(
-                    "width=\(width) guest=\(preset.guest.rawValue) xend=\(preset.rawValue)"
+                StandardError.write(
+                    "width=\(width.rawValue) guest=\(preset.guest.rawValue) xend=\(preset.rawValue)"
                         + " config_bytes=\(image.config.count) legacy_bytes=\(counter.count)\n")
             }
             return
@@ -181,13 +168,10 @@ struct GenerateLegacyStream: ParsableCommand {
         } else {
             image = LegacyImage.large(
                 LargeImageSpec(
-                    width: width == 32 ? .bits32 : .bits64, guest: guest == "pv" ? .pv : .hvm, pages: pages,
-                    batchSize: batch, xl: xl, seed: seed, vcpus: vcpus, fill: PageFill(rawValue: fill) ?? .random,
-                    guestWidth: guestWidth / 8, xsave: xsave))
+                    width: width, guest: guest, pages: pages, batchSize: batch, xl: xl, seed: seed, vcpus: vcpus,
+                    fill: fill, guestWidth: guestWidth.rawValue / 8, xsave: xsave))
         }
-        let settings = ConversionSettings(
-            format: OutputFormat(rawValue: format) ?? .libxc,
-            streamVersion: streamVersion, skipQemu: skipQemu)
+        let settings = ConversionSettings(format: format, streamVersion: streamVersion.rawValue, skipQemu: skipQemu)
 
         let legacyFD = try openOutput(output)
         let legacySink = FileDescriptorSink(legacyFD)
@@ -227,7 +211,7 @@ struct GenerateLegacyStream: ParsableCommand {
             if expected != nil { line += " expected_bytes=\(expectedBytes)" }
             if let failure { line += " reason=\"\(failure)\"" }
             if !image.convertedOutputVerifies(format: settings.format) { line += " verifies=0" }
-            FileHandleErr.write(line + "\n")
+            StandardError.write(line + "\n")
         }
     }
 
@@ -254,10 +238,19 @@ final class CountingSink: ByteSink {
     }
 }
 
-enum FileHandleErr {
+enum StandardError {
     static func write(_ text: String) {
         try? Array(text.utf8).withUnsafeBytes { try FileDescriptorSink(.standardError).write($0) }
     }
 }
+
+// The options' values, parsed by their raw values (what the help shows).
+extension ToolstackWidth: ExpressibleByArgument {}
+extension GuestType: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}
+extension Libxc.StreamVersion: ExpressibleByArgument {}
+extension PageFill: ExpressibleByArgument {}
+extension XendPreset: ExpressibleByArgument {}
+extension LegacyFront: ExpressibleByArgument {}
 
 GenerateLegacyStream.main()

@@ -52,7 +52,7 @@ package func convert(
 
 /// Converts from `reader`, output discarded.
 package func convert(
-    _ reader: StreamReader, _ options: ConversionOptions, verbose: ((String) -> Void)? = nil,
+    _ reader: StreamReader, _ options: ConversionOptions, verbose: ((VerboseLine) -> Void)? = nil,
     marks: ((UInt64) -> Void)? = nil
 ) -> Outcome {
     let converter = LegacyConverter(
@@ -74,7 +74,8 @@ package func verify(
     verify(StreamReader(source(bytes, chunkLimit: chunkLimit, cut: cut), capacity: readerCapacity), format)
 }
 
-package func verify(_ reader: StreamReader, _ format: VerifyFormat, verbose: ((String) -> Void)? = nil) -> Outcome {
+package func verify(_ reader: StreamReader, _ format: VerifyFormat, verbose: ((VerboseLine) -> Void)? = nil) -> Outcome
+{
     do {
         try StreamVerifier.verify(reader: reader, format: format, verbose: verbose)
         return Outcome(error: nil, bytesRead: reader.offset)

@@ -147,6 +147,57 @@ package final class Child {
 
     package func send(_ signal: Int32) { _ = kill(pid, signal) }
 
+    /// A system call a child can sleep in: a test waits until the child
+    /// sleeps in one, rather than sleeping a while and hoping it does.
+    package enum Call: Sendable {
+        case read, write, sendfile, splice
+
+        /// The kernel's number for it (`/proc/PID/syscall` gives numbers).
+        var number: Int {
+            #if arch(x86_64)
+                switch self {
+                case .read: 0
+                case .write: 1
+                case .sendfile: 40
+                case .splice: 275
+                }
+            #else  // the generic table (aarch64, riscv64)
+                switch self {
+                case .read: 63
+                case .write: 64
+                case .sendfile: 71
+                case .splice: 76
+                }
+            #endif
+        }
+
+        /// The descriptors it can wait on: the first argument, and splice's
+        /// output, its third.
+        func descriptors(_ arguments: [Int]) -> ArraySlice<Int> {
+            arguments.prefix(self == .splice ? 3 : 1)
+        }
+
+        /// What a tool sleeps in waiting for input, or for room to write.
+        package static let reading: [Call] = [.read, .splice]
+        package static let writing: [Call] = [.write, .sendfile, .splice]
+    }
+
+    /// Waits up to `timeout` seconds until the child sleeps in one of `calls`
+    /// on `descriptor` (its number in the child); false if it never does.
+    /// `/proc/PID/syscall` says "running" while it runs, else the call's
+    /// number and arguments.
+    package func waitUntilBlocked(in calls: [Call], on descriptor: Int, timeout: Double) -> Bool {
+        waitFor(timeout: timeout) {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8) else { return false }
+            let fields = text.split(separator: " ").map { field in
+                field.hasPrefix("0x") ? Int(field.dropFirst(2), radix: 16) : Int(field)
+            }
+            guard let number = fields.first ?? nil else { return false }
+            let arguments = fields.dropFirst().map { $0 ?? -1 }
+            return calls.contains { $0.number == number && $0.descriptors(arguments).contains(descriptor) }
+        }
+    }
+
     /// Kills the whole process group (GNU time and the program it runs).
     package func killAll() { _ = kill(-pid, SIGKILL) }
 
@@ -258,6 +309,18 @@ package enum Spawn {
         guard fds[0] >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
         return fds
     }
+}
+
+/// Waits up to `timeout` seconds until `condition` holds, looking every
+/// millisecond; false if it never does. What a test waits for is an event,
+/// and the timeout only the bound the behaviour promises.
+package func waitFor(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() > deadline { return false }
+        usleep(1000)
+    }
+    return true
 }
 
 /// Opens `path` close-on-exec (created with mode 0644 when O_CREAT is given).

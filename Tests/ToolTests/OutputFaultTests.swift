@@ -110,28 +110,17 @@ struct OutputFaultTests {
         defer { close(input) }
         let outPipe = Spawn.pipePair()
         defer { close(outPipe[0]) }
-        let command = how == "write" ? ["XEN_STREAM_NO_ZEROCOPY=1", Paths.converter] : [Paths.converter]
         let child = try Child(
-            "/usr/bin/env", command + ["--in", "4", "--out", "5"] + args,
-            descriptors: [(input, 4), (outPipe[1], 5)])
+            Paths.converter, ["--in", "4", "--out", "5"] + args, descriptors: [(input, 4), (outPipe[1], 5)],
+            environment: how == "write" ? ["XEN_STREAM_NO_ZEROCOPY": "1"] : [:])
         close(outPipe[1])
-        // Wait until the pipe is full: what is queued stops growing.
+        // The event: the converter sleeps writing to the full pipe.
+        #expect(child.waitUntilBlocked(in: Child.Call.writing, on: 5, timeout: 20))
         var queued: Int32 = 0
-        var previous: Int32 = -1
-        var steady = 0
-        let deadline = Date().addingTimeInterval(10)
-        repeat {
-            usleep(20_000)
-            _ = ioctl(outPipe[0], UInt(FIONREAD), &queued)
-            steady = queued == previous ? steady + 1 : 0
-            previous = queued
-        } while (queued < 65536 || steady < 5) && Date() < deadline
+        _ = ioctl(outPipe[0], UInt(FIONREAD), &queued)
         #expect(queued >= 65536)
-        usleep(100_000)
-        let sent = Date()
         child.send(SIGTERM)
-        let exit = try #require(child.wait(timeout: 1))
-        #expect(Date().timeIntervalSince(sent) < 1)
+        let exit = try #require(child.wait(timeout: 1), "still running a second after SIGTERM")
         #expect(exit.status != 0)
     }
 
@@ -142,9 +131,10 @@ struct OutputFaultTests {
         close(inPipe[0])
         defer { close(inPipe[1]) }
         _ = write(inPipe[1], "LibxlFmt", 8)
-        usleep(200_000)
+        // The event: it took those bytes and sleeps reading for more.
+        #expect(child.waitUntilBlocked(in: Child.Call.reading, on: 0, timeout: 20))
         child.send(SIGTERM)
-        let exit = try #require(child.wait(timeout: 1))
+        let exit = try #require(child.wait(timeout: 1), "still running a second after SIGTERM")
         #expect(exit.status != 0)
     }
 
@@ -161,15 +151,12 @@ struct OutputFaultTests {
         close(inPipe[0])
         defer { close(inPipe[1]) }
         input.withUnsafeBytes { _ = write(inPipe[1], $0.baseAddress, 40000) }
-        // The output's temporary file appears once the conversion is under way.
-        let deadline = Date().addingTimeInterval(10)
-        while (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty != false && Date() < deadline {
-            usleep(10_000)
-        }
-        usleep(200_000)
+        // The event: the conversion is under way (its output's temporary
+        // file is there) and sleeps reading the rest of its input.
+        #expect(child.waitUntilBlocked(in: Child.Call.reading, on: 0, timeout: 20))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1)
         child.send(SIGTERM)
-        let exit = try #require(child.wait(timeout: 1))
+        let exit = try #require(child.wait(timeout: 1), "still running a second after SIGTERM")
         #expect(exit.status != 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }

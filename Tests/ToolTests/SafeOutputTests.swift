@@ -75,16 +75,10 @@ struct SafeOutputTests {
         close(inPipe[0])
         defer { close(inPipe[1]) }
         writeAll(inPipe[1], input[0..<(input.count / 2)])
-        // Once its temporary file is there, the conversion is under way,
-        // waiting for the rest of its input. (Polled: a loaded machine may
-        // take a while to start the tool.)
-        let expected = targetExists ? 2 : 1
-        var seen = 0
-        for _ in 0..<200 where seen != expected {
-            usleep(50_000)
-            seen = (try? FileManager.default.contentsOfDirectory(atPath: dir.path).count) ?? 0
-        }
-        #expect(seen == expected)
+        // Once it sleeps reading the rest of its input, the conversion is
+        // under way: its temporary file is there.
+        #expect(tool.waitUntilBlocked(in: Child.Call.reading, on: 0, timeout: 20))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == (targetExists ? 2 : 1))
         tool.send(SIGTERM)
         let result = tool.wait(timeout: 1.0)
         #expect(result != nil, "still running a second after SIGTERM")

@@ -69,17 +69,11 @@ struct SandboxTests {
         let output = Drain(outRead)
         let errors = Drain(errFDs[0])
 
-        // Part of the stream; once the tool has taken all of it (the pipe
-        // is empty), it is past its set-up and waits for more.
+        // Part of the stream; once the tool sleeps reading for more, it is
+        // past its set-up.
         let half = fixture.input.count / 2
         writeAll(inWrite, fixture.input[..<half])
-        var pending: Int32 = 1
-        let deadline = Date().addingTimeInterval(20)
-        while pending > 0 && Date() < deadline {
-            usleep(2000)
-            _ = ioctl(inRead, UInt(FIONREAD), &pending)
-        }
-        usleep(20000)
+        #expect(child.waitUntilBlocked(in: Child.Call.reading, on: 4, timeout: 20))
         let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
         writeAll(inWrite, fixture.input[half...])
         close(inWrite)

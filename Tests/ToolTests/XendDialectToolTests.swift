@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+import XenMigrationCLI
 import XendConfig
 
 /// The fixture records (Tests/Fixtures/xend) as the fronts of `xm save`

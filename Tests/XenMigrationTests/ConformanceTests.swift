@@ -22,15 +22,15 @@ struct ConformanceTests {
         // A source that hands out a few bytes at a time, as a slow pipe does.
         let source = MemorySource(input, chunkLimit: 7)
         let sink = MemorySink()
-        var lines: [String] = []
+        var lines: [VerboseLine] = []
         let converter = LegacyConverter(
             options: options, reader: StreamReader(source),
             writer: StreamWriter(sink), verbose: { lines.append($0) })
         let report = try converter.run()
         #expect(sink.bytes == vector.bytes("expected.out"))
-        // Bytes, not text: a physmap name may be any bytes (VerboseLine).
+        // Bytes, not text: a physmap name may be any bytes.
         if let expected = vector.bytes("expected.stdout") {
-            #expect(lines.flatMap { VerboseLine.bytes($0) + [0x0a] } == expected)
+            #expect(lines.flatMap { $0.bytes + [0x0a] } == expected)
         }
         #expect(report.bytesWritten == UInt64(sink.bytes.count))
         #expect(report.bytesRead <= UInt64(input.count))

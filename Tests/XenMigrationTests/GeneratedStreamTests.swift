@@ -39,7 +39,9 @@ struct GeneratedStreamTests {
             #expect(
                 got.kind == Generated.kind(want), "\(settings): expected \(want), got \(got)",
                 sourceLocation: sourceLocation)
-            #expect(got.exitStatus == want.exitStatus, sourceLocation: sourceLocation)
+            #expect(
+                ConvertCommand.exitStatus(ToolFailure.stream(got).kind) == want.exitStatus,
+                sourceLocation: sourceLocation)
         case (.success, .failure(let got)):
             Issue.record("\(settings): conversion failed: \(got)", sourceLocation: sourceLocation)
         case (.failure(let want), .success):
@@ -208,6 +210,25 @@ struct GeneratedStreamTests {
         #expect(output.count > 4096 * (0xaf0 + 128 + 0x340))
     }
 
+    @Test("the report counts a PV image's pfns with no page: its unmapped list and invalid entries")
+    func pfnsWithNoPage() throws {
+        var image = Self.pvImage(width: .bits64, guestWidth: 8, online: [[0]], extended: true, xsave: nil)
+        image.body.insert(
+            .pages(
+                PageBatch(entries: [PageBatch.entry(pfn: 3, type: 0xf), PageBatch.entry(pfn: 4, type: 0xf)], seed: 4)),
+            at: 1)
+        let report = try LegacyConverter(
+            options: Generated.options(image, .init(format: .libxc, streamVersion: 2)),
+            reader: StreamReader(MemorySource(image.legacyBytes())),
+            writer: StreamWriter(NullSink())
+        ).run()
+        #expect(report.unmappedPFNs == 2)  // the tail's list: pfns 7 and 8
+        #expect(report.pagesByType[.invalid] == 2)
+        #expect(report.pagesByType[.normal] == 1)
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(json.contains("\"unmappedPFNs\":2"))
+    }
+
     @Test(
         "vcpu sets: sparse, up to id 4095, split over several chunks, 64-bit guests with odd xsave sizes",
         arguments: [
@@ -259,7 +280,7 @@ struct GeneratedStreamTests {
                     continue
                 }
                 #expect(error.kind == .unsupported, "\(feature) \(guest) \(settings): \(error)")
-                #expect(error.exitStatus == 2)
+                #expect(ConvertCommand.exitStatus(ToolFailure.stream(error).kind) == 2)
             }
         }
         if feature == "device model signature" {

@@ -22,7 +22,7 @@ struct XendConversionTests {
         var lines: [String] = []
         let result = try LegacyConverter(
             options: options, reader: StreamReader(MemorySource(bytes, chunkLimit: chunkLimit)),
-            writer: StreamWriter(sink), verbose: { lines.append($0) }
+            writer: StreamWriter(sink), verbose: { lines.append($0.description) }
         ).convert()
         return Run(output: sink.bytes, report: result.report, config: result.config, lines: lines)
     }

@@ -35,7 +35,7 @@ struct XendImageTests {
             let reader = StreamReader(MemorySource(bytes, chunkLimit: 997))
             #expect(InputKind.identify(try InputKind.head(of: reader)) == .xendImage)
             #expect(reader.offset == 0)
-            let (domain, xl) = try Xend.readConfiguration(from: reader)
+            let (domain, xl) = try readConfiguration(from: reader)
             #expect(reader.offset == UInt64(20 + image.config.count))
             #expect(domain.offset == 20)
             #expect(GuestType(domain.guest) == preset.guest)
@@ -107,7 +107,7 @@ struct XendImageTests {
         let (header, _) = try Self.header(Xend.magic + Self.be32(1 << 20) + big + [1, 2, 3]).get()
         #expect(header.config.count == 1 << 20)
         let reader = StreamReader(MemorySource(Xend.magic + Self.be32(0)))
-        #expect(throws: StreamError.self) { _ = try Xend.readConfiguration(from: reader) }
+        #expect(throws: StreamError.self) { _ = try readConfiguration(from: reader) }
     }
 
     @Test("config errors carry absolute input offsets")
@@ -115,7 +115,7 @@ struct XendImageTests {
         let config = Array("(domain (name a) (memory lots) (image (linux (kernel /k))))".utf8)
         let reader = StreamReader(MemorySource(Xend.magic + Self.be32(UInt32(config.count)) + config))
         do throws(StreamError) {
-            _ = try Xend.readConfiguration(from: reader)
+            _ = try readConfiguration(from: reader)
             Issue.record("accepted")
         } catch {
             #expect(error.kind == .malformed && error.offset == 20 + 25, "\(error)")
@@ -126,7 +126,7 @@ struct XendImageTests {
     func xlHeader() throws {
         let image = XendImage.preset(.hvmWindows, seed: 9, pages: 24)
         let reader = StreamReader(MemorySource(image.bytes()))
-        let (domain, xl) = try Xend.readConfiguration(from: reader)
+        let (domain, xl) = try readConfiguration(from: reader)
         let header = try Xend.xlSaveHeader(config: xl.text)
         let sink = MemorySink()
         let writer = StreamWriter(sink)
@@ -167,7 +167,7 @@ struct XendImageTests {
             ? StreamReader(MemorySource(bytes, chunkLimit: 7), capacity: 64)
             : StreamReader(MemorySource(bytes))
         do throws(StreamError) {
-            return .success(try Xend.readConfiguration(from: reader).xl)
+            return .success(try readConfiguration(from: reader).xl)
         } catch {
             return .failure(error)
         }
@@ -194,4 +194,13 @@ struct XendImageTests {
         }
         #expect(found >= 10)
     }
+}
+
+/// An xend image's domain configuration and its translation, as the
+/// converter reads them before the legacy stream.
+private func readConfiguration(from reader: StreamReader) throws(StreamError) -> (
+    domain: XendDomainConfig, xl: XLConfig
+) {
+    let domain = try Xend.readDomain(from: reader)
+    return (domain, try Xend.translate(domain))
 }
