@@ -33,14 +33,14 @@
 #                  failures of that path
 # Packages are cached in E2E_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e); E2E_TIMEOUT bounds
-# each QEMU run (seconds, default 1200).
+# each QEMU run (seconds, default 2400).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 pv_only=0 keep=0 repeat=0 stress_hvm=0 hosts=() old_hosts=() no_old=0
 converter=${E2E_CONVERTER:-} bindir=${E2E_BINDIR:-}
 cache=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e}
-boot_timeout=${E2E_TIMEOUT:-1200}
+boot_timeout=${E2E_TIMEOUT:-2400}
 while (($#)); do
     case $1 in
         --host) hosts+=("$2"); shift ;;
@@ -209,7 +209,9 @@ old_images() {
             ln -f "${f%.facts}.save" "$top/old/$id.save" 2>/dev/null || cp "${f%.facts}.save" "$top/old/$id.save"
         done
     done
-    (cd "$top/old" && tar -cf "$top/old.tar" --files-from=<(ls -- *.facts *.cfg *.save 2>/dev/null))
+    if compgen -G "$top/old/*.facts" > /dev/null; then
+        (cd "$top/old" && tar -cf "$top/old.tar" -- *.facts *.cfg *.save)
+    fi
 }
 
 # rows: every row of one host's boot, dom0's then the host's, with a FAIL
@@ -287,6 +289,7 @@ for XEN_VERSION in "${hosts[@]}"; do
     step "boot@$XEN_VERSION" boot
     if [[ $scenario_set == full ]]; then
         step "host-checks@$XEN_VERSION" host_checks "$work/results" "$work/pkg" "$bindir"
+        step "old-checks@$XEN_VERSION" old_checks "$top/old" "$work/pkg" "$bindir"
     fi
     echo "e2e: scenarios on Xen $XEN_VERSION (seconds as dom0 measured them)"
     report
