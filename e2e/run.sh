@@ -192,11 +192,11 @@ old_images() {
     for v in "${old_hosts[@]}"; do
         dir=$top/old/$v
         if ! bash "$here/oldhost/build-xen.sh" "$v" > "$top/old-build-$v.log" 2>&1; then
-            echo "FAIL old-host-build@$v 0 [old-host] e2e/oldhost/build-xen.sh $v: $(tail -n 3 "$top/old-build-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
+            echo "FAIL old-host-build-$v 0 [old-host] e2e/oldhost/build-xen.sh $v: $(tail -n 3 "$top/old-build-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
             continue
         fi
         if ! bash "$here/oldhost/save-guests.sh" "$v" "$dir" > "$top/old-save-$v.log" 2>&1; then
-            echo "FAIL old-host-save@$v 0 [old-host] e2e/oldhost/save-guests.sh $v: $(tail -n 3 "$top/old-save-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
+            echo "FAIL old-host-save-$v 0 [old-host] e2e/oldhost/save-guests.sh $v: $(tail -n 3 "$top/old-save-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
             continue
         fi
         sed 's/^/  /' "$top/old-save-$v.log" | tail -n 12
@@ -232,12 +232,11 @@ rows() {
             echo "FAIL $name 0 [no-result] dom0 gave no row (qemu status ${qemu_status:-none}; dom0's last line: $(grep -a 'e2e:' "$work/serial.log" | tail -n 1 | tr -d '\r' | cut -c1-200))"
     done
     cat "$work/host-results.txt" 2>/dev/null || true
-    if [[ $scenario_set == full ]]; then cat "$top/old-rows.txt" 2>/dev/null || true; fi
 }
 
-# report: print one host's rows, each named NAME@XEN, a FAIL row followed by
-# dom0's diagnosis of it (console, device model log, xl dmesg, dom0's
-# kernel, memory); count them.
+# report [SUFFIX]: print rows read from standard input, each named
+# NAME@SUFFIX when given, a FAIL row followed by dom0's diagnosis of it
+# (console, device model log, xl dmesg, dom0's kernel, memory); count them.
 report() {
     local status name secs detail
     while read -r status name secs detail; do
@@ -246,11 +245,11 @@ report() {
             FAIL) fail=$((fail + 1)) ;;
         esac
         if [[ $detail == *"(retried:"* ]]; then retried=$((retried + 1)); fi
-        echo "$status $name@$XEN_VERSION $secs $detail"
+        echo "$status $name${1:+@$1} $secs $detail"
         if [[ $status == FAIL && -f $work/results/diag/$name.txt ]]; then
             sed 's/^/    /' "$work/results/diag/$name.txt"
         fi
-    done < <(rows)
+    done
 }
 
 if ((repeat > 0)); then
@@ -268,8 +267,12 @@ fi
 
 step host-tools host_tools
 step build build
-if ((${#old_hosts[@]})) && ((stress_hvm == 0)); then step old-hosts old_images; fi
 fail=0 pass=0 retried=0
+if ((${#old_hosts[@]})) && ((stress_hvm == 0)); then
+    step old-hosts old_images
+    # An old host that could not be built or could not save its guests.
+    [[ ! -s $top/old-rows.txt ]] || report < "$top/old-rows.txt"
+fi
 scenario_set=full
 for XEN_VERSION in "${hosts[@]}"; do
     work=$top/xen-$XEN_VERSION
@@ -292,7 +295,7 @@ for XEN_VERSION in "${hosts[@]}"; do
         step "old-checks@$XEN_VERSION" old_checks "$top/old" "$work/pkg" "$bindir"
     fi
     echo "e2e: scenarios on Xen $XEN_VERSION (seconds as dom0 measured them)"
-    report
+    report "$XEN_VERSION" < <(rows)
     scenario_set=short
 done
 echo "e2e: total $(elapsed "$t_all") s; $retried retried (each named in its row)"
