@@ -65,6 +65,10 @@ procs() {
     done
 }
 
+# xen_crash_lines: Xen's own words on a guest that crashed or faulted (a
+# triple fault too), the first two, on one line.
+xen_crash_lines() { xl dmesg 2>/dev/null | grep -i -m 2 'crash\|triple\|fault' | tr '\n' ' ' | cut -c1-200; }
+
 # The counts a PV guest printed on its console (xenconsoled's logs), in order.
 pv_counts() { cat "$LOGDIR"/guest-*.log 2>/dev/null | tr -d '\r' | sed -n 's/^count \([0-9][0-9]*\)$/\1/p'; }
 # The counts HVM domain DOMID printed on Xen's debug port, in order.
@@ -98,7 +102,7 @@ check_resumed() {
         seen=$(${1}_counts "$2" | tr '\n' ' ')
         if [ $GONE = 1 ]; then
             CAUSE=guest-died
-            DETAIL="the guest died after restore (saved at $3; seen: $seen; Xen: $(xl dmesg 2>/dev/null | grep -i -m 2 'crash\|fault' | tr '\n' ' ' | cut -c1-200))"
+            DETAIL="the guest died after restore (saved at $3; seen: $seen; Xen: $(xen_crash_lines))"
         else
             CAUSE=not-resumed
             DETAIL="no counting within 30 s of the restore (saved at $3; seen: $seen)"

@@ -76,7 +76,7 @@ shut_down_by_itself() {
     case $line in
         "" | *"reason code 2 "*) return 0 ;;
     esac
-    echo "$line; Xen: $(xl dmesg 2>/dev/null | grep -i -m 2 'crash\|triple\|fault' | tr '\n' ' ' | cut -c1-200)"
+    echo "$line; Xen: $(xen_crash_lines)"
 }
 
 # legacy KIND FRONT: make the legacy image KIND-FRONT.legacy from KIND.save.
