@@ -139,7 +139,7 @@ build_dom0_tree() {
     install_tools "$d" "$bindir" "$converter"
     mkdir -p "$d/e2e"
     install -m 0755 "$here/dom0/init" "$d/init"
-    cp "$here"/dom0/{scenarios.sh,lib.sh,migrate-sender.sh,pv.cfg,hvm.cfg} "$d/e2e/"
+    cp "$here"/dom0/{scenarios.sh,lib.sh,common.sh,migrate-sender.sh,pv.cfg,hvm.cfg} "$d/e2e/"
     cp "$kernel" "$d/e2e/vmlinuz"
     cp "$work/guest.cpio" "$work/hvm.img" "$d/e2e/"
     local from_saved=0

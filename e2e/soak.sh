@@ -20,7 +20,7 @@ soak() {
         bash "$here/run.sh" "$@" --bindir "$bindir" > "$log" 2>&1 || rc=$?
         passed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
         failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
-        retries=$(grep -c '^PASS .*(retried:\|^FAIL .*(retried:' "$log" || true)
+        retries=$(grep -c '^\(PASS\|FAIL\|INFO\) .*(retried:' "$log" || true)
         names=$(awk '$1 == "FAIL" {printf " %s", $2}' "$log")
         # The load average over the run's last 15 minutes: how busy the machine was.
         load=$(cut -d' ' -f3 /proc/loadavg)

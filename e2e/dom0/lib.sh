@@ -4,9 +4,11 @@ LOGDIR=/var/log/xen/console
 CONV=$XEN_BIN/convert-legacy-stream
 VERIFY=$XEN_BIN/verify-stream-v2
 
-# Hundredths of a second since boot.
-now() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s/^$/0/'; }
-secs() { d=$(($(now) - $1)); printf '%d.%02d' $((d / 100)) $((d % 100)); }
+. /e2e/common.sh
+# What a scenario that timed out leaves: the toolstack commands it started
+# (not the xl processes that watch the guests xl create started) and what
+# they run.
+BOUNDED_KILL='(^|/)xl (restore|migrate-receive|save|create) |(^|/)(libxl-save-helper|convert-legacy-stream|migrate-sender\.sh|generate-legacy-stream|cat)( |$)'
 
 # result NAME PASS|FAIL|INFO START DETAIL...: one line for run.sh to print.
 # A FAIL's detail starts with its cause in brackets ([create], [restore],
@@ -56,15 +58,6 @@ diagnose() {
     } > "$OUT/diag/$1.txt" 2>&1
 }
 
-# procs ERE: "PID COMMAND LINE" of each process whose command line matches
-# (Debian's busybox has no pgrep or pkill).
-procs() {
-    for d in /proc/[0-9]*; do
-        c=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null)
-        [ -n "$c" ] && echo "$c" | grep -Eq "$1" && echo "${d#/proc/} $c"
-    done
-}
-
 # xen_crash_lines: Xen's own words on a guest that crashed or faulted (a
 # triple fault too), the first two, on one line.
 xen_crash_lines() { xl dmesg 2>/dev/null | grep -i -m 2 'crash\|triple\|fault' | tr '\n' ' ' | cut -c1-200; }
@@ -75,11 +68,13 @@ pv_counts() { cat "$LOGDIR"/guest-*.log 2>/dev/null | tr -d '\r' | sed -n 's/^co
 hvm_counts() { xl dmesg 2>/dev/null | sed -n "s/.*(d$1) count \([0-9][0-9]*\).*/\1/p"; }
 clear_pv_logs() { rm -f "$LOGDIR"/guest-*.log; }
 
-# wait_counts KIND ARG MIN SECONDS: wait until there are MIN counts.
+# wait_counts KIND ARG MIN SECONDS: wait until there are MIN counts (bounded
+# by the clock: each look costs time of its own under emulation).
 wait_counts() {
+    wlimit=$(($(now) + $4 * 100))
     i=0
     while [ "$(${1}_counts "$2" | wc -l)" -lt "$3" ]; do
-        [ $i -ge $(($4 * 5)) ] && return 1
+        [ "$(now)" -gt "$wlimit" ] && return 1
         # A guest that crashed is gone: no use waiting for it.
         # (Asked twice, a second apart: one failed look-up is not a death.)
         if [ $((i % 5)) -eq 4 ] && [ -n "${g:-}" ] && ! xl domid "$g" > /dev/null 2>&1 &&
@@ -129,31 +124,6 @@ destroy() {
         timeout 60 xl destroy "$1" > /dev/null 2>&1 || sleep 1
     done
     clear_pv_logs
-}
-
-# bounded SECONDS COMMAND...: run COMMAND (a function too); past SECONDS,
-# kill it and every toolstack process it left (a restore that never ends
-# must not hold xl's lock for the next scenario). Status 124 on timeout,
-# with "timed out after N s" as the last line of its output.
-bounded() {
-    limit=$(($(now) + $1 * 100)) bsecs=$1
-    shift
-    "$@" &
-    bpid=$!
-    while kill -0 $bpid 2>/dev/null; do
-        if [ "$(now)" -gt "$limit" ]; then
-            kill -9 $bpid 2>/dev/null
-            # Only the toolstack processes a scenario starts: not the xl
-            # processes that watch the guests xl create started.
-            kill -9 $(procs '(^|/)xl (restore|migrate-receive|save|create) ' | cut -d' ' -f1) 2>/dev/null
-            killall -9 libxl-save-helper convert-legacy-stream migrate-sender.sh generate-legacy-stream cat 2>/dev/null
-            wait $bpid 2>/dev/null
-            echo "timed out after $bsecs s"
-            return 124
-        fi
-        sleep 0.2
-    done
-    wait $bpid
 }
 
 # The one retry the harness allows: libxl gives QEMU a fixed 10 s to answer

@@ -20,15 +20,18 @@ from_saved() {
 
 # boot_and_save KIND NAME CFG SAVED: create the guest, let it count, save it.
 # Sets LAST, the last count before the save; on failure, SKIP (why the
-# guest's other scenarios cannot run). A guest that Xen shut down by itself
-# before its save (a crash or a reboot under emulation, which xl's log of it
-# names: no converter has run yet) is created again, once, and the row says
-# so; any other failure is final.
+# guest's other scenarios cannot run). Before any converter has run, a
+# guest can fail under emulation for a reason of Xen's or QEMU's own: Xen
+# shut it down by itself before its save (a crash or a reboot, which xl's
+# log of it names), or it counted and then stopped (its clock stopped, or
+# its vCPU: stalled says which). Such a guest is created again, once, and
+# the row says why; any other failure is final.
 boot_and_save() {
     kind=$1 g=$2 retried=""
     for try in 1 2; do
         create_count_save "$@" && break
         why=$(shut_down_by_itself "$2")
+        [ -z "$why" ] && [ "$STAGE" = create ] && why=$(stalled "$1" "$2")
         if [ -z "$why" ] || [ $try = 2 ]; then
             [ -n "$why" ] && STAGE_CAUSE=guest-died STAGE_DETAIL="$STAGE_DETAIL; $why"
             fail "$1-$STAGE" "$STAGE_T0" "$STAGE_CAUSE" "$STAGE_DETAIL$retried"
@@ -37,7 +40,7 @@ boot_and_save() {
             return 1
         fi
         destroy "$2"
-        retried=" (retried: the guest shut down by itself before its save: $why)"
+        retried=" (retried: $why)"
     done
     LAST=$(${1}_counts "$arg" | tail -n 1)
     result "$1-save" INFO "$STAGE_T0" "saved at count $LAST, $(wc -c < "$4") bytes$retried"
@@ -76,7 +79,28 @@ shut_down_by_itself() {
     case $line in
         "" | *"reason code 2 "*) return 0 ;;
     esac
-    echo "$line; Xen: $(xen_crash_lines)"
+    echo "the guest shut down by itself before its save: $line; Xen: $(xen_crash_lines)"
+}
+
+# stalled KIND NAME: when the guest counted after its create and then
+# stopped, while its domain still runs: whether its vCPU still ran (then
+# its clock stopped: the HVM guest counts by Xen's emulated RTC) or not,
+# from xl vcpu-list's CPU time over 3 s. Nothing otherwise.
+stalled() {
+    sarg=$2
+    [ "$1" = hvm ] && sarg=$(domid_of "$2")
+    [ -n "$sarg" ] || return 0
+    seen=$(${1}_counts "$sarg" | wc -l)
+    [ "$seen" -ge 1 ] || return 0
+    cpu1=$(xl vcpu-list "$2" 2>/dev/null | awk 'NR > 1 {t += $6} END {print t + 0}')
+    sleep 3
+    cpu2=$(xl vcpu-list "$2" 2>/dev/null | awk 'NR > 1 {t += $6} END {print t + 0}')
+    [ "$(${1}_counts "$sarg" | wc -l)" -eq "$seen" ] || return 0
+    if awk -v a="$cpu1" -v b="$cpu2" 'BEGIN {exit !(b > a)}'; then
+        echo "the guest stopped counting after $seen counts while its vCPU ran (CPU time $cpu1 s, then $cpu2 s 3 s later): its emulated clock stopped"
+    else
+        echo "the guest stopped counting after $seen counts and its vCPU did not run (CPU time $cpu1 s, then $cpu2 s 3 s later)"
+    fi
 }
 
 # legacy KIND FRONT: make the legacy image KIND-FRONT.legacy from KIND.save.

@@ -10,41 +10,11 @@ OUT=$1
 LOGDIR=/var/log/xen
 RC=0
 
-# Hundredths of a second since boot, and seconds since a START.
-now() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s/^$/0/'; }
-secs() { d=$(($(now) - $1)); printf '%d.%02d' $((d / 100)) $((d % 100)); }
+. /oldhost/common.sh
+# What a save that timed out leaves: what it ran to save (not the xl
+# processes that watch the guests `xl create` started).
+BOUNDED_KILL='(^|/)(libxl-save-helper|xc_save)( |$)'
 say() { echo "save-guests: $* ($(cut -d' ' -f1 /proc/uptime) s)" | tee -a "$OUT/dom0-steps.log" > /dev/hvc0; }
-
-# procs ERE: "PID COMMAND LINE" of each process whose command line matches
-# (Debian's busybox has no pgrep or pkill).
-procs() {
-    for p in /proc/[0-9]*; do
-        c=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)
-        [ -n "$c" ] && echo "$c" | grep -Eq "$1" && echo "${p#/proc/} $c"
-    done
-}
-
-# bounded SECONDS COMMAND...: COMMAND, killed past SECONDS with the save
-# helpers it left; status 124 then, and "timed out after N s" printed.
-bounded() {
-    blimit=$(($(now) + $1 * 100)) bsecs=$1
-    shift
-    "$@" &
-    bpid=$!
-    while kill -0 $bpid 2>/dev/null; do
-        if [ "$(now)" -gt "$blimit" ]; then
-            kill -9 $bpid 2>/dev/null
-            # and what it ran to save (not the xl processes that watch the
-            # guests `xl create` started)
-            kill -9 $(procs '(^|/)(libxl-save-helper|xc_save)( |$)' | cut -d' ' -f1) 2>/dev/null
-            wait $bpid 2>/dev/null
-            echo "timed out after $bsecs s"
-            return 124
-        fi
-        sleep 0.2
-    done
-    wait $bpid
-}
 
 # The counts guest NAME printed on its console, complete lines only (a line
 # the save cut has no newline yet), in order.

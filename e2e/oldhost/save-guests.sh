@@ -28,8 +28,8 @@
 #
 # The whole set is cached under ${XDG_CACHE_HOME:-$HOME/.cache}/
 # xen-legacy-stream-oldhost/images-VERSION-KEY/, KEY from the build tree's
-# key, the sha256 of this script, of qemu-host.sh and dom0-save.sh (which it
-# runs), of e2e/guest/init, and the kernel's and busybox's package versions:
+# key, the sha256 of this script, of qemu-host.sh, dom0-save.sh and
+# e2e/dom0/common.sh (which it runs), of e2e/guest/init, and the kernel's and busybox's package versions:
 # a warm run copies the cached set into OUTDIR (and says so). Only a run in
 # which every guest was saved is cached. SAVE_TIMEOUT bounds the QEMU run
 # (seconds, default 1500). QEMU runs under nice -n 10.
@@ -87,6 +87,7 @@ key_text="tree $(basename "$TREE")
 save-guests.sh $(sha "$HERE/save-guests.sh")
 qemu-host.sh $(sha "$HERE/qemu-host.sh")
 dom0-save.sh $(sha "$HERE/dom0-save.sh")
+dom0/common.sh $(sha "$REPO/e2e/dom0/common.sh")
 guest/init $(sha "$GUEST_INIT")
 kernel $(dpkg-deb -f "$KDEB" Package Version | tr '\n' ' ')
 busybox $(dpkg-deb -f "$BBDEB" Version)"
@@ -125,6 +126,7 @@ vcpus = $vcpus
 EOF
 done <<<"$GUESTS"
 cp "$HERE/dom0-save.sh" "$WORK/dom0/oldhost/run"
+cp "$REPO/e2e/dom0/common.sh" "$WORK/dom0/oldhost/common.sh"
 oldhost_init "$WORK/dom0" "$VERSION" 0
 gunzip -c "$ROOT/boot/xen.gz" >"$WORK/xen"
 
