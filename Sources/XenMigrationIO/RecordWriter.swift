@@ -39,13 +39,13 @@ package final class RecordWriter {
     }
 
     /// A record whose body is in memory.
-    package func write(_ type: some StreamRecordType, _ body: [UInt8] = []) throws(StreamError) {
+    package func write(_ type: some CountedRecordType, _ body: [UInt8] = []) throws(StreamError) {
         try frame(type, length: UInt64(body.count)) { () throws(StreamError) in try output.write(body) }
     }
 
     /// A record whose body is `fields`, then `entries` as uint64s, then `run`.
     package func write(
-        _ type: some StreamRecordType, fields: WordPair, entries: [UInt64] = [], then run: Run
+        _ type: some CountedRecordType, fields: WordPair, entries: [UInt64] = [], then run: Run
     ) throws(StreamError) {
         let length = 8 + UInt64(entries.count) * 8 + run.length
         try frame(type, length: length) { () throws(StreamError) in
@@ -56,7 +56,7 @@ package final class RecordWriter {
     }
 
     /// A record whose whole body is `run`.
-    package func write(_ type: some StreamRecordType, run: Run) throws(StreamError) {
+    package func write(_ type: some CountedRecordType, run: Run) throws(StreamError) {
         try frame(type, length: run.length) { () throws(StreamError) in try copy(run) }
     }
 
@@ -87,7 +87,7 @@ package final class RecordWriter {
         }
     }
 
-    private func frame(_ type: some StreamRecordType, length: UInt64, body: () throws(StreamError) -> Void)
+    private func frame(_ type: some CountedRecordType, length: UInt64, body: () throws(StreamError) -> Void)
         throws(StreamError)
     {
         precondition(length <= Libxc.maxRecordLength, "\(type.reportKey) of \(length) bytes: checked by the caller")
@@ -104,7 +104,7 @@ package final class RecordWriter {
 extension Libxc {
     /// A record of `length` body bytes fits (a uint32 length); else the
     /// error, blaming the input at `offset` where the size was read.
-    package static func checkRecordLength(_ type: some StreamRecordType, _ length: UInt64, at offset: UInt64)
+    package static func checkRecordLength(_ type: some CountedRecordType, _ length: UInt64, at offset: UInt64)
         throws(StreamError)
     {
         guard length <= maxRecordLength else {

@@ -74,12 +74,12 @@ package enum SavedStreams {
     /// and qemu-xen's state. `edit` may change records before they are framed.
     package static func xen417(
         guest: GuestType, vcpus: Int = 2, pages: Int = 20,
-        edit: (inout [(type: any StreamRecordType, body: [UInt8])]) -> Void = { _ in }
+        edit: (inout [(type: any CountedRecordType, body: [UInt8])]) -> Void = { _ in }
     ) throws -> [UInt8] {
         func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         func pattern(_ n: Int, _ seed: UInt8) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 7) &+ seed } }
-        var libxc: [(type: any StreamRecordType, body: [UInt8])] = []
+        var libxc: [(type: any CountedRecordType, body: [UInt8])] = []
         typealias R = Libxc.RecordType
         if guest == .pv { libxc.append((R.x86PVInfo, [8, 4, 0, 0, 0, 0, 0, 0])) }
         libxc.append((R.x86CPUIDPolicy, le32(0) + le32(~0) + pattern(16, 1) + le32(7) + le32(0) + pattern(16, 2)))

@@ -7,7 +7,7 @@ import XenMigration
 /// and what a legacy image cannot hold, each one line with its offset.
 @Suite("From saved stream: refusals")
 struct FromSavedRefusalTests {
-    typealias Records = [(type: any StreamRecordType, body: [UInt8])]
+    typealias Records = [(type: any CountedRecordType, body: [UInt8])]
 
     func error(_ bytes: [UInt8], _ options: FromSavedOptions = FromSavedOptions()) -> StreamError? {
         do {
