@@ -145,7 +145,7 @@ public struct DomainConfig: Sendable, Equatable {
     /// libxl JSON (an `xl save` header's JSON flag), not xl.cfg text.
     public let isJSON: Bool
 
-    public init(bytes: [UInt8], isJSON: Bool) {
+    package init(bytes: [UInt8], isJSON: Bool) {
         self.bytes = bytes
         self.isJSON = isJSON
     }
