@@ -45,7 +45,8 @@ dom0_base() {
     for m in drivers/xen/xen-evtchn drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs \
         drivers/xen/xen-gntdev drivers/xen/xen-gntalloc drivers/virtio/virtio_ring \
         drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
-        drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+        drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
+        drivers/char/virtio_console; do
         grep -q "^kernel/$m.ko$" "$pkg/$mods/$kver/modules.builtin" 2>/dev/null && continue
         mkdir -p "$root/lib/modules/$kver/kernel/$(dirname "$m")"
         if [[ -f $pkg/$mods/$kver/kernel/$m.ko ]]; then

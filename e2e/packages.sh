@@ -39,16 +39,17 @@ deps_closure() {
     done
 }
 
-# fetch_packages CACHE SUITE XEN: download what is missing of SUITE's
-# packages for Xen XEN (apt-get download), then print the .deb paths to
-# use. The resolved list is kept in the cache, so a warm run asks apt
-# nothing.
+# fetch_packages CACHE SUITE XEN [PACKAGE...]: download what is missing of
+# SUITE's packages for Xen XEN (e2e_packages; or the PACKAGEs named, with
+# their libraries), then print the .deb paths to use. The resolved list is
+# kept in the cache, so a warm run asks apt nothing.
 fetch_packages() {
-    local cache=$1/$2 suite=$2 xen=$3 list names missing=() p f apt
+    local root=$1 cache=$1/$2 suite=$2 xen=$3 list names missing=() p f apt
     local packages
-    read -r -a packages <<< "$(e2e_packages "$xen")"
+    shift 3
+    if (($#)); then packages=("$@"); else read -r -a packages <<< "$(e2e_packages "$xen")"; fi
     mkdir -p "$cache"
-    apt=$(suite_apt_dir "$1" "$suite")
+    apt=$(suite_apt_dir "$root" "$suite")
     list="$cache/packages-$(printf '%s\n' "${packages[@]}" | md5sum | cut -c1-12).list"
     if [[ ! -s $list ]]; then
         if ! suite_apt "$apt" apt-cache show "xen-utils-$xen" >/dev/null 2>&1; then

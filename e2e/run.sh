@@ -12,13 +12,17 @@
 # those images too (old-* rows).
 #
 #   e2e/run.sh [--host XEN]... [--old-host XEN]... [--no-old-hosts]
-#              [--pv-only] [--keep] [--converter FILE] [--bindir DIR]
-#              [--repeat N] [--stress-hvm N]
+#              [--no-two-hosts | --two-hosts-only] [--pv-only] [--keep]
+#              [--converter FILE] [--bindir DIR] [--repeat N] [--stress-hvm N]
 #
 # --host XEN       boot only these new hosts (4.20, 4.17; repeatable); the
 #                  first named runs every scenario, the others the short set
 # --old-host XEN   only these old hosts (4.5.5, 4.4.4; repeatable)
-# --no-old-hosts   no old host: only the images the generator makes
+# --no-old-hosts   no old host: only the images the generator makes (and
+#                  no two-host migration)
+# --no-two-hosts   no live migration from the old host Xen 4.5.5 to the
+#                  first new host, both in QEMU at once (e2e/migrate/)
+# --two-hosts-only only that migration: no scenario boot, no old images
 # --pv-only        PV scenarios only
 # --keep           keep the work directory (dom0 tree, serial log, results)
 # --converter FILE put FILE in dom0 as convert-legacy-stream instead of the
@@ -37,7 +41,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-pv_only=0 keep=0 repeat=0 stress_hvm=0 hosts=() old_hosts=() no_old=0
+pv_only=0 keep=0 repeat=0 stress_hvm=0 hosts=() old_hosts=() no_old=0 two_hosts=1 two_only=0
 converter=${E2E_CONVERTER:-} bindir=${E2E_BINDIR:-}
 cache=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e}
 boot_timeout=${E2E_TIMEOUT:-2400}
@@ -46,6 +50,8 @@ while (($#)); do
         --host) hosts+=("$2"); shift ;;
         --old-host) old_hosts+=("$2"); shift ;;
         --no-old-hosts) no_old=1 ;;
+        --no-two-hosts) two_hosts=0 ;;
+        --two-hosts-only) two_only=1 ;;
         --pv-only) pv_only=1 ;;
         --keep) keep=1 ;;
         --converter) converter=$(realpath "$2"); shift ;;
@@ -59,7 +65,8 @@ while (($#)); do
 done
 ((${#hosts[@]})) || hosts=(4.20 4.17)
 ((${#old_hosts[@]})) || old_hosts=(4.5.5 4.4.4)
-((no_old == 0)) || old_hosts=()
+((no_old == 0)) || old_hosts=() two_hosts=0
+((stress_hvm == 0)) || two_hosts=0
 
 # host_suite XEN: the Debian release that ships Xen XEN.
 host_suite() {
@@ -76,6 +83,7 @@ source "$here/hvm-payload.sh"
 source "$here/dom0-tree.sh"
 source "$here/host-checks.sh"
 source "$here/soak.sh"
+source "$here/migrate/two-hosts.sh"
 
 top=$(mktemp -d "${TMPDIR:-/tmp}/xen-e2e.XXXXXX")
 work=$top
@@ -257,6 +265,8 @@ if ((repeat > 0)); then
     for h in "${hosts[@]}"; do pass_on+=(--host "$h"); done
     for h in "${old_hosts[@]}"; do pass_on+=(--old-host "$h"); done
     ((${#old_hosts[@]})) || pass_on+=(--no-old-hosts)
+    ((two_hosts)) || pass_on+=(--no-two-hosts)
+    ((two_only)) && pass_on+=(--two-hosts-only)
     ((pv_only)) && pass_on+=(--pv-only)
     ((keep)) && pass_on+=(--keep)
     [[ -n $converter ]] && pass_on+=(--converter "$converter")
@@ -268,6 +278,21 @@ fi
 step host-tools host_tools
 step build build
 fail=0 pass=0 retried=0
+if ((two_only)); then
+    # The first new host's packages and dom0, then only the two hosts.
+    XEN_VERSION=${hosts[0]} scenario_set=short
+    work=$top/xen-$XEN_VERSION
+    mkdir -p "$work"
+    step "download@$XEN_VERSION" download
+    step "images@$XEN_VERSION" images
+    mkdir -p "$top/two-hosts"
+    step two-hosts two_hosts "$work" || echo "FAIL two-hosts 0 [harness] two_hosts exited $?" >> "$top/two-hosts/rows.txt"
+    report two-hosts < "$top/two-hosts/rows.txt"
+    echo "e2e: total $(elapsed "$t_all") s; $retried retried (each named in its row)"
+    echo "$pass passed, $fail failed"
+    ((fail == 0 && pass > 0))
+    exit
+fi
 if ((${#old_hosts[@]})) && ((stress_hvm == 0)); then
     step old-hosts old_images
     # An old host that could not be built or could not save its guests.
@@ -298,6 +323,21 @@ for XEN_VERSION in "${hosts[@]}"; do
     report "$XEN_VERSION" < <(rows)
     scenario_set=short
 done
+if ((two_hosts)); then
+    # The old host's live migration to the first new host, whose packages
+    # and dom0 its boot above left in its work directory.
+    XEN_VERSION=${hosts[0]}
+    work=$top/xen-$XEN_VERSION
+    if [[ -f $work/dom0.cpio ]]; then
+        echo "e2e: two hosts: Xen $TWO_HOSTS_OLD sends, Xen $XEN_VERSION receives"
+        mkdir -p "$top/two-hosts"
+        step two-hosts two_hosts "$work" || echo "FAIL two-hosts 0 [harness] two_hosts exited $?" >> "$top/two-hosts/rows.txt"
+        report two-hosts < "$top/two-hosts/rows.txt"
+    else
+        echo "FAIL two-hosts@$XEN_VERSION 0 [setup] no dom0 was made for Xen $XEN_VERSION (see above)"
+        fail=$((fail + 1))
+    fi
+fi
 echo "e2e: total $(elapsed "$t_all") s; $retried retried (each named in its row)"
 echo "$pass passed, $fail failed"
 ((fail == 0 && pass > 0))

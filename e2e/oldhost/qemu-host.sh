@@ -21,7 +21,8 @@
 #   oldhost_boot WORK SERIAL LIMIT DISK_GB  boots WORK/xen with WORK/dom0.cpio
 #                                      (made here from WORK/dom0) under nice,
 #                                      bounded by LIMIT seconds; untars the
-#                                      results disk into WORK/results; sets QEMU_RC
+#                                      results disk into WORK/results; sets QEMU_RC;
+#                                      QEMU also gets the array OLDHOST_QEMU_ARGS
 # Output lines start with "$OLDHOST_TAG:" (dom0's on the serial log too).
 OLDHOST_PY=/root/.pyenv/versions/2.7.18
 OLDHOST_NICE=${OLDHOST_NICE:-10}
@@ -83,7 +84,8 @@ oldhost_dom0() {
     for m in drivers/xen/xen-evtchn drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs \
         drivers/xen/xen-gntdev drivers/xen/xen-gntalloc drivers/virtio/virtio_ring \
         drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
-        drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+        drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
+        drivers/char/virtio_console; do
         mkdir -p "$d/lib/modules/$KVER/kernel/$(dirname "$m")"
         cp "$pkg/lib/modules/$KVER/kernel/$m.ko" "$d/lib/modules/$KVER/kernel/$m.ko"
         echo "/lib/modules/$KVER/kernel/$m.ko" >>"$d/oldhost/modules"
@@ -177,7 +179,8 @@ oldhost_boot() {
         -no-reboot -monitor none -serial "file:$serial" -kernel "$work/xen" \
         -append "console=com1 com1=115200,8n1 dom0_mem=${OLDHOST_DOM0_MIB:-768}M,max:${OLDHOST_DOM0_MIB:-768}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all" \
         -initrd "$kernel console=hvc0 earlyprintk=xen,$work/dom0.cpio" \
-        -drive "file=$work/results.img,format=raw,if=virtio" || QEMU_RC=$?
+        -drive "file=$work/results.img,format=raw,if=virtio" \
+        ${OLDHOST_QEMU_ARGS[@]+"${OLDHOST_QEMU_ARGS[@]}"} || QEMU_RC=$?
     OLDHOST_BOOT_SECONDS=$(($(date +%s) - t0))
     echo "$OLDHOST_TAG: QEMU exited with $QEMU_RC after $OLDHOST_BOOT_SECONDS s$( ((QEMU_RC == 124)) && echo " (timed out)")" >&2
     mkdir -p "$work/results"
