@@ -10,7 +10,7 @@
 #   kill      our converter is killed in the middle of the stream (once it
 #             has read a quarter of the guest's memory: watch_converter)
 #   cut       the relay is killed in the middle of the stream (link.py)
-#   done      the sender has finished
+#   done      the sender has finished (answered with E2E-BYE)
 # Marks on the e2e.stamp port, which this machine times:
 #   E2E receive ITEM GUEST start | end rc=RC
 #   E2E received ITEM PASS|FAIL SECONDS DETAIL   this end's verdict
@@ -144,7 +144,10 @@ while :; do
     read -r tag item g <&3
     case $tag in
     E2E-SESSION)
-        [ "$item" = "done" ] && break
+        if [ "$item" = "done" ]; then
+            echo E2E-BYE >&3
+            break
+        fi
         session "$item" "$g"
         sleep 3 # the relay has hung up (1.5 s after the close) before this end opens again
         ;;

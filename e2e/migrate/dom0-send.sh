@@ -110,10 +110,17 @@ for item in $PLAN; do
     fi
     migrate_one "$item" "$g"
 done
-# The receiver's last session: it stops listening.
+# The receiver's last session: it stops listening, and says so before this
+# end closes (a session the sender ends may end before the receiver has
+# read it).
 link_idle
-dev=$(port e2e.link) && printf 'E2E-SESSION done -\n' > "$dev"
-sleep 3
+if dev=$(port e2e.link); then
+    exec 5<> "$dev"
+    printf 'E2E-SESSION done -\n' >&5
+    read -t 120 -r bye <&5
+    exec 5<&-
+    [ "$bye" = E2E-BYE ] || mark "the receiver did not answer the last session (read: ${bye:-nothing})"
+fi
 xl list > "$OUT/list-after.txt" 2>&1
 # The FIFOs no console log came through (init copies the logs).
 for f in "$LOGDIR"/*; do [ -p "$f" ] && rm -f "$f"; done
