@@ -33,10 +33,12 @@ fail() {
 # prints it under the FAIL line): the guest's console, its device model's
 # log, Xen's and dom0's kernel messages, the domains and dom0's memory.
 # Uses $g (the guest's name) and $kind when the scenario set them.
+# (Its own variables are named diag_*: sh has no locals, and a scenario may
+# hold an id of its own.)
 diagnose() {
     mkdir -p "$OUT/diag"
     {
-        id=$(xl domid "${g:-}" 2>/dev/null)
+        diag_domid=$(xl domid "${g:-}" 2>/dev/null)
         echo "domains: $(xl list 2>/dev/null | awk 'NR > 1 {printf "%s(%s,%s) ", $1, $2, $5}')"
         if [ "${kind:-}" = hvm ]; then
             echo "-- guest console (its last counts on Xen's debug port)"
@@ -54,7 +56,7 @@ diagnose() {
         xl dmesg 2>/dev/null | grep -v "(d[0-9]*) count" | tail -n 12
         echo "-- dom0 kernel (tail)"
         dmesg 2>/dev/null | tail -n 8
-        echo "-- dom0 memory: $(free -m 2>/dev/null | awk '/Mem:/ {print $3 " MiB used, " $4 " MiB free"}')${id:+; guest domid $id}"
+        echo "-- dom0 memory: $(free -m 2>/dev/null | awk '/Mem:/ {print $3 " MiB used, " $4 " MiB free"}')${diag_domid:+; guest domid $diag_domid}"
     } > "$OUT/diag/$1.txt" 2>&1
 }
 
