@@ -16,6 +16,20 @@ ssize_t cxen_splice(int fd_in, int fd_out, size_t len) {
 #endif
 }
 
+ssize_t cxen_tee(int fd_in, int fd_out, size_t len) {
+#ifdef __linux__
+    return tee(fd_in, fd_out, len, 0);
+#else
+    (void)fd_in; (void)fd_out; (void)len;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int cxen_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
 int cxen_set_pipe_size(int fd, int size) {
 #ifdef F_SETPIPE_SZ
     return fcntl(fd, F_SETPIPE_SZ, size);

@@ -75,6 +75,7 @@ static const struct rule rules[] = {
     ALLOW(write),    // output, messages on standard output and error
     ALLOW(splice),   // kernel-side copies where a pipe is involved
     ALLOW(sendfile), // kernel-side copies from a regular file
+    ALLOW(tee),      // looking ahead in an input pipe without consuming it
     ALLOW(lseek),    // a regular input's offset left at the end of the stream
     ALLOW(fstat),    // what kind of file a descriptor is (by descriptor only, no path)
     ALLOW(poll),     // waiting on a non-blocking descriptor after EAGAIN

@@ -63,6 +63,20 @@ package enum Host {
         outcome(whenReady(input: input, output: output) { cxen_splice(input.rawValue, output.rawValue, count) })
     }
 
+    /// One `tee(2)`: copies what the input pipe holds, up to `count` bytes,
+    /// into the output pipe and leaves it in the input. Waits while the
+    /// input pipe is empty; `.endOfInput` when it is empty for good.
+    package static func tee(from input: FileDescriptor, to output: FileDescriptor, count: Int) -> KernelCopy {
+        outcome(whenReady(input: input, output: output) { cxen_tee(input.rawValue, output.rawValue, count) })
+    }
+
+    /// A new pipe, both ends close-on-exec.
+    package static func makePipe() throws(Errno) -> (read: FileDescriptor, write: FileDescriptor) {
+        var ends: [Int32] = [-1, -1]
+        guard cxen_pipe_cloexec(&ends) == 0 else { throw Errno(rawValue: errno) }
+        return (FileDescriptor(rawValue: ends[0]), FileDescriptor(rawValue: ends[1]))
+    }
+
     private static func outcome(_ result: Int) -> KernelCopy {
         if result > 0 { return .moved(result) }
         if result == 0 { return .endOfInput }

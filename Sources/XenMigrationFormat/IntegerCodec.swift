@@ -1,7 +1,7 @@
 /// How a field's bytes are ordered: libxc and libxl records and the legacy
 /// image are little-endian (x86), the libxc and libxl stream headers
 /// big-endian.
-package enum ByteOrder: Sendable {
+@usableFromInline package enum ByteOrder: Sendable {
     case little, big
 }
 
@@ -12,14 +12,14 @@ package enum ByteOrder: Sendable {
 extension FixedWidthInteger {
     /// The value stored at `offset` of `bytes` in `order`; the caller has
     /// checked that `offset + size` is within `bytes`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func load(from bytes: UnsafeRawBufferPointer, at offset: Int, _ order: ByteOrder) -> Self {
         let raw = bytes.loadUnaligned(fromByteOffset: offset, as: Self.self)
         return order == .little ? Self(littleEndian: raw) : Self(bigEndian: raw)
     }
 
     /// The value as memory holds it in `order`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func stored(_ order: ByteOrder) -> Self { order == .little ? littleEndian : bigEndian }
 
     /// Appends the value in `order`.

@@ -12,6 +12,8 @@ import XenMigrationFormat
 /// stream: from a pipe, socket or terminal it reads only bytes the parser
 /// has asked for or announced with `expect(_:)`; from a regular file it
 /// reads ahead and `releaseUnread()` seeks back over what was not used.
+/// From a pipe it looks ahead without consuming (`PipeLookahead`) and
+/// takes out of the pipe only what the parser has consumed.
 public final class StreamReader {
     /// How far past the parser the reader may read.
     public enum ReadAhead: Sendable, Equatable {
@@ -32,6 +34,9 @@ public final class StreamReader {
     /// dropped runs into. Opened here, when the reader is made, so that a
     /// tool can confine itself (no more opens) before the stream is read.
     let nullDevice: FileDescriptor?
+    /// An exact reader's look-ahead into an input pipe; nil when the input
+    /// is not a pipe, or the kernel refused it (then it reads exactly).
+    private var lookahead: PipeLookahead?
 
     private let storage: UnsafeMutableRawBufferPointer
     private var start = 0
@@ -57,6 +62,9 @@ public final class StreamReader {
             self.readAhead = readAhead ?? (kind == .regular ? .free(seekBack: true) : .exact)
             nullDevice =
                 kind == .pipe ? try? FileDescriptor.open("/dev/null", .writeOnly, options: [.closeOnExec]) : nil
+            if kind == .pipe && self.readAhead == .exact {
+                lookahead = PipeLookahead(input: backed.descriptor, capacity: max(capacity, 64), null: nullDevice)
+            }
         } else {
             descriptor = nil
             inputKind = nil
@@ -66,6 +74,9 @@ public final class StreamReader {
     }
 
     deinit {
+        // Even when the parser stopped early, what it consumed leaves the
+        // pipe: the input ends where the error was found, as with a read.
+        try? settleInput()
         storage.deallocate()
         try? nullDevice?.close()
     }
@@ -85,6 +96,10 @@ public final class StreamReader {
     @discardableResult
     private func fill(_ n: Int) throws(StreamError) -> Int {
         if buffered >= n || sawEndOfInput { return buffered }
+        if lookahead != nil {
+            try lookAhead(n)
+            if buffered >= n || sawEndOfInput { return buffered }
+        }
         if storage.count - start < n {
             // Slide the unread tail to the front to make room.
             if buffered > 0, let base = storage.baseAddress {
@@ -109,6 +124,45 @@ public final class StreamReader {
             end += got
         }
         return buffered
+    }
+
+    /// Fills the buffer with what the input pipe holds (up to the buffer's
+    /// room) without consuming it. If that is fewer than `n` bytes, those
+    /// are needed anyway: they leave the pipe, and `fill` reads the rest.
+    private func lookAhead(_ n: Int) throws(StreamError) {
+        guard let pipe = lookahead else { return }
+        // The pipe's first byte must be the first not yet in the buffer:
+        // drop what was consumed, and forget the unconsumed bytes that are
+        // still in the pipe (the look-ahead brings them again).
+        try settleInput()
+        end -= pipe.peeked
+        pipe.peeked = 0
+        if buffered == 0 || storage.count - start < n {
+            if buffered > 0, let base = storage.baseAddress {
+                base.copyMemory(from: base + start, byteCount: buffered)
+            }
+            end = buffered
+            start = 0
+        }
+        guard let got = try pipe.look(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...])) else {
+            lookahead = nil  // the kernel will not tee these pipes: read exactly
+            return
+        }
+        if got == 0 {
+            sawEndOfInput = true
+            return
+        }
+        end += got
+        pipe.peeked = got
+        if buffered < n { try pipe.drain(got) }
+    }
+
+    /// Takes what the parser consumed out of the input pipe, so that the
+    /// descriptor is at `offset`: before the descriptor is read or spliced
+    /// directly, and when the stream is done.
+    func settleInput() throws(StreamError) {
+        guard let pipe = lookahead, pipe.peeked > buffered else { return }
+        try pipe.drain(pipe.peeked - buffered)
     }
 
     func truncated(_ what: String, needed: UInt64, got: UInt64) -> StreamError {
@@ -206,6 +260,7 @@ public final class StreamReader {
     /// buffer; 0 at end of input.
     func readDirect(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
         precondition(buffered == 0, "buffered bytes must be consumed first")
+        try settleInput()
         let got = try source.read(into: buffer)
         if got == 0 { sawEndOfInput = true }
         advance(UInt64(got))
@@ -221,6 +276,9 @@ public final class StreamReader {
     /// file's shared offset is moved back to the end of the stream. Call it
     /// when the stream is done; the reader must not be used afterwards.
     public func releaseUnread() throws(StreamError) {
+        // A pipe still holds what was looked at and not consumed.
+        try settleInput()
+        lookahead?.peeked = 0
         guard buffered > 0 else { return }
         if case .free(seekBack: true) = readAhead, let descriptor {
             do {

@@ -147,6 +147,7 @@ package final class Transfer {
         _ count: UInt64, _ method: KernelMethod, from input: FileDescriptor,
         to output: FileDescriptor, _ what: String, total: UInt64
     ) throws(StreamError) -> UInt64? {
+        try reader.settleInput()
         var moved: UInt64 = 0
         while moved < count {
             // Stay well inside what one call may move (2 GiB on Linux).

@@ -150,7 +150,7 @@ package final class Child {
     /// A system call a child can sleep in: a test waits until the child
     /// sleeps in one, rather than sleeping a while and hoping it does.
     package enum Call: Sendable {
-        case read, write, sendfile, splice
+        case read, write, sendfile, splice, tee
 
         /// The kernel's number for it (`/proc/PID/syscall` gives numbers).
         var number: Int {
@@ -160,6 +160,7 @@ package final class Child {
                 case .write: 1
                 case .sendfile: 40
                 case .splice: 275
+                case .tee: 276
                 }
             #else  // the generic table (aarch64, riscv64)
                 switch self {
@@ -167,6 +168,7 @@ package final class Child {
                 case .write: 64
                 case .sendfile: 71
                 case .splice: 76
+                case .tee: 77
                 }
             #endif
         }
@@ -177,8 +179,9 @@ package final class Child {
             arguments.prefix(self == .splice ? 3 : 1)
         }
 
-        /// What a tool sleeps in waiting for input, or for room to write.
-        package static let reading: [Call] = [.read, .splice]
+        /// What a tool sleeps in waiting for input (a pipe's look-ahead
+        /// waits in tee), or for room to write.
+        package static let reading: [Call] = [.read, .splice, .tee]
         package static let writing: [Call] = [.write, .sendfile, .splice]
     }
 

@@ -1,7 +1,13 @@
+import Foundation
+import SystemPackage
 import TestSupport
 import Testing
 import XenLegacyGenerator
 import XenMigration
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A source that records how many bytes it handed out: an exact reader
 /// must never take more than the stream it parses.
@@ -162,6 +168,75 @@ struct GeneratedExactReadTests {
                 if b.kind != .truncated { #expect(a.kind == b.kind, "seed \(seed): \(a) / \(b)") }
             default:
                 Issue.record("seed \(seed): exact \(exact), read ahead \(ahead)")
+            }
+        }
+    }
+}
+
+@Suite("Looking ahead in a pipe")
+struct PipeLookaheadTests {
+    /// Writes `bytes` into the write end of `pipe` on a thread, `chunk`
+    /// bytes a call, then closes it.
+    private static func feed(_ bytes: [UInt8], into pipe: [Int32], chunk: Int) {
+        Thread {
+            bytes.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count, let base = raw.baseAddress {
+                    let n = write(pipe[1], base + done, min(chunk, raw.count - done))
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { break }
+                    done += n
+                }
+            }
+            close(pipe[1])
+        }.start()
+    }
+
+    /// Converts from the read end of `pipe`. The reader is gone on return,
+    /// so what it consumed has left the pipe, even after an error.
+    private static func convert(_ image: LegacyImage, _ settings: ConversionSettings, from pipe: [Int32])
+        -> (result: Result<ConversionReport, StreamError>, offset: UInt64, output: [UInt8])
+    {
+        let reader = StreamReader(FileDescriptorSource(FileDescriptor(rawValue: pipe[0])), capacity: 8192)
+        let sink = MemorySink()
+        let result = Result { () throws(StreamError) in
+            try LegacyConverter(options: Generated.options(image, settings), reader: reader, writer: StreamWriter(sink))
+                .run()
+        }
+        return (result, reader.offset, sink.bytes)
+    }
+
+    /// 80 random images, each written into a real pipe with a trailer after
+    /// it, whole or in small writes (so the reader finds the pipe holding
+    /// less than it needs): the same verdict and bytes as from memory, and
+    /// the pipe then holds exactly what the converter did not consume.
+    @Test("random images from a pipe: same output, and the pipe keeps every byte not consumed", arguments: 0..<2)
+    func randomImages(_ slice: Int) throws {
+        let trailer = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        for seed in UInt64(1000 + slice * 40)..<UInt64(1000 + slice * 40 + 40) {
+            let image = LegacyImage.random(seed: seed)
+            let settings = ConversionSettings(
+                format: seed % 2 == 0 ? .libxc : .libxl, streamVersion: 2, skipQemu: seed % 3 == 0)
+            let whole = image.legacyBytes() + trailer
+            let pipe = Spawn.pipePair()
+            try #require(pipe[0] >= 0)
+            Self.feed(whole, into: pipe, chunk: [1 << 20, 4099, 37, 512][Int(seed % 4)])
+            let (result, offset, output) = Self.convert(image, settings, from: pipe)
+            let rest = Drain(pipe[0]).finish()
+            let kept = Array(whole[Int(min(offset, UInt64(whole.count)))...])
+            #expect(
+                rest == kept, "seed \(seed): the pipe kept \(rest.count) bytes, not the \(kept.count) after \(offset)")
+            switch (result, Generated.convert(image, settings)) {
+            case (.success(let report), .success(let expected)):
+                #expect(report.bytesRead == offset, "seed \(seed)")
+                // QemuDeviceModelRecord data runs to the end of input.
+                if report.deviceModelSignature != "QemuDeviceModelRecord" {
+                    #expect(output == expected, "seed \(seed)")
+                }
+            case (.failure(let a), .failure(let b)):
+                if b.kind != .truncated { #expect(a.kind == b.kind, "seed \(seed): \(a) / \(b)") }
+            case (let a, let b):
+                Issue.record("seed \(seed): from a pipe \(a), from memory \(b)")
             }
         }
     }

@@ -10,6 +10,13 @@
 /// as the call sets them, or ENOSYS where the system has no splice.
 ssize_t cxen_splice(int fd_in, int fd_out, size_t len);
 
+/// tee(2): copies up to `len` bytes at the head of pipe `fd_in` into pipe
+/// `fd_out` without consuming them; -1 and errno, or ENOSYS without tee.
+ssize_t cxen_tee(int fd_in, int fd_out, size_t len);
+
+/// pipe2(fds, O_CLOEXEC): 0, or -1 and errno.
+int cxen_pipe_cloexec(int fds[2]);
+
 /// fcntl(fd, F_SETPIPE_SZ, size): the new capacity, or -1 and errno.
 int cxen_set_pipe_size(int fd, int size);
 
