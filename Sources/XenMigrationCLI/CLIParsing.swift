@@ -18,8 +18,11 @@ package protocol ToolCommand {
     /// The exit status for each kind of failure (what `exitStatusText` says).
     static func exitStatus(_ kind: ToolFailure.Kind) -> Int32
     init()
-    /// Takes one option, in command-line order (repeated options: the last
-    /// wins). `--help` and `--version` never reach it.
+    /// `-v`, `--syslog` and `--no-sandbox`, which the parser sets.
+    var common: CommonSettings { get set }
+    /// Takes one of the command's own options, in command-line order
+    /// (repeated options: the last wins). `--help`, `--version` and the
+    /// common options never reach it.
     mutating func take(_ given: OptParseCompat<Option>.Given) throws(ToolFailure)
     /// Once every option is taken: what is missing or does not fit together.
     func validate() throws(ToolFailure)
@@ -33,6 +36,17 @@ package struct CommonSettings: Sendable {
     package var verbose = false
     package var syslog = false
     package var noSandbox = false
+
+    /// Takes `option` if it is one of these; false for a command's own.
+    mutating func take<Option: CommandOption>(_ option: Option) -> Bool {
+        switch option {
+        case .verbose: verbose = true
+        case .syslog: syslog = true
+        case .noSandbox: noSandbox = true
+        default: return false
+        }
+        return true
+    }
 
     /// Where the messages of the program `name` go.
     func console(for name: String, quiet: Bool = false) -> Console {
@@ -63,6 +77,7 @@ package enum CLIParsing {
         for given in scanned.options {
             if given.option == .help { return .print(C.helpText) }
             if given.option == .version { return .print("\(C.name) \(ToolVersion.current)\n") }
+            if command.common.take(given.option) { continue }
             try command.take(given)
         }
         if let error = scanned.error { throw error }
@@ -79,6 +94,7 @@ package enum CLIParsing {
         let scanned = OptParseCompat<C.Option>.scan(arguments)
         var command = C()
         for given in scanned.options where given.option != .help && given.option != .version {
+            if command.common.take(given.option) { continue }
             try command.take(given)
         }
         if let error = scanned.error { throw error }

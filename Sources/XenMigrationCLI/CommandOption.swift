@@ -50,6 +50,12 @@ package enum OrAuto<Value: OptionWords>: OptionWords {
 /// Everything about one option, declared once: the parser, `--help`, the
 /// completion scripts and the tests that hold the man pages to it read this.
 package struct OptionSpec: Sendable {
+    /// The two options both commands describe alike.
+    static let help = OptionSpec(
+        "h", help: "print this help and exit", summary: "print a summary of the options and exit")
+    static let syslog = OptionSpec(
+        help: "send messages to syslog instead of the terminal", summary: "send messages to syslog")
+
     package var short: Character?
     package var value: OptionValue
     /// Its text in `--help` (wrapped to fit there).
@@ -78,6 +84,10 @@ where AllCases == [Self] {
     /// The options that print something and end the run where they stand.
     static var help: Self { get }
     static var version: Self { get }
+    /// The options every command takes, into its `CommonSettings`.
+    static var verbose: Self { get }
+    static var syslog: Self { get }
+    static var noSandbox: Self { get }
 }
 
 extension CommandOption {

@@ -20,88 +20,6 @@ package struct ConvertCommand: ToolCommand {
         case noSandbox = "no-sandbox"
         case version, help
 
-        package var spec: OptionSpec {
-            switch self {
-            case .input:
-                OptionSpec(
-                    "i", .file(metavar: "FD|FILE"), help: "legacy stream to convert (required)",
-                    summary: "legacy stream to convert")
-            case .output:
-                OptionSpec(
-                    "o", .file(metavar: "FD|FILE"),
-                    help: "where to write the converted stream (required unless --dry-run)",
-                    summary: "where to write the converted stream")
-            case .width:
-                OptionSpec(
-                    "w", OrAuto<ToolstackWidth>.choices,
-                    help: "bitness of the toolstack that wrote the stream (required unless --auto)",
-                    summary: "width of the toolstack that wrote the stream")
-            case .guestType:
-                OptionSpec(
-                    "g", OrAuto<GuestType>.choices, help: "guest type in the stream (required unless --auto)",
-                    summary: "type of the saved guest")
-            case .format:
-                OptionSpec(
-                    "f", OutputFormat.choices, help: "stream to write (default: libxc)", summary: "stream to write")
-            case .streamVersion:
-                OptionSpec(
-                    nil, Libxc.StreamVersion.choices,
-                    help: "libxc stream version to write; 3 adds STATIC_DATA_END, as Xen 4.14 and later (default: 2)",
-                    summary: "libxc stream version to write")
-            case .xl:
-                OptionSpec(
-                    "x", help: "the stream starts with an xl save header (not for an xend image, which has none)",
-                    summary: "the stream starts with an xl save header")
-            case .skipQemu:
-                OptionSpec(
-                    help: "with libxc output, do not read or copy the device model record",
-                    summary: "with libxc output, do not read the device model record")
-            case .auto:
-                OptionSpec(
-                    help: "detect the toolstack width, the guest type and an xl header",
-                    summary: "detect the toolstack width, guest type and xl header")
-            case .configOut:
-                OptionSpec(
-                    nil, .file(metavar: "FILE"),
-                    help: "after success, write the domain config to FILE (an xend image's xl.cfg translation, "
-                        + "or the config in an xl save header); also with --dry-run",
-                    summary: "write the domain config (xl.cfg) after success")
-            case .config:
-                OptionSpec(
-                    nil, .file(metavar: "FILE"),
-                    help: "for an xend image: put FILE (an xl.cfg, at most 1 MiB) in the xl save header "
-                        + "instead of the translation",
-                    summary: "for an xm save image, the xl config to embed")
-            case .dryRun:
-                OptionSpec(
-                    help: "read and check the whole stream, write nothing",
-                    summary: "read and check the whole stream, write nothing")
-            case .report:
-                OptionSpec(
-                    nil, .file(metavar: "FILE"),
-                    help: "after success, write a JSON report to FILE; - for standard output (not with -o -)",
-                    summary: "write a JSON report of the conversion")
-            case .progress:
-                OptionSpec(
-                    help: "show a progress line on standard error", summary: "show a progress line on standard error")
-            case .verbose:
-                OptionSpec(
-                    "v", help: "summarise the stream's contents on standard output",
-                    summary: "describe the stream on standard output")
-            case .syslog:
-                OptionSpec(
-                    help: "send messages to syslog instead of the terminal", summary: "send messages to syslog")
-            case .noSandbox:
-                OptionSpec(
-                    help: "do not confine the process with seccomp once its files are open "
-                        + "(also: \(Sandbox.disableVariable)=1)",
-                    summary: "do not confine the process with seccomp")
-            case .version:
-                OptionSpec(help: "print the version and exit", summary: "print the version and exit")
-            case .help:
-                OptionSpec("h", help: "print this help and exit", summary: "print a summary of the options and exit")
-            }
-        }
     }
 
     package static let name = "convert-legacy-stream"
@@ -128,6 +46,8 @@ package struct ConvertCommand: ToolCommand {
         }
     }
 
+    /// `-v`, `--syslog` and `--no-sandbox`, set by the parser.
+    package var common = CommonSettings()
     package var input: String?
     package var output: String?
     package var width: OrAuto<ToolstackWidth>?
@@ -142,10 +62,10 @@ package struct ConvertCommand: ToolCommand {
     package var dryRun = false
     package var report: String?
     package var progress = false
-    package var common = CommonSettings()
 
     package init() {}
 
+    /// The converter's own options.
     package mutating func take(_ given: OptParseCompat<Option>.Given) throws(ToolFailure) {
         switch given.option {
         case .input: input = given.text
@@ -162,10 +82,7 @@ package struct ConvertCommand: ToolCommand {
         case .dryRun: dryRun = true
         case .report: report = given.text
         case .progress: progress = true
-        case .verbose: common.verbose = true
-        case .syslog: common.syslog = true
-        case .noSandbox: common.noSandbox = true
-        case .version, .help: break  // printed by the parser where they stand
+        case .verbose, .syslog, .noSandbox, .version, .help: break  // the parser's
         }
     }
 
@@ -224,4 +141,88 @@ extension Libxc.StreamVersion: OptionWords {
     package static let words: WordTable = [
         (.v2, "2", "read by Xen 4.6 and later (default)"), (.v3, "3", "written by Xen 4.14 and later"),
     ]
+}
+
+extension ConvertCommand.Option {
+    package var spec: OptionSpec {
+        switch self {
+        case .input:
+            OptionSpec(
+                "i", .file(metavar: "FD|FILE"), help: "legacy stream to convert (required)",
+                summary: "legacy stream to convert")
+        case .output:
+            OptionSpec(
+                "o", .file(metavar: "FD|FILE"),
+                help: "where to write the converted stream (required unless --dry-run)",
+                summary: "where to write the converted stream")
+        case .width:
+            OptionSpec(
+                "w", OrAuto<ToolstackWidth>.choices,
+                help: "bitness of the toolstack that wrote the stream (required unless --auto)",
+                summary: "width of the toolstack that wrote the stream")
+        case .guestType:
+            OptionSpec(
+                "g", OrAuto<GuestType>.choices, help: "guest type in the stream (required unless --auto)",
+                summary: "type of the saved guest")
+        case .format:
+            OptionSpec(
+                "f", OutputFormat.choices, help: "stream to write (default: libxc)", summary: "stream to write")
+        case .streamVersion:
+            OptionSpec(
+                nil, Libxc.StreamVersion.choices,
+                help: "libxc stream version to write; 3 adds STATIC_DATA_END, as Xen 4.14 and later (default: 2)",
+                summary: "libxc stream version to write")
+        case .xl:
+            OptionSpec(
+                "x", help: "the stream starts with an xl save header (not for an xend image, which has none)",
+                summary: "the stream starts with an xl save header")
+        case .skipQemu:
+            OptionSpec(
+                help: "with libxc output, do not read or copy the device model record",
+                summary: "with libxc output, do not read the device model record")
+        case .auto:
+            OptionSpec(
+                help: "detect the toolstack width, the guest type and an xl header",
+                summary: "detect the toolstack width, guest type and xl header")
+        case .configOut:
+            OptionSpec(
+                nil, .file(metavar: "FILE"),
+                help: "after success, write the domain config to FILE (an xend image's xl.cfg translation, "
+                    + "or the config in an xl save header); also with --dry-run",
+                summary: "write the domain config (xl.cfg) after success")
+        case .config:
+            OptionSpec(
+                nil, .file(metavar: "FILE"),
+                help: "for an xend image: put FILE (an xl.cfg, at most 1 MiB) in the xl save header "
+                    + "instead of the translation",
+                summary: "for an xm save image, the xl config to embed")
+        case .dryRun:
+            OptionSpec(
+                help: "read and check the whole stream, write nothing",
+                summary: "read and check the whole stream, write nothing")
+        case .report:
+            OptionSpec(
+                nil, .file(metavar: "FILE"),
+                help: "after success, write a JSON report to FILE; - for standard output (not with -o -)",
+                summary: "write a JSON report of the conversion")
+        case .progress:
+            OptionSpec(
+                help: "show a progress line on standard error", summary: "show a progress line on standard error")
+        case .verbose:
+            OptionSpec(
+                "v", help: "summarise the stream's contents on standard output",
+                summary: "describe the stream on standard output")
+        case .syslog:
+            .syslog
+        case .noSandbox:
+            OptionSpec(
+                help: "do not confine the process with seccomp once its files are open "
+                    + "(also: \(Sandbox.disableVariable)=1)",
+                summary: "do not confine the process with seccomp")
+        case .version:
+            OptionSpec(help: "print the version and exit", summary: "print the version and exit")
+        case .help:
+            .help
+        }
+    }
 }

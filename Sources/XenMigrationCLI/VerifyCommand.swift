@@ -9,41 +9,6 @@ package struct VerifyCommand: ToolCommand {
         case noSandbox = "no-sandbox"
         case version, help
 
-        package var spec: OptionSpec {
-            switch self {
-            case .input:
-                OptionSpec(
-                    "i", .file(metavar: "FD|FILE"),
-                    help: "stream to verify: a path, an open descriptor number, or - (default: standard input)",
-                    summary: "stream to check (default: standard input)")
-            case .format:
-                OptionSpec(
-                    "f", VerifyFormat.choices, help: "what the stream is (default: libxc)",
-                    summary: "format of the stream")
-            case .verbose:
-                OptionSpec(
-                    "v", help: "summarise the stream's contents on standard output",
-                    summary: "describe every record on standard output")
-            case .quiet:
-                OptionSpec(
-                    "q", help: "print nothing; report by exit status only",
-                    summary: "print nothing; report by exit status only")
-            case .syslog:
-                OptionSpec(
-                    help: "send messages to syslog instead of the terminal", summary: "send messages to syslog")
-            case .noSandbox:
-                OptionSpec(
-                    help: "do not confine the process with seccomp once the input is open "
-                        + "(also: \(Sandbox.disableVariable)=1)",
-                    summary: "do not confine the process with seccomp")
-            case .version:
-                // Xen's verifier has no --version: in full only, so that --v
-                // and --ver still mean --verbose.
-                OptionSpec(help: "print the version and exit", summary: "print the version and exit", exactOnly: true)
-            case .help:
-                OptionSpec("h", help: "print this help and exit", summary: "print a summary of the options and exit")
-            }
-        }
     }
 
     package static let name = "verify-stream-v2"
@@ -65,22 +30,21 @@ package struct VerifyCommand: ToolCommand {
         }
     }
 
+    /// `-v`, `--syslog` and `--no-sandbox`, set by the parser.
+    package var common = CommonSettings()
     package var input = "0"
     package var format: VerifyFormat = .libxc
     package var quiet = false
-    package var common = CommonSettings()
 
     package init() {}
 
+    /// The verifier's own options.
     package mutating func take(_ given: OptParseCompat<Option>.Given) throws(ToolFailure) {
         switch given.option {
         case .input: input = given.text
         case .format: format = try given.choice(VerifyFormat.self)
-        case .verbose: common.verbose = true
         case .quiet: quiet = true
-        case .syslog: common.syslog = true
-        case .noSandbox: common.noSandbox = true
-        case .version, .help: break  // printed by the parser where they stand
+        case .verbose, .syslog, .noSandbox, .version, .help: break  // the parser's
         }
     }
 
@@ -112,4 +76,41 @@ extension VerifyFormat: OptionWords {
         (.libxc, "libxc", "libxc stream (default)"), (.libxl, "libxl", "libxl stream"),
         (.xl, "xl", "file written by xl save"),
     ]
+}
+
+extension VerifyCommand.Option {
+    package var spec: OptionSpec {
+        switch self {
+        case .input:
+            OptionSpec(
+                "i", .file(metavar: "FD|FILE"),
+                help: "stream to verify: a path, an open descriptor number, or - (default: standard input)",
+                summary: "stream to check (default: standard input)")
+        case .format:
+            OptionSpec(
+                "f", VerifyFormat.choices, help: "what the stream is (default: libxc)",
+                summary: "format of the stream")
+        case .verbose:
+            OptionSpec(
+                "v", help: "summarise the stream's contents on standard output",
+                summary: "describe every record on standard output")
+        case .quiet:
+            OptionSpec(
+                "q", help: "print nothing; report by exit status only",
+                summary: "print nothing; report by exit status only")
+        case .syslog:
+            .syslog
+        case .noSandbox:
+            OptionSpec(
+                help: "do not confine the process with seccomp once the input is open "
+                    + "(also: \(Sandbox.disableVariable)=1)",
+                summary: "do not confine the process with seccomp")
+        case .version:
+            // Xen's verifier has no --version: in full only, so that --v
+            // and --ver still mean --verbose.
+            OptionSpec(help: "print the version and exit", summary: "print the version and exit", exactOnly: true)
+        case .help:
+            .help
+        }
+    }
 }
