@@ -14,6 +14,7 @@
 #   e2e/run.sh [--host XEN]... [--old-host XEN]... [--no-old-hosts]
 #              [--no-two-hosts | --two-hosts-only] [--pv-only] [--keep]
 #              [--converter FILE] [--bindir DIR] [--repeat N] [--stress-hvm N]
+#              [--stress-restores R]
 #
 # --host XEN       boot only these new hosts (4.20, 4.17; repeatable); the
 #                  first named runs every scenario, the others the short set
@@ -35,13 +36,15 @@
 # --stress-hvm N   instead of the scenarios, create, count and save the HVM
 #                  guest N times in one boot (hvm-cycle-K rows), to hunt
 #                  failures of that path
+# --stress-restores R  with --stress-hvm: after each save, restore Xen's own
+#                  image R times (hvm-cycle-K-restore-J rows)
 # Packages are cached in E2E_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e); E2E_TIMEOUT bounds
 # each QEMU run (seconds, default 2400).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-pv_only=0 keep=0 repeat=0 stress_hvm=0 hosts=() old_hosts=() no_old=0 two_hosts=1 two_only=0
+pv_only=0 keep=0 repeat=0 stress_hvm=0 stress_restores=0 hosts=() old_hosts=() no_old=0 two_hosts=1 two_only=0
 converter=${E2E_CONVERTER:-} bindir=${E2E_BINDIR:-}
 cache=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e}
 boot_timeout=${E2E_TIMEOUT:-2400}
@@ -58,6 +61,7 @@ while (($#)); do
         --bindir) bindir=$(realpath "$2"); shift ;;
         --repeat) repeat=$2; shift ;;
         --stress-hvm) stress_hvm=$2; shift ;;
+        --stress-restores) stress_restores=$2; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) echo "e2e/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -158,7 +162,7 @@ build_dom0_tree() {
     # writes what it has (run.sh names the scenarios that gave no row).
     printf '%s\n' "XEN_BIN=/$(xen_bin)" "E2E_SET=$scenario_set" "E2E_PV_ONLY=$pv_only" \
         "E2E_FROM_SAVED=$from_saved" "E2E_BUDGET=$((boot_timeout - 90))" \
-        "E2E_STRESS_HVM=$stress_hvm" > "$d/e2e/settings"
+        "E2E_STRESS_HVM=$stress_hvm" "E2E_STRESS_RESTORES=$stress_restores" > "$d/e2e/settings"
     if [[ $scenario_set == full && -f $here/collect-xl-configs.sh ]]; then
         mkdir -p "$top/xl-configs" "$d/e2e/xl-configs"
         [[ -n $(compgen -G "$top/xl-configs/*.cfg") ]] ||
@@ -257,6 +261,11 @@ report() {
         if [[ $status == FAIL && -f $work/results/diag/$name.txt ]]; then
             sed 's/^/    /' "$work/results/diag/$name.txt"
         fi
+        # A retried row: what its first try saw.
+        if [[ $detail == *"(retried:"* && -f $work/results/diag/$name-try1.txt ]]; then
+            echo "    -- the first try:"
+            sed 's/^/    /' "$work/results/diag/$name-try1.txt"
+        fi
     done
 }
 
@@ -270,7 +279,7 @@ if ((repeat > 0)); then
     ((pv_only)) && pass_on+=(--pv-only)
     ((keep)) && pass_on+=(--keep)
     [[ -n $converter ]] && pass_on+=(--converter "$converter")
-    ((stress_hvm)) && pass_on+=(--stress-hvm "$stress_hvm")
+    ((stress_hvm)) && pass_on+=(--stress-hvm "$stress_hvm" --stress-restores "$stress_restores")
     soak "$repeat" "${pass_on[@]}"
     exit
 fi

@@ -50,6 +50,17 @@ diagnose() {
             echo "-- guest console"
             tail -n 5 "$LOGDIR"/guest-*.log 2>/dev/null
         fi
+        if [ "${kind:-}" = hvm ] && [ -n "$diag_domid" ]; then
+            echo "-- the guest's vCPU, twice 3 s apart (xl vcpu-list; xl debug-keys v: where Xen last stopped it)"
+            vcpu_sample hvm "$diag_domid" "${g:-}"
+            sleep 3
+            vcpu_sample hvm "$diag_domid" "${g:-}"
+            echo "-- Xen's view of its vCPUs (xl debug-keys q)"
+            xen_keys q | awk -v d="d$diag_domid:" '
+                /VCPU information and callbacks for/ { on = ($NF == d); next }
+                /information and callbacks for|General information for domain/ { on = 0 }
+                on && /VCPU[0-9]+: CPU|pause_count/ { sub(/^\(XEN\) */, ""); print }'
+        fi
         echo "-- xl's log of the guest (/var/log/xen/xl-${g:-}.log)"
         tail -n 6 "/var/log/xen/xl-${g:-}.log" 2>/dev/null
         echo "-- xl dmesg (tail)"
@@ -60,9 +71,28 @@ diagnose() {
     } > "$OUT/diag/$1.txt" 2>&1
 }
 
+# xen_keys KEY: what Xen printed for debug key KEY (the console ring's new
+# lines only).
+xen_keys() {
+    keys_before=$(xl dmesg 2>/dev/null | wc -l)
+    xl debug-keys "$1" > /dev/null 2>&1
+    sleep 0.5
+    xl dmesg 2>/dev/null | tail -n +$((keys_before + 1))
+}
+
+# vcpu_sample KIND ARG NAME: one line: the guest's counts so far, its vCPUs'
+# CPU time, and for HVM where its vCPU was when Xen last stopped it (the
+# VMCB's exit code and RIP, from debug key v: SVM, as QEMU emulates it).
+vcpu_sample() {
+    vs_cpu=$(xl vcpu-list "$3" 2>/dev/null | awk 'NR > 1 {t += $6; s = s " " $5} END {printf "%s s, state%s", t + 0, s}')
+    vs_vmcb=""
+    [ "$1" = hvm ] && vs_vmcb=$(vmcb_state "$2")
+    echo "$(${1}_counts "$2" | wc -l) counts, the last $(${1}_counts "$2" | tail -n 1); vCPU time $vs_cpu${vs_vmcb:+; $vs_vmcb}"
+}
+
 # xen_crash_lines: Xen's own words on a guest that crashed or faulted (a
-# triple fault too), the first two, on one line.
-xen_crash_lines() { xl dmesg 2>/dev/null | grep -i -m 2 'crash\|triple\|fault' | tr '\n' ' ' | cut -c1-200; }
+# triple fault too), the last two, on one line.
+xen_crash_lines() { xl dmesg 2>/dev/null | grep -i -E 'crash|triple|[^e]fault' | tail -n 2 | tr '\n' ' ' | cut -c1-200; }
 
 # The counts a PV guest printed on its console (xenconsoled's logs), in order.
 pv_counts() { cat "$LOGDIR"/guest-*.log 2>/dev/null | tr -d '\r' | sed -n 's/^count \([0-9][0-9]*\)$/\1/p'; }
@@ -92,9 +122,10 @@ wait_counts() {
 # check_resumed KIND ARG LAST: the restored guest goes on counting from LAST
 # (its next count is LAST+1, or LAST+2 when a line was cut by the save) and
 # keeps counting. A guest that booted again would start at 1. Sets DETAIL
-# and CAUSE.
+# and CAUSE, and STALLED=1 when the guest resumed at the right count and
+# then printed no other within the 30 s.
 check_resumed() {
-    GONE=0
+    GONE=0 STALLED=0
     if ! wait_counts "$1" "$2" 2 30; then
         seen=$(${1}_counts "$2" | tr '\n' ' ')
         if [ $GONE = 1 ]; then
@@ -103,6 +134,8 @@ check_resumed() {
         else
             CAUSE=not-resumed
             DETAIL="no counting within 30 s of the restore (saved at $3; seen: $seen)"
+            first=$(${1}_counts "$2" | head -n 1)
+            [ -n "$first" ] && [ "$first" -gt "$3" ] && [ "$first" -le $(($3 + 2)) ] && STALLED=1
         fi
         return 1
     fi
@@ -155,26 +188,89 @@ attempt() {
 # last_lines FILE: a log's last two non-empty lines, on one line.
 last_lines() { grep -v '^ *$' "$1" 2>/dev/null | tail -n 2 | tr '\n' ' '; }
 
+# stalled KIND NAME: when the guest counted (after its create or its
+# restore) and then stopped, while its domain still runs: whether its vCPU still ran (then
+# its clock stopped: the HVM guest counts by Xen's emulated RTC) or not,
+# from xl vcpu-list's CPU time over 3 s. Nothing otherwise.
+stalled() {
+    sarg=$2
+    [ "$1" = hvm ] && sarg=$(domid_of "$2")
+    [ -n "$sarg" ] || return 0
+    seen=$(${1}_counts "$sarg" | wc -l)
+    [ "$seen" -ge 1 ] || return 0
+    cpu1=$(xl vcpu-list "$2" 2>/dev/null | awk 'NR > 1 {t += $6} END {print t + 0}')
+    [ "$1" = hvm ] && rip1=$(vmcb_state "$sarg")
+    sleep 3
+    cpu2=$(xl vcpu-list "$2" 2>/dev/null | awk 'NR > 1 {t += $6} END {print t + 0}')
+    [ "$1" = hvm ] && rip2=$(vmcb_state "$sarg")
+    [ "$(${1}_counts "$sarg" | wc -l)" -eq "$seen" ] || return 0
+    where=""
+    [ "$1" = hvm ] && where="; Xen last stopped its vCPU at ${rip1:-?}; 3 s later at ${rip2:-?}"
+    if awk -v a="$cpu1" -v b="$cpu2" 'BEGIN {exit !(b > a)}'; then
+        echo "the guest stopped counting after $seen counts while its vCPU ran: CPU time $cpu1 s, then $cpu2 s 3 s later$where"
+    else
+        echo "the guest stopped counting after $seen counts and its vCPU did not run: CPU time $cpu1 s, then $cpu2 s 3 s later$where"
+    fi
+}
+
+# vmcb_state DOMID: where the domain's first vCPU was when Xen last stopped
+# it (debug key v: SVM, as QEMU emulates it), on one line: CS:RIP, RFLAGS,
+# SS:RSP, CR0, the exit code and any event being injected. The HVM
+# payload's clock loop is at 0000:7c11-7c16 and 0000:7c51-7c57.
+vmcb_state() {
+    xen_keys v | sed 's/^(XEN) *//' | awk -v d="$1" '
+        />>> Domain [0-9]+ <<</ { n = 0; on = ($3 == d); next }
+        !on { next }
+        /^VCPU / || /VCPU [0-9]+$/ { n++ }
+        n != 1 { next }
+        /^exitcode =/ { ex = $3; eii = $6 }
+        /^event_inj/ { inj = $2; sub(/,$/, "", inj) }
+        /^CR0 =/ { cr0 = $3 }
+        /^RSP =/ { rsp = $3; rip = $6 }
+        /^RAX =/ { split($0, f, "RFLAGS="); fl = f[2] }
+        /^CS:/ { cs = $2 } /^SS:/ { ss = $2 }
+        END {
+            if (rip == "") exit
+            sub(/^0x0*/, "", rip); sub(/^0x0*/, "", rsp); sub(/^0x0*/, "", fl); sub(/^0x0*/, "", cr0)
+            printf "CS:RIP %s:%s RFLAGS %s SS:RSP %s:%s CR0 %s exit %s exit_int_info %s event_inj %s", cs, rip, fl, ss, rsp, cr0, ex, eii, inj
+        }'
+}
+
 # restored NAME START KIND GUEST LAST COMMAND...: run COMMAND (a restore),
-# then judge the guest named GUEST by its counter; one result line.
+# then judge the guest named GUEST by its counter; one result line. A guest
+# that resumed at the right count, so from a right image, and then stopped
+# counting while its domain ran (stalled says whether its vCPU still ran)
+# is restored once more from the same input; the row says so, and
+# OUT/diag/NAME-try1.txt keeps what was seen. Any other failure is final.
 restored() {
     n=$1 t0=$2 kind=$3 g=$4 last=$5
     shift 5
-    destroy "$g"
-    attempt "$n" 150 "$@"
-    if [ $RC -ne 0 ]; then
-        cause=restore
-        [ $RC -eq 124 ] && cause=timeout
-        fail "$n" "$t0" $cause "$* failed: $(last_lines "$OUT/$n.log")$NOTE"
+    rnote=""
+    for rtry in 1 2; do
         destroy "$g"
-        return
-    fi
-    arg=$g
-    [ "$kind" = hvm ] && arg=$(domid_of "$g")
-    if check_resumed "$kind" "$arg" "$last"; then
-        result "$n" PASS "$t0" "$DETAIL$NOTE"
-    else
-        fail "$n" "$t0" "$CAUSE" "$DETAIL$NOTE"
-    fi
-    destroy "$g"
+        attempt "$n" 150 "$@"
+        if [ $RC -ne 0 ]; then
+            cause=restore
+            [ $RC -eq 124 ] && cause=timeout
+            fail "$n" "$t0" $cause "$* failed: $(last_lines "$OUT/$n.log")$NOTE$rnote"
+            destroy "$g"
+            return
+        fi
+        arg=$g
+        [ "$kind" = hvm ] && arg=$(domid_of "$g")
+        if check_resumed "$kind" "$arg" "$last"; then
+            result "$n" PASS "$t0" "$DETAIL$NOTE$rnote"
+            destroy "$g"
+            return
+        fi
+        stall=""
+        [ $rtry = 1 ] && [ $STALLED = 1 ] && stall=$(stalled "$kind" "$g")
+        if [ -z "$stall" ]; then
+            fail "$n" "$t0" "$CAUSE" "$DETAIL$NOTE$rnote"
+            destroy "$g"
+            return
+        fi
+        diagnose "$n-try1"
+        rnote=" (retried: it resumed at $first, then ${stall#the guest })"
+    done
 }

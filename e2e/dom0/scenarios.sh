@@ -82,27 +82,6 @@ shut_down_by_itself() {
     echo "the guest shut down by itself before its save: $line; Xen: $(xen_crash_lines)"
 }
 
-# stalled KIND NAME: when the guest counted after its create and then
-# stopped, while its domain still runs: whether its vCPU still ran (then
-# its clock stopped: the HVM guest counts by Xen's emulated RTC) or not,
-# from xl vcpu-list's CPU time over 3 s. Nothing otherwise.
-stalled() {
-    sarg=$2
-    [ "$1" = hvm ] && sarg=$(domid_of "$2")
-    [ -n "$sarg" ] || return 0
-    seen=$(${1}_counts "$sarg" | wc -l)
-    [ "$seen" -ge 1 ] || return 0
-    cpu1=$(xl vcpu-list "$2" 2>/dev/null | awk 'NR > 1 {t += $6} END {print t + 0}')
-    sleep 3
-    cpu2=$(xl vcpu-list "$2" 2>/dev/null | awk 'NR > 1 {t += $6} END {print t + 0}')
-    [ "$(${1}_counts "$sarg" | wc -l)" -eq "$seen" ] || return 0
-    if awk -v a="$cpu1" -v b="$cpu2" 'BEGIN {exit !(b > a)}'; then
-        echo "the guest stopped counting after $seen counts while its vCPU ran (CPU time $cpu1 s, then $cpu2 s 3 s later): its emulated clock stopped"
-    else
-        echo "the guest stopped counting after $seen counts and its vCPU did not run (CPU time $cpu1 s, then $cpu2 s 3 s later)"
-    fi
-}
-
 # legacy KIND FRONT: make the legacy image KIND-FRONT.legacy from KIND.save.
 legacy() {
     t0=$(now)
@@ -368,17 +347,29 @@ xl_configs() {
 }
 
 # stress_hvm N: create, count and save the HVM guest N times (run.sh
-# --stress-hvm N), each cycle a row, to hunt failures of that path.
+# --stress-hvm N), each cycle a row, to hunt failures of that path; each
+# cycle then restores Xen's own image E2E_STRESS_RESTORES times (run.sh
+# --stress-restores R; no converter runs), a row each.
 stress_hvm() {
     p=""
-    for c in $(seq 1 "$1"); do p="$p hvm-cycle-$c"; done
+    restores=$(seq 1 "${E2E_STRESS_RESTORES:-0}" 2>/dev/null)
+    for c in $(seq 1 "$1"); do
+        p="$p hvm-cycle-$c"
+        for r in $restores; do p="$p hvm-cycle-$c-restore-$r"; done
+    done
     echo "PLAN$p" >> "$OUT/results.txt"
     for c in $(seq 1 "$1"); do
         ct0=$(now)
         if boot_and_save hvm e2ehvm /e2e/hvm.cfg hvm.save; then
             result "hvm-cycle-$c" PASS "$ct0" "created, counted and saved at $LAST$NOTE"
+            for r in $restores; do
+                t0=$(now); restored "hvm-cycle-$c-restore-$r" "$t0" hvm e2ehvm "$LAST" xl restore hvm.save
+            done
         else
             result "hvm-cycle-$c" FAIL "$ct0" "[cycle] see hvm-create or hvm-save above"
+            for r in $restores; do
+                result "hvm-cycle-$c-restore-$r" FAIL "$ct0" "[skipped] hvm-cycle-$c failed"
+            done
         fi
         destroy e2ehvm
         rm -f hvm.save
