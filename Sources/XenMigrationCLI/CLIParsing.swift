@@ -55,6 +55,13 @@ package struct CommonSettings: Sendable {
 }
 
 extension ToolCommand {
+    /// Takes one option from the command line: the settings every command
+    /// shares, else the command's own.
+    mutating func apply(_ given: OptParseCompat<Option>.Given) throws(ToolFailure) {
+        if common.take(given.option) { return }
+        try take(given)
+    }
+
     /// All of `--help`.
     package static var helpText: String {
         usage + "\n\n" + about + "\n\nOptions:\n" + HelpTable.render(Option.self) + "\n" + exitStatusText + "\n"
@@ -77,8 +84,7 @@ package enum CLIParsing {
         for given in scanned.options {
             if given.option == .help { return .print(C.helpText) }
             if given.option == .version { return .print("\(C.name) \(ToolVersion.current)\n") }
-            if command.common.take(given.option) { continue }
-            try command.take(given)
+            try command.apply(given)
         }
         if let error = scanned.error { throw error }
         try command.validate()
@@ -94,8 +100,7 @@ package enum CLIParsing {
         let scanned = OptParseCompat<C.Option>.scan(arguments)
         var command = C()
         for given in scanned.options where given.option != .help && given.option != .version {
-            if command.common.take(given.option) { continue }
-            try command.take(given)
+            try command.apply(given)
         }
         if let error = scanned.error { throw error }
         return command
