@@ -6,10 +6,14 @@
 # old Xen itself, is kept. (save-guests.sh saves every kind of guest in one
 # boot, without restoring them.)
 #
-#   e2e/oldhost/boot-smoke.sh [--xend] VERSION [OUTDIR]   VERSION: 4.5.5 or 4.4.4
+#   e2e/oldhost/boot-smoke.sh [--xend | --hvm] VERSION [OUTDIR]   VERSION: 4.5.5 or 4.4.4
 #
 # --xend (4.4.4 only): xend and xm instead of xl, with pyenv's Python 2.7
 #        (pruned) in dom0; the saved image is then in xend's format.
+# --hvm  (4.5.5 only): the HVM counter guest (e2e/hvm-payload.sh, the boot
+#        sector that counts on Xen's debug port) instead of the PV one, with
+#        the device model build-qemu-xen.sh builds against this tree. It
+#        passes when the count read with xl dmesg goes on after the restore.
 #
 # OUTDIR (default: a new temporary directory) gets serial.log (Xen's and
 # dom0's console), results/ (dom0's log, logs/ with `xl dmesg` and the
@@ -19,11 +23,13 @@
 # into the build cache. BOOT_TIMEOUT bounds the QEMU run (seconds, default
 # 1200); QEMU runs under nice -n 10.
 set -euo pipefail
-XEND=0
+XEND=0 HVM=0
 [[ ${1:-} == --xend ]] && { XEND=1; shift; }
-[[ $# -ge 1 ]] || { echo "usage: $0 [--xend] VERSION [OUTDIR]" >&2; exit 2; }
+[[ ${1:-} == --hvm ]] && { HVM=1; shift; }
+[[ $# -ge 1 ]] || { echo "usage: $0 [--xend | --hvm] VERSION [OUTDIR]" >&2; exit 2; }
 VERSION=$1
 [[ $XEND == 0 || $VERSION == 4.4.* ]] || { echo "boot-smoke: --xend needs 4.4.x" >&2; exit 2; }
+[[ $HVM == 0 || $VERSION == 4.5.* ]] || { echo "boot-smoke: --hvm needs 4.5.x" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTDIR=${2:-$(mktemp -d "${TMPDIR:-/tmp}/oldhost-smoke.XXXXXX")}
 mkdir -p "$OUTDIR"
@@ -40,6 +46,25 @@ oldhost_packages "${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-oldhost" "$w
 d=$work/dom0
 oldhost_dom0 "$ROOT" "$d" "$XEND"
 oldhost_guest_cpio "$HERE/../guest/init" "$d/oldhost/guest.cpio"
+if ((HVM)); then
+    # The device model where libxl 4.5 looks for it, and the machine's
+    # libraries it needs besides the tree's.
+    QEMU_TREE=$("$HERE/build-qemu-xen.sh" "$VERSION")
+    mkdir -p "$d/usr/lib/xen/bin"
+    cp "$QEMU_TREE/usr/lib/xen/bin/qemu-system-i386" "$d/usr/lib/xen/bin/"
+    for f in $("$HERE/host-libs.sh" "$d" usr/lib/xen/bin/qemu-system-i386); do
+        [[ -e $d$f ]] && continue
+        mkdir -p "$d$(dirname "$f")"
+        cp -L "$f" "$d$f"
+    done
+    # shellcheck source=e2e/hvm-payload.sh
+    source "$HERE/../hvm-payload.sh"
+    write_hvm_payload "$d/oldhost/hvm.img"
+    # The new hosts' HVM config; xl 4.5 names the kind builder=, not type=.
+    sed -e 's|^name = .*|name = "smoke"|' -e 's|target=/e2e/hvm.img|target=/oldhost/hvm.img|' \
+        -e 's|^type = "hvm"$|builder = "hvm"|' "$HERE/../dom0/hvm.cfg" >"$d/oldhost/guest.cfg"
+    OLDHOST_DOM0_MIB=${OLDHOST_DOM0_MIB:-1024}
+else
 cat >"$d/oldhost/guest.cfg" <<'CFG'
 name = "smoke"
 kernel = "/oldhost/vmlinuz"
@@ -48,6 +73,7 @@ extra = "console=hvc0 quiet"
 memory = 96
 vcpus = 1
 CFG
+fi
 if ((XEND)); then
     TOOL=xm
     # shellcheck disable=SC2016 # expanded by dom0's shell, not here
@@ -67,9 +93,14 @@ say() { echo "smoke: \$* (\$(cut -d' ' -f1 /proc/uptime) s)" > /dev/hvc0; }
     $TOOL save smoke /results/guest.save && say "$TOOL: guest saved: \$(wc -c < /results/guest.save) bytes"
     $TOOL list
     $TOOL restore /results/guest.save && say $TOOL: guest restored
-    sleep 5
+    sleep 15
     $TOOL list
     $TOOL list | grep -q '^smoke ' && say guest running after restore
+    xl dmesg | grep -a 'count ' | tail -n 3
+    if [ $HVM = 1 ]; then
+        ls -l /var/log/xen/ ; cat /var/log/xen/qemu-dm-smoke.log
+        xl dmesg | tail -n 60
+    fi
     $TOOL destroy smoke
 } > /results/dom0.log 2>&1
 RUN
@@ -84,4 +115,13 @@ if [[ -f $OUTDIR/results/logs/guest-smoke.log ]]; then
     echo "smoke: the guest's console, last lines: $(tail -n 3 "$OUTDIR/results/logs/guest-smoke.log" | tr -d '\r' | tr '\n' ' ')" >&2
 fi
 echo "smoke: output in $OUTDIR" >&2
-grep -aq 'smoke: guest running after restore' "$OUTDIR/serial.log"
+grep -aq 'smoke: guest running after restore' "$OUTDIR/serial.log" || exit 1
+if ((HVM)); then
+    # The HVM guest counts on Xen's debug port: the first domain (d1) up to
+    # the save, the restored one (d2) on from there.
+    dm=$OUTDIR/results/logs/xen-dmesg.txt
+    saved=$(sed -n 's/.*(d1) count \([0-9]*\).*/\1/p' "$dm" | tail -n 1)
+    resumed=$(sed -n 's/.*(d2) count \([0-9]*\).*/\1/p' "$dm" | head -n 1)
+    echo "smoke: HVM guest saved at count ${saved:-none}, restored at ${resumed:-none}" >&2
+    [[ -n $saved && -n $resumed ]] && ((resumed > saved && resumed <= saved + 2))
+fi

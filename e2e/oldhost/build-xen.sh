@@ -53,10 +53,12 @@ CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-oldhost
 # own QEMU links against Xen 4.17's libraries, so an HVM guest on this host
 # needs a device model built against this tree's; it is expected here.
 QEMU_PATH=/usr/lib/xen/bin/qemu-system-i386
-# Debian 12's SeaBIOS (package seabios). hvmloader 4.4/4.5 copies it to
-# 1 MiB minus its size, so the 128 KiB build (bios.bin, with Xen support as
-# all of Debian's QEMU builds) is the one that fits below the VGA ROM.
-SEABIOS=/usr/share/seabios/bios.bin
+# Debian 12's SeaBIOS (package seabios), embedded in hvmloader. Only the
+# 256 KiB build has Xen support (the 128 KiB bios.bin has none: it looks for
+# QEMU's fw_cfg, which QEMU under Xen does not have, and ignores hvmloader's
+# tables); it is the one Debian's own Xen uses. hvmloader 4.4/4.5 puts it at
+# 1 MiB minus its size, 0xC0000, and loads no VGA ROM there for SeaBIOS.
+SEABIOS=/usr/share/seabios/bios-256k.bin
 
 [[ -r $TARBALL ]] || { echo "build-xen: no $TARBALL (set XEN_SRC_DIR)" >&2; exit 1; }
 tar_sha=$(sha256sum "$TARBALL" | cut -c1-64)
