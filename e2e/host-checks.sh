@@ -104,11 +104,13 @@ compare() { # compare RC LAST-LINE PYTHON-OUT OUR-OUT
 #  - old-ID-verify: our verifier accepts what we wrote;
 #  - old-ID-python-hand (INFO): what Xen's converter does by hand with -x.
 old_checks() {
-    local old=$1 pkg=$2 bin=$3 out=$work/host-results.txt f id img t0 rc line skip
+    local old=$1 pkg=$2 bin=$3 out=$work/host-results.txt f id img t0 rc line skip kind
     local py=$pkg/usr/lib/xen-$XEN_VERSION/bin pypath=$pkg/usr/lib/xen-$XEN_VERSION/lib/python
     for f in "$old"/*.facts; do
         [[ -e $f ]] || continue
         id=$(basename "$f" .facts) img=${f%.facts}.save
+        kind=$(sed -n 's/^kind=//p' "$f")
+        kind=${kind:-pv}
         t0=$(date +%s.%N)
         if line=$(timeout 300 "$bin/convert-legacy-stream" --auto --dry-run --report "$work/$id.report" -i "$img" 2>&1 >/dev/null) &&
             line=$(python3 "$here/oldhost/report-agrees.py" "$work/$id.report" "$f" 2>&1); then
@@ -120,9 +122,9 @@ old_checks() {
         skip=$(xl_header_size "$img")
         t0=$(date +%s.%N)
         tail -c +$((skip + 1)) "$img" | timeout 300 "$bin/convert-legacy-stream" --in 0 --out 1 --width 64 \
-            --guest pv --format libxl --stream-version 3 > "$work/$id.ours" 2> "$work/$id.ours.err" && rc=0 || rc=$?
+            --guest "$kind" --format libxl --stream-version 3 > "$work/$id.ours" 2> "$work/$id.ours.err" && rc=0 || rc=$?
         line=$(tail -c +$((skip + 1)) "$img" | PYTHONPATH=$pypath timeout 300 python3 "$py/convert-legacy-stream" \
-            --in 0 --out 1 --width 64 --guest pv --format libxl 2>"$work/$id.py.err" > "$work/$id.py"; tail -n 1 "$work/$id.py.err")
+            --in 0 --out 1 --width 64 --guest "$kind" --format libxl 2>"$work/$id.py.err" > "$work/$id.py"; tail -n 1 "$work/$id.py.err")
         if [[ $rc != 0 ]]; then
             echo "FAIL old-$id-same-as-xen $(since "$t0") [convert] ours exits $rc: $(tail -n 1 "$work/$id.ours.err")" >> "$out"
         elif cmp -s "$work/$id.ours" "$work/$id.py"; then
@@ -138,8 +140,8 @@ old_checks() {
         fi
         t0=$(date +%s.%N)
         line=$(PYTHONPATH=$pypath timeout 300 python3 "$py/convert-legacy-stream" -i "$img" -o "$work/$id.hand" \
-            -w 64 -g pv -x -f libxl 2>&1 | grep -v '^ *$' | tail -n 1) && rc=0 || rc=$?
-        echo "INFO old-$id-python-hand $(since "$t0") Xen $XEN_VERSION's converter by hand (-x -f libxl -w 64 -g pv) exits $rc${line:+: $line}" >> "$out"
+            -w 64 -g "$kind" -x -f libxl 2>&1 | grep -v '^ *$' | tail -n 1) && rc=0 || rc=$?
+        echo "INFO old-$id-python-hand $(since "$t0") Xen $XEN_VERSION's converter by hand (-x -f libxl -w 64 -g $kind) exits $rc${line:+: $line}" >> "$out"
         rm -f "$work/$id.ours" "$work/$id.py" "$work/$id.hand" "$work/$id".*.err
     done
 }

@@ -14,7 +14,7 @@
 #   e2e/run.sh [--host XEN]... [--old-host XEN]... [--no-old-hosts]
 #              [--no-two-hosts | --two-hosts-only] [--pv-only] [--keep]
 #              [--converter FILE] [--bindir DIR] [--repeat N] [--stress-hvm N]
-#              [--stress-restores R]
+#              [--stress-restores R] [--old-host-hvm]
 #
 # --host XEN       boot only these new hosts (4.20, 4.17; repeatable); the
 #                  first named runs every scenario, the others the short set
@@ -38,13 +38,16 @@
 #                  failures of that path
 # --stress-restores R  with --stress-hvm: after each save, restore Xen's own
 #                  image R times (hvm-cycle-K-restore-J rows)
+# --old-host-hvm   Xen 4.5.5 also saves the HVM counter guest, with QEMU 7.2
+#                  built against it (e2e/oldhost/build-qemu-xen.sh: minutes
+#                  cold, so opt-in); the first new host restores it (old-4.5.5-hvm1-* rows)
 # Packages are cached in E2E_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e); E2E_TIMEOUT bounds
 # each QEMU run (seconds, default 2400).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-pv_only=0 keep=0 repeat=0 stress_hvm=0 stress_restores=0 hosts=() old_hosts=() no_old=0 two_hosts=1 two_only=0
+pv_only=0 keep=0 repeat=0 stress_hvm=0 stress_restores=0 old_hvm=0 hosts=() old_hosts=() no_old=0 two_hosts=1 two_only=0
 converter=${E2E_CONVERTER:-} bindir=${E2E_BINDIR:-}
 cache=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e}
 boot_timeout=${E2E_TIMEOUT:-2400}
@@ -62,6 +65,7 @@ while (($#)); do
         --repeat) repeat=$2; shift ;;
         --stress-hvm) stress_hvm=$2; shift ;;
         --stress-restores) stress_restores=$2; shift ;;
+        --old-host-hvm) old_hvm=1 ;;
         -h|--help) sed -n '2,/^set -euo/{/^set/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) echo "e2e/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -207,7 +211,7 @@ old_images() {
             echo "FAIL old-host-build-$v 0 [old-host] e2e/oldhost/build-xen.sh $v: $(tail -n 3 "$top/old-build-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
             continue
         fi
-        if ! bash "$here/oldhost/save-guests.sh" "$v" "$dir" > "$top/old-save-$v.log" 2>&1; then
+        if ! OLDHOST_HVM=$old_hvm bash "$here/oldhost/save-guests.sh" "$v" "$dir" > "$top/old-save-$v.log" 2>&1; then
             echo "FAIL old-host-save-$v 0 [old-host] e2e/oldhost/save-guests.sh $v: $(tail -n 3 "$top/old-save-$v.log" | tr '\n' ' ')" >> "$top/old-rows.txt"
             continue
         fi
@@ -280,6 +284,7 @@ if ((repeat > 0)); then
     ((keep)) && pass_on+=(--keep)
     [[ -n $converter ]] && pass_on+=(--converter "$converter")
     ((stress_hvm)) && pass_on+=(--stress-hvm "$stress_hvm" --stress-restores "$stress_restores")
+    ((old_hvm)) && pass_on+=(--old-host-hvm)
     soak "$repeat" "${pass_on[@]}"
     exit
 fi

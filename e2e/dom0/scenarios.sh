@@ -295,15 +295,19 @@ old_setup() {
 # count at which the old host saved it.
 run_old() {
     for id in $(old_ids); do
-        saved_count="" tool="" name=""
+        saved_count="" tool="" name="" kind=""
         . "$OLD/$id.facts"
-        kind=pv
+        [ -n "$kind" ] || kind=pv
         g=$name
         [ -n "$g" ] || g=$(sed -n 's/^ *name *= *["'"'"']\([^"'"'"']*\)["'"'"'].*/\1/p' "$OLD/$id.cfg" | head -n 1)
         # The kernel and ramdisk the old host booted the guest from: a restore
         # loads neither, but give their paths a file, as the old host had.
         for f in $(sed -n 's/^ *\(kernel\|ramdisk\) *= *["'"'"']\([^"'"'"']*\)["'"'"'].*/\2/p' "$OLD/$id.cfg"); do
             [ -e "$f" ] || { mkdir -p "$(dirname "$f")"; ln -s /e2e/vmlinuz "$f"; }
+        done
+        # An HVM guest's disk: the same payload, where the old host had it.
+        for f in $(sed -n 's/.*target=\([^",]*\).*/\1/p' "$OLD/$id.cfg"); do
+            [ -e "$f" ] || { mkdir -p "$(dirname "$f")"; cp /e2e/hvm.img "$f"; }
         done
         t0=$(now)
         if [ -z "$g" ] || [ -z "$saved_count" ] ||
@@ -317,10 +321,10 @@ run_old() {
         if [ "$tool" = xend ]; then
             t0=$(now); restored "old-$id-xend" "$t0" pv "$g" "$saved_count" xend_restore "$img" "old-$id-xend"
         else
-            t0=$(now); restored "old-$id-libxl-file" "$t0" pv "$g" "$saved_count" xl restore "$img"
-            t0=$(now); restored "old-$id-libxl-pipe" "$t0" pv "$g" "$saved_count" restore_pipe "$img"
-            by_hand "old-$id-hand-auto" pv "$g" "$saved_count" "$img" --auto -f libxl
-            by_hand "old-$id-hand-x" pv "$g" "$saved_count" "$img" -x -f libxl -w 64 -g pv
+            t0=$(now); restored "old-$id-libxl-file" "$t0" "$kind" "$g" "$saved_count" xl restore "$img"
+            t0=$(now); restored "old-$id-libxl-pipe" "$t0" "$kind" "$g" "$saved_count" restore_pipe "$img"
+            by_hand "old-$id-hand-auto" "$kind" "$g" "$saved_count" "$img" --auto -f libxl
+            by_hand "old-$id-hand-x" "$kind" "$g" "$saved_count" "$img" -x -f libxl -w 64 -g "$kind"
         fi
         rm -f "$img"
     done

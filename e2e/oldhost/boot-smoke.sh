@@ -47,22 +47,8 @@ d=$work/dom0
 oldhost_dom0 "$ROOT" "$d" "$XEND"
 oldhost_guest_cpio "$HERE/../guest/init" "$d/oldhost/guest.cpio"
 if ((HVM)); then
-    # The device model where libxl 4.5 looks for it, and the machine's
-    # libraries it needs besides the tree's.
-    QEMU_TREE=$("$HERE/build-qemu-xen.sh" "$VERSION")
-    mkdir -p "$d/usr/lib/xen/bin"
-    cp "$QEMU_TREE/usr/lib/xen/bin/qemu-system-i386" "$d/usr/lib/xen/bin/"
-    for f in $("$HERE/host-libs.sh" "$d" usr/lib/xen/bin/qemu-system-i386); do
-        [[ -e $d$f ]] && continue
-        mkdir -p "$d$(dirname "$f")"
-        cp -L "$f" "$d$f"
-    done
-    # shellcheck source=e2e/hvm-payload.sh
-    source "$HERE/../hvm-payload.sh"
-    write_hvm_payload "$d/oldhost/hvm.img"
-    # The new hosts' HVM config; xl 4.5 names the kind builder=, not type=.
-    sed -e 's|^name = .*|name = "smoke"|' -e 's|target=/e2e/hvm.img|target=/oldhost/hvm.img|' \
-        -e 's|^type = "hvm"$|builder = "hvm"|' "$HERE/../dom0/hvm.cfg" >"$d/oldhost/guest.cfg"
+    oldhost_hvm "$d" "$VERSION" >/dev/null
+    oldhost_hvm_cfg smoke >"$d/oldhost/guest.cfg"
     OLDHOST_DOM0_MIB=${OLDHOST_DOM0_MIB:-1024}
 else
 cat >"$d/oldhost/guest.cfg" <<'CFG'

@@ -13,7 +13,8 @@
 #  - for an xl image: the xl header skipped (32-byte magic, 4 uint32s, the
 #    4th the length of the optional data after them), the rest through
 #    `python3 /usr/lib/xen-4.17/bin/convert-legacy-stream --in 0 --out 1
-#    --width 64 --guest pv --format libxl` (as libxl runs it) and through
+#    --width 64 --guest KIND --format libxl` (as libxl runs it; KIND pv or
+#    hvm, from NAME.facts) and through
 #    CONVERTER the same way with --stream-version 3 (Xen 4.17 writes v3):
 #    both outputs must be byte for byte the same.
 # One line a check; exits 1 if any failed.
@@ -64,12 +65,14 @@ for img in "$OUTDIR"/*.save; do
     grep -i 'unmapped\|xtab\|bogus' "$OUTDIR/$n.dry-run.txt" | sort | uniq -c | sed "s/^ */check-images: $n: -v: /"
     off=$(body_offset "$img") || { echo "check-images: $n: no xl header: no Python comparison"; continue; }
     tail -c +$((off + 1)) "$img" >"$tmp/body"
+    kind=$(sed -n 's/^kind=//p' "$OUTDIR/$n.facts" 2>/dev/null)
+    kind=${kind:-pv}
     t0=$(date +%s.%N)
-    python3 "$PYCONV" --in 0 --out 1 --width 64 --guest pv --format libxl \
+    python3 "$PYCONV" --in 0 --out 1 --width 64 --guest "$kind" --format libxl \
         <"$tmp/body" >"$tmp/py.out" 2>"$tmp/py.err"
     prc=$?
     t1=$(date +%s.%N)
-    "$CONV" --in 0 --out 1 --width 64 --guest pv --format libxl --stream-version 3 \
+    "$CONV" --in 0 --out 1 --width 64 --guest "$kind" --format libxl --stream-version 3 \
         <"$tmp/body" >"$tmp/ours.out" 2>"$tmp/ours.err"
     orc=$?
     t2=$(date +%s.%N)

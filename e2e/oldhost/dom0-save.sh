@@ -3,8 +3,9 @@
 # /oldhost/run OUT): create each guest /oldhost/guests names, let the counter
 # guest count, save it with the old host's own toolstack, and write
 # OUT/NAME.save, NAME.facts, NAME.cfg (or NAME.fail with what was seen).
-# /oldhost/guests: one guest a line, "NAME TOOL VCPUS MEMORY_MIB TARGET_MIB"
-# (TOOL xl or xend); /oldhost/settings: VERSION. Every wait is bounded.
+# /oldhost/guests: one guest a line, "NAME TOOL VCPUS MEMORY_MIB TARGET_MIB
+# KIND" (TOOL xl or xend, KIND pv or hvm); /oldhost/settings: VERSION. Every
+# wait is bounded.
 OUT=$1
 . /oldhost/settings
 LOGDIR=/var/log/xen
@@ -17,8 +18,13 @@ BOUNDED_KILL='(^|/)(libxl-save-helper|xc_save)( |$)'
 say() { echo "save-guests: $* ($(cut -d' ' -f1 /proc/uptime) s)" | tee -a "$OUT/dom0-steps.log" > /dev/hvc0; }
 
 # The counts guest NAME printed on its console, complete lines only (a line
-# the save cut has no newline yet), in order.
+# the save cut has no newline yet), in order; an HVM guest's, on Xen's debug
+# port (xl dmesg), by the domid it was created with.
 counts() {
+    if [ "$kind" = hvm ]; then
+        [ -n "$domid" ] && xl dmesg 2>/dev/null | sed -n "s/.*(d$domid) count \([0-9][0-9]*\).*/\1/p"
+        return 0
+    fi
     f=$LOGDIR/guest-$1.log
     [ -f "$f" ] || return 0
     head -n "$(wc -l < "$f")" "$f" | tr -d '\r' | sed -n 's/^count \([0-9][0-9]*\)$/\1/p'
@@ -55,6 +61,7 @@ failed() {
         echo "$2"
         echo "-- domains"; tool_list 2>&1
         echo "-- guest console (tail)"; tail -n 8 "$LOGDIR/guest-$1.log" 2>/dev/null | tr -d '\r'
+        [ "$kind" = hvm ] && { echo "-- device model log (tail)"; tail -n 12 "$LOGDIR/qemu-dm-$1.log" 2>/dev/null; }
         echo "-- xl dmesg (tail)"; xl dmesg 2>/dev/null | tail -n 15
         echo "-- dom0 kernel (tail)"; dmesg 2>/dev/null | tail -n 5
         echo "-- dom0 memory: $(free -m 2>/dev/null | awk '/Mem:/ {print $3 " MiB used, " $4 " MiB free"}')"
@@ -80,7 +87,7 @@ start_xend() {
 }
 
 save_guest() {
-    name=$1 tool=$2 vcpus=$3 mem=$4 target=$5
+    name=$1 tool=$2 vcpus=$3 mem=$4 target=$5 kind=${6:-pv} domid=
     xtool=xl
     [ "$tool" = xend ] && xtool=xm
     if [ "$tool" = xend ] && ! start_xend; then
@@ -93,6 +100,7 @@ save_guest() {
         return
     fi
     create_s=$(secs "$t")
+    domid=$(xl domid "$name" 2>/dev/null)
     if ! wait_for 120 has_counts "$name" 1; then
         failed "$name" "no count on the console within 120 s of the create; $(why)"
         return
@@ -144,11 +152,15 @@ save_guest() {
     fi
     bytes=$(wc -c < "$OUT/$name.save")
     cp "/oldhost/$name.cfg" "$OUT/$name.cfg"
-    cp "$LOGDIR/guest-$name.log" "$OUT/$name.console.log" 2>/dev/null
+    if [ "$kind" = hvm ]; then
+        xl dmesg 2>/dev/null | grep "(d$domid)" > "$OUT/$name.console.log"
+    else
+        cp "$LOGDIR/guest-$name.log" "$OUT/$name.console.log" 2>/dev/null
+    fi
     cat > "$OUT/$name.facts" << EOF
 host=$VERSION
 tool=$tool
-kind=pv
+kind=$kind
 width=64
 vcpus=$online
 memory_mib=$mem
@@ -165,9 +177,9 @@ EOF
 }
 
 # (fd 3: nothing the tools run reads the list)
-while read -r n tl v m tg <&3; do
+while read -r n tl v m tg k <&3; do
     [ -n "$n" ] || continue
-    save_guest "$n" "$tl" "$v" "$m" "$tg" < /dev/null
+    save_guest "$n" "$tl" "$v" "$m" "$tg" "$k" < /dev/null
 done 3< /oldhost/guests
 tool=xl
 xl list > "$OUT/list-after.txt" 2>&1

@@ -12,6 +12,10 @@
 #                                      the machine's libraries, busybox, the
 #                                      Xen modules, the kernel as /oldhost/vmlinuz;
 #                                      XEND=1: Python 2.7 and a xend-config.sxp
+#   oldhost_hvm DIR VERSION            for HVM guests: the device model
+#                                      build-qemu-xen.sh built (it prints
+#                                      its key), its libraries and the HVM
+#                                      payload as DIR/oldhost/hvm.img
 #   oldhost_init DIR VERSION XEND      DIR/init: mounts, modules, xenstored,
 #                                      dom0's name, xenconsoled (console logs in
 #                                      /var/log/xen/guest-NAME.log), xend if
@@ -122,6 +126,32 @@ oldhost_dom0() {
 (enable-dom0-ballooning no)
 (dom0-cpus 0)
 EOF
+}
+
+oldhost_hvm() {
+    local d=$1 tree f
+    tree=$("$OLDHOST_HERE/build-qemu-xen.sh" "$2") || return 1
+    # Where libxl 4.5 looks for it, and the machine's libraries it needs
+    # besides the tree's.
+    mkdir -p "$d/usr/lib/xen/bin"
+    cp "$tree/usr/lib/xen/bin/qemu-system-i386" "$d/usr/lib/xen/bin/"
+    for f in $("$OLDHOST_HERE/host-libs.sh" "$d" usr/lib/xen/bin/qemu-system-i386); do
+        [[ -e $d$f ]] && continue
+        mkdir -p "$d$(dirname "$f")"
+        cp -L "$f" "$d$f"
+    done
+    # shellcheck source=e2e/hvm-payload.sh
+    source "$OLDHOST_HERE/../hvm-payload.sh"
+    write_hvm_payload "$d/oldhost/hvm.img"
+    basename "$tree"
+}
+
+# oldhost_hvm_cfg NAME: the new hosts' HVM config (e2e/dom0/hvm.cfg) for the
+# old host: its name, the disk at /oldhost/hvm.img, and builder= (xl 4.5
+# does not know type=).
+oldhost_hvm_cfg() {
+    sed -e "s|^name = .*|name = \"$1\"|" -e 's|target=/e2e/hvm.img|target=/oldhost/hvm.img|' \
+        -e 's|^type = "hvm"$|builder = "hvm"|' "$OLDHOST_HERE/../dom0/hvm.cfg"
 }
 
 oldhost_init() {

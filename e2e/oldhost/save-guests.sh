@@ -15,6 +15,11 @@
 #              kernel with its initramfs panics there, "System is deadlocked
 #              on memory")
 #   pvxend     (4.4.4 only) 1 vCPU, 96 MiB, through xend: xm create, xm save
+#   hvm1       (4.5.5, with OLDHOST_HVM=1 only) the HVM counter guest
+#              (e2e/hvm-payload.sh: a boot sector counting on Xen's debug
+#              port), 1 vCPU, 32 MiB, xl save; its device model is QEMU 7.2
+#              built against this tree (build-qemu-xen.sh, several minutes
+#              cold, so not by default)
 # For each, OUTDIR gets NAME.save (the image as the old toolstack wrote it:
 # 4.5.5's xl header with a JSON config, 4.4.4's with xl.cfg text, xend's
 # xm save image), NAME.cfg (its config), NAME.facts (shell-sourceable:
@@ -49,12 +54,16 @@ OLDHOST_TAG=save-guests
 source "$HERE/qemu-host.sh"
 T0=$(date +%s)
 
-# NAME TOOL VCPUS MEMORY_MIB TARGET_MIB
-GUESTS="pv1 xl 1 96 96
-pv2 xl 2 96 96
-pvballoon xl 1 128 96"
+# NAME TOOL VCPUS MEMORY_MIB TARGET_MIB KIND
+GUESTS="pv1 xl 1 96 96 pv
+pv2 xl 2 96 96 pv
+pvballoon xl 1 128 96 pv"
 [[ $VERSION == 4.4.* ]] && GUESTS+="
-pvxend xend 1 96 96"
+pvxend xend 1 96 96 pv"
+HVM=0
+[[ ${OLDHOST_HVM:-0} == 1 && $VERSION == 4.5.* ]] && HVM=1
+((HVM)) && GUESTS+="
+hvm1 xl 1 32 32 hvm"
 NAMES=$(cut -d' ' -f1 <<<"$GUESTS" | tr '\n' ' ')
 
 # guest_lines DIR: one line a guest from its facts.
@@ -91,6 +100,11 @@ dom0/common.sh $(sha "$REPO/e2e/dom0/common.sh")
 guest/init $(sha "$GUEST_INIT")
 kernel $(dpkg-deb -f "$KDEB" Package Version | tr '\n' ' ')
 busybox $(dpkg-deb -f "$BBDEB" Version)"
+if ((HVM)); then
+    QEMU_KEY=$("$HERE/build-qemu-xen.sh" "$VERSION") || { echo "save-guests $VERSION: build-qemu-xen.sh failed" >&2; exit 1; }
+    key_text+="
+hvm $(basename "$QEMU_KEY") payload $(sha "$REPO/e2e/hvm-payload.sh") cfg $(sha "$REPO/e2e/dom0/hvm.cfg")"
+fi
 KEY=$(sha256sum <<<"$key_text" | cut -c1-16)
 CACHED=$CACHE_ROOT/images-$VERSION-$KEY
 
@@ -114,7 +128,12 @@ oldhost_dom0 "$ROOT" "$WORK/dom0" "$([[ $VERSION == 4.4.* ]] && echo 1 || echo 0
 oldhost_guest_cpio "$GUEST_INIT" "$WORK/dom0/oldhost/guest.cpio"
 echo "$GUESTS" >"$WORK/dom0/oldhost/guests"
 echo "VERSION=$VERSION" >"$WORK/dom0/oldhost/settings"
-while read -r n _ vcpus mem _; do
+((HVM)) && oldhost_hvm "$WORK/dom0" "$VERSION" >/dev/null
+while read -r n _ vcpus mem _ kind; do
+    if [[ $kind == hvm ]]; then
+        oldhost_hvm_cfg "$n" >"$WORK/dom0/oldhost/$n.cfg"
+        continue
+    fi
     cat >"$WORK/dom0/oldhost/$n.cfg" <<EOF
 name = "$n"
 kernel = "/oldhost/vmlinuz"
