@@ -43,7 +43,8 @@
 #                  cold, so opt-in); the first new host restores it (old-4.5.5-hvm1-* rows)
 # Packages are cached in E2E_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/xen-legacy-stream-e2e); E2E_TIMEOUT bounds
-# each QEMU run (seconds, default 2400).
+# each QEMU run (seconds, default 2400). E2E_TRIPLE_FAULT=1 makes the HVM
+# guest's first create triple-fault, to show the harness's create retry.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -166,7 +167,8 @@ build_dom0_tree() {
     # writes what it has (run.sh names the scenarios that gave no row).
     printf '%s\n' "XEN_BIN=/$(xen_bin)" "E2E_SET=$scenario_set" "E2E_PV_ONLY=$pv_only" \
         "E2E_FROM_SAVED=$from_saved" "E2E_BUDGET=$((boot_timeout - 90))" \
-        "E2E_STRESS_HVM=$stress_hvm" "E2E_STRESS_RESTORES=$stress_restores" > "$d/e2e/settings"
+        "E2E_STRESS_HVM=$stress_hvm" "E2E_STRESS_RESTORES=$stress_restores" \
+        "E2E_TRIPLE_FAULT=${E2E_TRIPLE_FAULT:-0}" > "$d/e2e/settings"
     if [[ $scenario_set == full && -f $here/collect-xl-configs.sh ]]; then
         mkdir -p "$top/xl-configs" "$d/e2e/xl-configs"
         [[ -n $(compgen -G "$top/xl-configs/*.cfg") ]] ||

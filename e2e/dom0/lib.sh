@@ -152,11 +152,17 @@ check_resumed() {
 domid_of() { xl domid "$1" 2>/dev/null; }
 
 # destroy NAME: no domain of that name is left (bounded; asked again when
-# xl says it is still there, as a domain being torn down can be).
+# xl says it is still there, as a domain being torn down can be). Waits up
+# to 30 s for the name to go, so that a create that follows cannot find it
+# taken by a domain still being torn down.
 destroy() {
     for _ in 1 2 3; do
         xl domid "$1" > /dev/null 2>&1 || break
         timeout 60 xl destroy "$1" > /dev/null 2>&1 || sleep 1
+    done
+    dlimit=$(($(now) + 3000))
+    while xl domid "$1" > /dev/null 2>&1 && [ "$(now)" -le "$dlimit" ]; do
+        sleep 1
     done
     clear_pv_logs
 }
