@@ -2,6 +2,10 @@
 # boot sector that counts on Xen's debug port (0xe9, which Xen prints on its
 # console as "(dN) count K", readable with xl dmesg). Interrupts stay off: it
 # polls the RTC's seconds register and prints the next count when it changes.
+# It pauses in a loop (no exit to Xen) between two looks at the RTC: each
+# look is two exits to Xen, which nested emulation (QEMU's TCG emulating SVM
+# for Xen) now and then gets wrong, so fewer looks mean fewer chances of a
+# guest that faults for no reason of its own (docs/testing.md).
 # The count is in SI, so it is carried by the vCPU state through a save.
 # Hand-assembled 16-bit code (offsets in the comments), loaded by SeaBIOS at
 # 0x7c00 from the guest's first IDE disk.
@@ -41,10 +45,15 @@ write_hvm_payload() {
         e2 f9               # 49 loop 0x44
         b0 0a e6 e9         # 4b out 0xe9,'\n'
         eb c0               # 4f jmp 0x11
-        b0 00               # 51 mov al,0             RTC register 0:
-        e6 70               # 53 out 0x70,al          seconds
-        e4 71               # 55 in al,0x71
-        c3                  # 57 ret
+        ba 08 00            # 51 mov dx,8             a pause first:
+        b9 ff ff            # 54 mov cx,0xffff        8 x 65535 loops
+        e2 fe               # 57 loop 0x57
+        4a                  # 59 dec dx
+        75 f8               # 5a jnz 0x54
+        b0 00               # 5c mov al,0             RTC register 0:
+        e6 70               # 5e out 0x70,al          seconds
+        e4 71               # 60 in al,0x71
+        c3                  # 62 ret
     )
     local b
     : > "$1"
