@@ -187,7 +187,12 @@ boot() {
     local kernel
     kernel=$(compgen -G "$work/pkg/boot/vmlinuz-*" | head -n 1)
     qemu_status=0
-    timeout "$boot_timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt \
+    # +rdrand: dom0's kernel seeds its RNG from RDRAND at boot, on one CPU.
+    # Without it the RNG became ready ~40 s in, amid the scenarios, and the
+    # kernel's live patch of that moment (an int3 over a static branch) once
+    # caught the other vCPU inside the patched code under TCG: dom0 oopsed
+    # on "int3" in get_random_u64 and Xen rebooted (docs/testing.md).
+    timeout "$boot_timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt,+rdrand \
         -smp 2 -m 3072 -display none -vga none -no-reboot -monitor none \
         -serial "file:$work/serial.log" \
         -kernel "$work/xen" \

@@ -127,7 +127,7 @@ two_hosts() {
         echo "$QEMU_RC" > "$mw/old/qemu-rc") > "$mw/old/boot.log" 2>&1 &
     old_pid=$!
     # shellcheck disable=SC2046 # one argument a line
-    (timeout "$TWO_HOSTS_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt \
+    (timeout "$TWO_HOSTS_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt,+rdrand \
         -smp 2 -m 3072 -display none -vga none -no-reboot -monitor none \
         -serial "file:$mw/new/serial.log" -kernel "$nw/xen" \
         -append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all conring_size=4M" \

@@ -205,7 +205,7 @@ oldhost_boot() {
     t0=$(date +%s)
     QEMU_RC=0
     nice -n "$OLDHOST_NICE" timeout "$limit" qemu-system-x86_64 -accel tcg,thread=multi \
-        -cpu qemu64,+svm,+npt -smp 2 -m "${OLDHOST_QEMU_MIB:-2048}" -display none -vga none \
+        -cpu qemu64,+svm,+npt,+rdrand -smp 2 -m "${OLDHOST_QEMU_MIB:-2048}" -display none -vga none \
         -no-reboot -monitor none -serial "file:$serial" -kernel "$work/xen" \
         -append "console=com1 com1=115200,8n1 dom0_mem=${OLDHOST_DOM0_MIB:-768}M,max:${OLDHOST_DOM0_MIB:-768}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all" \
         -initrd "$kernel console=hvc0 earlyprintk=xen,$work/dom0.cpio" \
